@@ -1,0 +1,75 @@
+// Mirrors tflite::reference_integer_ops::ConvPerChannel (integer_ops/conv.h), int8 in/out, int32 bias.
+import { clamp, multiplyByQuantizedMultiplier } from '../quant';
+import {
+  CONV_2D_INPUT, CONV_2D_FILTER, CONV_2D_BIAS, CONV_2D_OUTPUT, CONV_2D_MULTIPLIERS, CONV_2D_SHIFTS,
+  CONV_2D_BATCHES, CONV_2D_IN_H, CONV_2D_IN_W, CONV_2D_IN_C, CONV_2D_OUT_H, CONV_2D_OUT_W, CONV_2D_OUT_C,
+  CONV_2D_FILTER_H, CONV_2D_FILTER_W, CONV_2D_FILTER_IN_C, CONV_2D_STRIDE_H, CONV_2D_STRIDE_W,
+  CONV_2D_DILATION_H, CONV_2D_DILATION_W, CONV_2D_PAD_H, CONV_2D_PAD_W,
+  CONV_2D_INPUT_OFFSET, CONV_2D_OUTPUT_OFFSET, CONV_2D_ACT_MIN, CONV_2D_ACT_MAX,
+} from '../params';
+
+export function conv_2d(p: usize): i32 {
+  const input = load<usize>(p, CONV_2D_INPUT);
+  const filter = load<usize>(p, CONV_2D_FILTER);
+  const bias = load<usize>(p, CONV_2D_BIAS);
+  const output = load<usize>(p, CONV_2D_OUTPUT);
+  const multipliers = load<usize>(p, CONV_2D_MULTIPLIERS);
+  const shifts = load<usize>(p, CONV_2D_SHIFTS);
+  const batches = load<i32>(p, CONV_2D_BATCHES);
+  const inH = load<i32>(p, CONV_2D_IN_H);
+  const inW = load<i32>(p, CONV_2D_IN_W);
+  const inC = load<i32>(p, CONV_2D_IN_C);
+  const outH = load<i32>(p, CONV_2D_OUT_H);
+  const outW = load<i32>(p, CONV_2D_OUT_W);
+  const outC = load<i32>(p, CONV_2D_OUT_C);
+  const filterH = load<i32>(p, CONV_2D_FILTER_H);
+  const filterW = load<i32>(p, CONV_2D_FILTER_W);
+  const filterInC = load<i32>(p, CONV_2D_FILTER_IN_C);
+  const strideH = load<i32>(p, CONV_2D_STRIDE_H);
+  const strideW = load<i32>(p, CONV_2D_STRIDE_W);
+  const dilationH = load<i32>(p, CONV_2D_DILATION_H);
+  const dilationW = load<i32>(p, CONV_2D_DILATION_W);
+  const padH = load<i32>(p, CONV_2D_PAD_H);
+  const padW = load<i32>(p, CONV_2D_PAD_W);
+  const inputOffset = load<i32>(p, CONV_2D_INPUT_OFFSET);
+  const outputOffset = load<i32>(p, CONV_2D_OUTPUT_OFFSET);
+  const actMin = load<i32>(p, CONV_2D_ACT_MIN);
+  const actMax = load<i32>(p, CONV_2D_ACT_MAX);
+  if (filterInC <= 0 || inC % filterInC != 0) return 1;
+  const groups = inC / filterInC;
+  if (outC % groups != 0) return 1;
+  const filtersPerGroup = outC / groups;
+
+  for (let b = 0; b < batches; b++) {
+    for (let oy = 0; oy < outH; oy++) {
+      const inYOrigin = oy * strideH - padH;
+      for (let ox = 0; ox < outW; ox++) {
+        const inXOrigin = ox * strideW - padW;
+        for (let oc = 0; oc < outC; oc++) {
+          const group = oc / filtersPerGroup;
+          let acc: i32 = 0;
+          for (let fy = 0; fy < filterH; fy++) {
+            const inY = inYOrigin + dilationH * fy;
+            if (inY < 0 || inY >= inH) continue;
+            for (let fx = 0; fx < filterW; fx++) {
+              const inX = inXOrigin + dilationW * fx;
+              if (inX < 0 || inX >= inW) continue;
+              const inBase = input + <usize>(((b * inH + inY) * inW + inX) * inC + group * filterInC);
+              const fBase = filter + <usize>(((oc * filterH + fy) * filterW + fx) * filterInC);
+              for (let ic = 0; ic < filterInC; ic++) {
+                const iv = <i32>load<i8>(inBase + <usize>ic);
+                const fv = <i32>load<i8>(fBase + <usize>ic);
+                acc += fv * (iv + inputOffset);
+              }
+            }
+          }
+          if (bias) acc += load<i32>(bias + (<usize>oc << 2));
+          acc = multiplyByQuantizedMultiplier(acc, load<i32>(multipliers + (<usize>oc << 2)), load<i32>(shifts + (<usize>oc << 2)));
+          acc += outputOffset;
+          store<i8>(output + <usize>(((b * outH + oy) * outW + ox) * outC + oc), <i8>clamp(acc, actMin, actMax));
+        }
+      }
+    }
+  }
+  return 0;
+}

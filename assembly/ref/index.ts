@@ -1,0 +1,8 @@
+// Entry of the scalar reference module: every kernel, 1:1 with TFLite's reference loops.
+export { conv_2d } from './conv_2d';
+export { depthwise_conv_2d } from './depthwise_conv_2d';
+export { fully_connected } from './fully_connected';
+export { average_pool_2d, max_pool_2d } from './pooling';
+export { add } from './add';
+export { softmax } from './softmax';
+export { quantize_f32, requantize, dequantize, copy } from './quantize';

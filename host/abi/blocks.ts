@@ -1,0 +1,111 @@
+/**
+ * Param-block layouts: the one definition of what each kernel export reads.
+ *
+ * A kernel export is `fn(block: usize): i32` (0 = ok). A block is a packed
+ * sequence of 4-byte little-endian fields at a 16-byte-aligned address in linear
+ * memory: pointers and integers as i32, reals as f32 bit patterns. Array fields
+ * occupy `length` consecutive slots. `assembly/params.ts` is generated from this
+ * file (`node dist/host/abi/emit.js`), and a test checks the committed copy is current.
+ */
+
+export type FieldKind = 'ptr' | 'i32' | 'f32';
+
+export interface FieldSpec {
+  name: string;
+  kind: FieldKind;
+  /** Number of consecutive slots (1 for scalars). */
+  length: number;
+}
+
+export interface BlockSpec {
+  /** Kernel export name; also the AssemblyScript constant prefix. */
+  kernel: string;
+  fields: FieldSpec[];
+  /** Byte offset of each field inside the block. */
+  offsets: Record<string, number>;
+  bytes: number;
+}
+
+type FieldDecl = string | [name: string, kind: FieldKind, length?: number];
+
+function block(kernel: string, decls: FieldDecl[]): BlockSpec {
+  const fields: FieldSpec[] = decls.map((d) =>
+    typeof d === 'string' ? { name: d, kind: 'i32', length: 1 } : { name: d[0], kind: d[1], length: d[2] ?? 1 },
+  );
+  const offsets: Record<string, number> = {};
+  let at = 0;
+  for (const f of fields) {
+    offsets[f.name] = at;
+    at += 4 * f.length;
+  }
+  return { kernel, fields, offsets, bytes: at };
+}
+
+const p = (name: string): FieldDecl => [name, 'ptr'];
+
+/** Maximum rank handled by broadcasting elementwise kernels (TFLite's BroadcastAdd6DSlow). */
+export const MAX_BROADCAST_RANK = 6;
+
+export const BLOCKS = {
+  // reference_integer_ops::ConvPerChannel. filter [outC, fH, fW, filterInC]; groups = inC / filterInC.
+  conv_2d: block('conv_2d', [
+    p('input'), p('filter'), p('bias'), p('output'), p('multipliers'), p('shifts'),
+    'batches', 'inH', 'inW', 'inC', 'outH', 'outW', 'outC', 'filterH', 'filterW', 'filterInC',
+    'strideH', 'strideW', 'dilationH', 'dilationW', 'padH', 'padW',
+    'inputOffset', 'outputOffset', 'actMin', 'actMax',
+  ]),
+  // reference_integer_ops::DepthwiseConvPerChannel. filter [1, fH, fW, outC]; outC = inC * depthMultiplier.
+  depthwise_conv_2d: block('depthwise_conv_2d', [
+    p('input'), p('filter'), p('bias'), p('output'), p('multipliers'), p('shifts'),
+    'batches', 'inH', 'inW', 'inC', 'outH', 'outW', 'outC', 'filterH', 'filterW', 'depthMultiplier',
+    'strideH', 'strideW', 'dilationH', 'dilationW', 'padH', 'padW',
+    'inputOffset', 'outputOffset', 'actMin', 'actMax',
+  ]),
+  // reference_integer_ops::FullyConnected(PerChannel). filter [outDepth, accumDepth].
+  // requantMode 0: MultiplyByQuantizedMultiplier with multipliers/shifts;
+  // requantMode 1: round(double(acc) * scales[c]) (TFLite >= 2.20 reference path).
+  // filterRowSums[c] = sum_d filter[c][d] (int32), for kernels that fold the input offset.
+  fully_connected: block('fully_connected', [
+    p('input'), p('filter'), p('bias'), p('output'), p('multipliers'), p('shifts'), p('scales'), p('filterRowSums'),
+    'batches', 'accumDepth', 'outDepth', 'inputOffset', 'filterOffset', 'outputOffset',
+    'actMin', 'actMax', 'requantMode',
+  ]),
+  // reference_integer_ops::AveragePool / MaxPool (NHWC).
+  average_pool_2d: block('average_pool_2d', [
+    p('input'), p('output'), 'batches', 'inH', 'inW', 'channels', 'outH', 'outW',
+    'filterH', 'filterW', 'strideH', 'strideW', 'padH', 'padW', 'actMin', 'actMax',
+  ]),
+  max_pool_2d: block('max_pool_2d', [
+    p('input'), p('output'), 'batches', 'inH', 'inW', 'channels', 'outH', 'outW',
+    'filterH', 'filterW', 'strideH', 'strideW', 'padH', 'padW', 'actMin', 'actMax',
+  ]),
+  // reference_integer_ops::Add / BroadcastAdd6DSlow. Shapes padded to 6 dims; a stride of 0
+  // broadcasts that input along the dim. Element strides, row-major.
+  add: block('add', [
+    p('input1'), p('input2'), p('output'),
+    ['outDims', 'i32', MAX_BROADCAST_RANK], ['strides1', 'i32', MAX_BROADCAST_RANK], ['strides2', 'i32', MAX_BROADCAST_RANK],
+    'input1Offset', 'input2Offset', 'outputOffset', 'leftShift',
+    'input1Multiplier', 'input1Shift', 'input2Multiplier', 'input2Shift', 'outputMultiplier', 'outputShift',
+    'actMin', 'actMax',
+  ]),
+  // reference_ops::Softmax (quantized, gemmlowp fixed point), int8 in, int8 out.
+  softmax: block('softmax', [
+    p('input'), p('output'), 'outer', 'depth', 'inputMultiplier', 'inputLeftShift', 'diffMin',
+  ]),
+  // reference_ops::AffineQuantize, float32 -> int8.
+  quantize_f32: block('quantize_f32', [p('input'), p('output'), 'count', ['scale', 'f32'], 'zeroPoint']),
+  // reference_ops::Requantize, int8 -> int8.
+  requantize: block('requantize', [
+    p('input'), p('output'), 'count', 'inputZeroPoint', 'outputZeroPoint', 'multiplier', 'shift',
+  ]),
+  // reference_ops::Dequantize, int8 -> float32.
+  dequantize: block('dequantize', [p('input'), p('output'), 'count', ['scale', 'f32'], 'zeroPoint']),
+  // Byte copy (RESHAPE).
+  copy: block('copy', [p('input'), p('output'), 'bytes']),
+} as const;
+
+export type KernelName = keyof typeof BLOCKS;
+
+export function blockFor(kernel: KernelName): BlockSpec {
+  return BLOCKS[kernel];
+}
