@@ -1,0 +1,132 @@
+/** edgerun's public API: the only module other code imports. */
+import { readFileSync } from 'node:fs';
+import { EdgerunError, InputError } from './errors.js';
+import { OPS } from './ops/registry.js';
+import { type PreparedModel, prepareModel, type TensorInfo, tensorInfo, unsupportedOps } from './plan/prepare.js';
+import { Interpreter, type InterpreterOptions } from './run/interpreter.js';
+import { kernelModule, type KernelFlavor } from './run/kernels.js';
+import type { Model } from './tflite/model.js';
+import { readModel } from './tflite/reader.js';
+
+export { EdgerunError, InputError, KernelError, MemoryLimitError, ModelError, UnsupportedOpError } from './errors.js';
+export { Interpreter } from './run/interpreter.js';
+export type { InterpreterOptions, OpTiming, TensorData, TensorView } from './run/interpreter.js';
+export type { TensorInfo } from './plan/prepare.js';
+export type { KernelFlavor } from './run/kernels.js';
+export { v8Runtime } from './run/runtimes/v8.js';
+export type { Runtime, KernelInstance } from './run/runtimes/runtime.js';
+export { readNpy, writeNpy } from './io/npy.js';
+
+export interface MemoryFigures {
+  /** Activation arena (all intermediate tensors, planned). */
+  arenaBytes: number;
+  /** The most activation bytes live at one step: the smallest arena any plan could reach. */
+  lowerBoundBytes: number;
+  /** Model constants: weights, biases, constant tensors. */
+  weightsBytes: number;
+  /** Param blocks and prepared per-channel quantization data. */
+  paramsBytes: number;
+  /** The kernel module's bytes. */
+  codeBytes: number;
+  /** Everything writable at run time. */
+  ramBytes: number;
+  /** Everything constant: weights + params + code. */
+  romBytes: number;
+  /** Linear memory the interpreter instantiates (ROM data + arena + null guard), before page rounding. */
+  linearMemoryBytes: number;
+}
+
+export interface ModelReport {
+  ops: string[];
+  inputs: TensorInfo[];
+  outputs: TensorInfo[];
+  unsupported: { index: number; op: string }[];
+  /** null when the model cannot be prepared (unsupported ops). */
+  memory: MemoryFigures | null;
+  description: string;
+  version: number;
+}
+
+export interface LoadOptions {
+  /** Kernel module: 'simd' (default) or the scalar 'ref' twins. */
+  kernels?: KernelFlavor;
+}
+
+function modelBytes(source: string | Uint8Array): Uint8Array {
+  if (typeof source !== 'string') return source;
+  try {
+    return new Uint8Array(readFileSync(source));
+  } catch (e) {
+    throw new InputError(`${source}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+function memoryFigures(prepared: PreparedModel, flavor: KernelFlavor): MemoryFigures {
+  const { layout } = prepared;
+  const codeBytes = kernelModule(flavor).byteLength;
+  return {
+    arenaBytes: layout.arena.arenaBytes,
+    lowerBoundBytes: layout.arena.lowerBoundBytes,
+    weightsBytes: layout.weightsBytes,
+    paramsBytes: layout.paramsBytes,
+    codeBytes,
+    ramBytes: layout.arena.arenaBytes,
+    romBytes: layout.weightsBytes + layout.paramsBytes + codeBytes,
+    linearMemoryBytes: layout.totalBytes,
+  };
+}
+
+/** A model that has been read, validated and prepared; make interpreters from it. */
+export class EdgerunModel {
+  readonly ops: string[];
+  readonly inputs: TensorInfo[];
+  readonly outputs: TensorInfo[];
+  readonly memory: MemoryFigures;
+
+  constructor(readonly prepared: PreparedModel, readonly kernels: KernelFlavor) {
+    this.ops = prepared.model.operators.map((op) => op.opName);
+    this.inputs = prepared.inputs;
+    this.outputs = prepared.outputs;
+    this.memory = memoryFigures(prepared, kernels);
+  }
+
+  createInterpreter(options: InterpreterOptions = {}): Interpreter {
+    return new Interpreter(this.prepared, { kernels: this.kernels, ...options });
+  }
+}
+
+/** Reads, validates and prepares a .tflite model (path or bytes). Throws typed EdgerunErrors. */
+export function loadModel(source: string | Uint8Array, options: LoadOptions = {}): EdgerunModel {
+  const model = parse(source);
+  return new EdgerunModel(prepareModel(model), options.kernels ?? 'simd');
+}
+
+/** Describes a model without requiring every op to be supported. Throws ModelError if malformed. */
+export function inspectModel(source: string | Uint8Array, options: LoadOptions = {}): ModelReport {
+  const model = parse(source);
+  const unsupported = unsupportedOps(model);
+  const base = {
+    ops: model.operators.map((op) => op.opName),
+    inputs: model.inputs.map((i) => tensorInfo(model.tensors[i])),
+    outputs: model.outputs.map((i) => tensorInfo(model.tensors[i])),
+    unsupported,
+    description: model.description,
+    version: model.version,
+  };
+  if (unsupported.length > 0) return { ...base, memory: null };
+  return { ...base, memory: memoryFigures(prepareModel(model), options.kernels ?? 'simd') };
+}
+
+function parse(source: string | Uint8Array): Model {
+  const model = readModel(modelBytes(source));
+  return model;
+}
+
+/** The op registry, for tools and docs: builtin name and what is supported. */
+export function supportedOps(): { name: string; summary: string }[] {
+  return OPS.map((op) => ({ name: op.name, summary: op.summary }));
+}
+
+export function isEdgerunError(e: unknown): e is EdgerunError {
+  return e instanceof EdgerunError;
+}

@@ -1,0 +1,66 @@
+/** Checks shared by the int8 ops: quantized int8 activations, int8 weights, int32 bias, activations. */
+import { type OpTensors, scaleOf, tensorLabel } from '../graph/tensors.js';
+import { type Tensor, TensorType } from '../tflite/model.js';
+import { ACTIVATION_NAMES, activationRangeInt8, isClampActivation, quantizeMultiplier } from './quant.js';
+import { romInt32 } from './types.js';
+
+export function expectInt8Activation(t: OpTensors, tensor: Tensor, role: string): void {
+  if (tensor.type === TensorType.FLOAT32) {
+    t.fail(`${role} ${tensorLabel(tensor)} is float32: float32 model: quantize it to int8 (full-integer)`);
+  }
+  t.expectType(tensor, TensorType.INT8, role);
+  t.expectQuantized(tensor, role);
+  const scale = scaleOf(tensor);
+  if (!(scale > 0) || !Number.isFinite(scale)) t.fail(`${role} ${tensorLabel(tensor)} has scale ${scale}, expected > 0`);
+}
+
+export function fusedActivationRange(t: OpTensors, activation: number, output: Tensor): [number, number] {
+  if (!isClampActivation(activation)) {
+    t.fail(`fused activation ${ACTIVATION_NAMES[activation] ?? activation} is not supported for int8 (NONE, RELU, RELU_N1_TO_1, RELU6 are)`);
+  }
+  return activationRangeInt8(activation, scaleOf(output), output.quantization!.zeroPoint[0]);
+}
+
+/**
+ * Per-channel requantization for CONV_2D / DEPTHWISE_CONV_2D / per-channel FULLY_CONNECTED
+ * (PopulateConvolutionQuantizationParams): effective = double(in) * double(filter[c]) / double(out).
+ * A single filter scale is broadcast over all channels. Returns the effective scales too.
+ */
+export function perChannelRequant(t: OpTensors, input: Tensor, filter: Tensor, output: Tensor, channels: number, channelDim: number) {
+  const fq = filter.quantization;
+  if (!fq || fq.scale.length === 0) t.fail(`filter ${tensorLabel(filter)} has no quantization parameters`);
+  if (fq.scale.length !== 1 && fq.scale.length !== channels) {
+    t.fail(`filter ${tensorLabel(filter)} has ${fq.scale.length} scales, expected 1 or ${channels}`);
+  }
+  if (fq.scale.length > 1 && fq.quantizedDimension !== channelDim) {
+    t.fail(`filter ${tensorLabel(filter)} is quantized along dimension ${fq.quantizedDimension}, expected ${channelDim}`);
+  }
+  const multipliers = new Int32Array(channels);
+  const shifts = new Int32Array(channels);
+  const effective = new Float64Array(channels);
+  for (let c = 0; c < channels; c++) {
+    const fs = fq.scale[fq.scale.length === 1 ? 0 : c];
+    if (!(fs > 0) || !Number.isFinite(fs)) t.fail(`filter ${tensorLabel(filter)} channel ${c} has scale ${fs}, expected > 0`);
+    effective[c] = (scaleOf(input) * fs) / scaleOf(output);
+    const q = quantizeMultiplier(effective[c]);
+    multipliers[c] = q.multiplier;
+    shifts[c] = q.shift;
+  }
+  return {
+    multipliers: romInt32(multipliers, 'output multipliers'),
+    shifts: romInt32(shifts, 'output shifts'),
+    effective,
+    filterZeroPoint: fq.zeroPoint[0],
+  };
+}
+
+/** Optional int32 bias of `channels` elements; null when absent. */
+export function biasArg(t: OpTensors, bias: Tensor | null, channels: number) {
+  if (!bias) return null;
+  t.expectType(bias, TensorType.INT32, 'bias');
+  const data = t.expectConstant(bias, 'bias');
+  if (bias.shape.reduce((a, b) => a * b, 1) !== channels) {
+    t.fail(`bias ${tensorLabel(bias)} has shape [${bias.shape}], expected ${channels} elements`);
+  }
+  return { rom: data, label: 'bias' };
+}

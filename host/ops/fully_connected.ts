@@ -1,0 +1,77 @@
+import { elementCount, type OpTensors, scaleOf, tensorLabel } from '../graph/tensors.js';
+import { TensorType } from '../tflite/model.js';
+import { FullyConnectedOptionsField as F } from '../tflite/schema.js';
+import { biasArg, expectInt8Activation, fusedActivationRange, perChannelRequant } from './common.js';
+import { quantizeMultiplier } from './quant.js';
+import { type KernelCall, type OpDef, romFloat64, romInt32, tensorArg } from './types.js';
+
+/**
+ * TFLite's reference FULLY_CONNECTED (BUILTIN_REF, TF >= 2.20) requantizes in double:
+ * round(double(acc) * double(in) * double(filter) / double(out)). The fixed-point path
+ * (requantMode 0) is what TFLM and older TFLite use; both live in the kernel.
+ */
+export const FC_REQUANT_IN_DOUBLE = true;
+
+export const fullyConnected: OpDef = {
+  name: 'FULLY_CONNECTED',
+  summary: 'int8, per-channel or per-tensor weights, keep_num_dims, any input rank, fused activation',
+  prepare(t: OpTensors): KernelCall[] {
+    t.expectCounts([2, 3], 1);
+    const input = t.input(0);
+    const filter = t.input(1);
+    const bias = t.optionalInput(2);
+    const output = t.output(0);
+    const opts = t.op.options;
+    const activation = opts?.int8(F.fusedActivationFunction, 0) ?? 0;
+    const weightsFormat = opts?.int8(F.weightsFormat, 0) ?? 0;
+    const keepNumDims = opts?.bool(F.keepNumDims, false) ?? false;
+    if (weightsFormat !== 0) t.fail(`weights_format ${weightsFormat} (shuffled) is not supported`);
+    expectInt8Activation(t, input, 'input');
+    expectInt8Activation(t, output, 'output');
+    t.expectType(filter, TensorType.INT8, 'filter');
+    t.expectRank(filter, 2, 'filter');
+    const filterData = t.expectConstant(filter, 'filter');
+    const [units, accumDepth] = filter.shape;
+    const inputSize = elementCount(input.shape);
+    if (accumDepth <= 0 || inputSize % accumDepth !== 0) {
+      t.fail(`input ${tensorLabel(input)} of ${inputSize} elements is not a whole number of rows of ${accumDepth}`);
+    }
+    const batches = inputSize / accumDepth;
+    if (keepNumDims && input.shape[input.shape.length - 1] !== accumDepth) {
+      t.fail(`keep_num_dims needs the input's last dimension (${input.shape.at(-1)}) to equal the filter depth ${accumDepth}`);
+    }
+    const expected = keepNumDims ? [...input.shape.slice(0, -1), units] : [batches, units];
+    t.expectShape(output, expected, 'output');
+
+    const rq = perChannelRequant(t, input, filter, output, units, 0);
+    const perChannel = filter.quantization!.scale.length > 1;
+    if (!perChannel) {
+      // GetQuantizedConvolutionMultipler: the product of scales is taken in float32.
+      const q = quantizeMultiplier(Math.fround(scaleOf(input) * scaleOf(filter)) / scaleOf(output));
+      rq.multipliers = romInt32(new Int32Array(units).fill(q.multiplier), 'output multipliers');
+      rq.shifts = romInt32(new Int32Array(units).fill(q.shift), 'output shifts');
+    }
+    const rowSums = new Int32Array(units);
+    const w = new Int8Array(filterData.buffer, filterData.byteOffset, filterData.byteLength);
+    for (let u = 0; u < units; u++) {
+      let s = 0;
+      for (let d = 0; d < accumDepth; d++) s += w[u * accumDepth + d];
+      rowSums[u] = s;
+    }
+    const [actMin, actMax] = fusedActivationRange(t, activation, output);
+    return [{
+      kernel: 'fully_connected',
+      macs: batches * units * accumDepth,
+      args: {
+        input: tensorArg(input.index), filter: { rom: filterData, label: 'filter' }, bias: biasArg(t, bias, units),
+        output: tensorArg(output.index), multipliers: rq.multipliers, shifts: rq.shifts,
+        scales: romFloat64(rq.effective, 'output scales'), filterRowSums: romInt32(rowSums, 'filter row sums'),
+        batches, accumDepth, outDepth: units,
+        inputOffset: -input.quantization!.zeroPoint[0],
+        filterOffset: perChannel ? 0 : -rq.filterZeroPoint,
+        outputOffset: output.quantization!.zeroPoint[0], actMin, actMax,
+        requantMode: FC_REQUANT_IN_DOUBLE ? 1 : 0,
+      },
+    }];
+  },
+};

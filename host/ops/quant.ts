@@ -1,0 +1,95 @@
+/**
+ * Prepare-time quantization math, bit-exact with TFLite's quantization_util.cc and
+ * kernel_util.cc. Everything is computed in IEEE double like the C++ code; float32
+ * intermediates are reproduced with Math.fround where the C++ computes in float.
+ */
+
+const TWO_POW_31 = 2 ** 31;
+
+/** std::frexp for finite d != 0: d = q * 2^e with 0.5 <= |q| < 1. */
+export function frexp(d: number): [number, number] {
+  if (d === 0 || !Number.isFinite(d)) return [d, 0];
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, d);
+  let biased = (view.getUint16(0) >>> 4) & 0x7ff;
+  let adjust = 0;
+  if (biased === 0) {
+    view.setFloat64(0, d * 2 ** 64);
+    biased = (view.getUint16(0) >>> 4) & 0x7ff;
+    adjust = -64;
+  }
+  const e = biased - 1022 + adjust;
+  return [d / 2 ** e, e];
+}
+
+/** TfLiteRound / std::round: half away from zero. */
+export function roundHalfAway(x: number): number {
+  return x < 0 ? -Math.round(-x) : Math.round(x);
+}
+
+export interface QuantizedMultiplier {
+  multiplier: number;
+  shift: number;
+}
+
+/** tflite::QuantizeMultiplier (double-rounding build). */
+export function quantizeMultiplier(real: number): QuantizedMultiplier {
+  if (real === 0) return { multiplier: 0, shift: 0 };
+  let [q, shift] = frexp(real);
+  let qFixed = roundHalfAway(q * TWO_POW_31);
+  if (qFixed === TWO_POW_31) {
+    qFixed /= 2;
+    shift += 1;
+  }
+  if (shift < -31) {
+    shift = 0;
+    qFixed = 0;
+  }
+  return { multiplier: qFixed, shift };
+}
+
+/** tflite::PreprocessSoftmaxScaling + CalculateInputRadius for int8 softmax (double-rounding build). */
+export function softmaxScaling(beta: number, inputScale: number, inputIntegerBits: number) {
+  const maxRealMultiplier = 2 ** 31 - 1;
+  const real = Math.min(beta * inputScale * 2 ** (31 - inputIntegerBits), maxRealMultiplier);
+  const { multiplier, shift } = quantizeMultiplier(real);
+  const maxInputRescaled = (((1 << inputIntegerBits) - 1) * 2 ** (31 - inputIntegerBits)) / 2 ** shift;
+  return { multiplier, leftShift: shift, diffMin: -Math.floor(maxInputRescaled) };
+}
+
+export const enum Activation {
+  NONE = 0, RELU = 1, RELU_N1_TO_1 = 2, RELU6 = 3, TANH = 4, SIGN_BIT = 5,
+}
+
+/** CalculateActivationRangeQuantized for int8 outputs; f / scale in float32, as the C++ lambda does. */
+export function activationRangeInt8(activation: number, scale: number, zeroPoint: number): [number, number] {
+  const quantize = (f: number) => zeroPoint + roundHalfAway(Math.fround(f / Math.fround(scale)));
+  const qmin = -128;
+  const qmax = 127;
+  switch (activation) {
+    case Activation.RELU: return [Math.max(qmin, quantize(0)), qmax];
+    case Activation.RELU6: return [Math.max(qmin, quantize(0)), Math.min(qmax, quantize(6))];
+    case Activation.RELU_N1_TO_1: return [Math.max(qmin, quantize(-1)), Math.min(qmax, quantize(1))];
+    default: return [qmin, qmax];
+  }
+}
+
+export const ACTIVATION_NAMES = ['NONE', 'RELU', 'RELU_N1_TO_1', 'RELU6', 'TANH', 'SIGN_BIT'];
+
+/** The fused activations int8 kernels support. */
+export function isClampActivation(activation: number): boolean {
+  return activation === Activation.NONE || activation === Activation.RELU ||
+    activation === Activation.RELU_N1_TO_1 || activation === Activation.RELU6;
+}
+
+/** ComputeOutSize and ComputePaddingWithOffset (padding.h). padding: 0 SAME, 1 VALID. */
+export function outputSize(padding: number, inSize: number, filterSize: number, stride: number, dilation: number): number {
+  const effective = (filterSize - 1) * dilation + 1;
+  return padding === 0 ? Math.floor((inSize + stride - 1) / stride) : Math.floor((inSize + stride - effective) / stride);
+}
+
+export function paddingBefore(stride: number, dilation: number, inSize: number, filterSize: number, outSize: number): number {
+  const effective = (filterSize - 1) * dilation + 1;
+  const total = Math.max(0, (outSize - 1) * stride + effective - inSize);
+  return Math.floor(total / 2);
+}

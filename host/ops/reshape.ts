@@ -1,0 +1,22 @@
+import { elementCount, type OpTensors, tensorBytes, tensorLabel } from '../graph/tensors.js';
+import { type KernelCall, type OpDef, tensorArg } from './types.js';
+
+export const reshape: OpDef = {
+  name: 'RESHAPE',
+  summary: 'any dtype; the output shape is the model\'s (new_shape or shape tensor must agree in size)',
+  prepare(t: OpTensors): KernelCall[] {
+    t.expectCounts([1, 2], 1);
+    const input = t.input(0);
+    const output = t.output(0);
+    if (input.type !== output.type) t.fail(`input and output types differ`);
+    if (elementCount(input.shape) !== elementCount(output.shape)) {
+      t.fail(`cannot reshape ${tensorLabel(input)} [${input.shape}] into [${output.shape}]`);
+    }
+    const q1 = input.quantization;
+    const q2 = output.quantization;
+    if (q1 && q2 && (q1.scale[0] !== q2.scale[0] || q1.zeroPoint[0] !== q2.zeroPoint[0])) {
+      t.fail(`input and output quantization differ; RESHAPE does not requantize`);
+    }
+    return [{ kernel: 'copy', macs: 0, args: { input: tensorArg(input.index), output: tensorArg(output.index), bytes: tensorBytes(input) } }];
+  },
+};

@@ -1,0 +1,38 @@
+import type { KernelName } from '../abi/blocks.js';
+import type { OpTensors } from '../graph/tensors.js';
+
+/** A param-block field value: a number, the address of a tensor, or constant bytes placed in ROM. */
+export type ArgValue = number | { tensor: number } | { rom: Uint8Array; label: string } | null;
+
+/** One kernel export call with its param-block arguments (array fields take number[]). */
+export interface KernelCall {
+  kernel: KernelName;
+  args: Record<string, ArgValue | number[]>;
+  /** Multiply-accumulates per invocation (for profiles and GMAC/s). */
+  macs: number;
+}
+
+export interface OpDef {
+  /** TFLite builtin operator name. */
+  name: string;
+  /** One line for the README's supported-ops table. */
+  summary: string;
+  /** Validates the operator and computes everything the kernel needs; throws ModelError. */
+  prepare(t: OpTensors): KernelCall[];
+}
+
+export const NULL_PTR = null;
+
+export function tensorArg(index: number): { tensor: number } {
+  return { tensor: index };
+}
+
+export function romInt32(values: ArrayLike<number>, label: string): { rom: Uint8Array; label: string } {
+  const a = Int32Array.from(values as ArrayLike<number>);
+  return { rom: new Uint8Array(a.buffer), label };
+}
+
+export function romFloat64(values: ArrayLike<number>, label: string): { rom: Uint8Array; label: string } {
+  const a = Float64Array.from(values as ArrayLike<number>);
+  return { rom: new Uint8Array(a.buffer), label };
+}

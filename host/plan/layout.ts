@@ -1,0 +1,137 @@
+/**
+ * Linear-memory layout of a prepared model:
+ *   [0, 16)                 null guard (pointer 0 means "absent", e.g. no bias)
+ *   [romStart, romEnd)      ROM: constant tensors, prepared blobs, param blocks
+ *   [arenaStart, arenaEnd)  RAM: activation arena
+ * Every region and item is 16-byte aligned.
+ */
+import { BLOCKS, type KernelName } from '../abi/blocks.js';
+import { ModelError } from '../errors.js';
+import { tensorBytes } from '../graph/tensors.js';
+import type { KernelCall } from '../ops/types.js';
+import type { Model } from '../tflite/model.js';
+import { ALIGN, alignUp, type ArenaPlan, lifetimes, planArena } from './arena.js';
+
+export interface PlannedCall {
+  opIndex: number;
+  kernel: KernelName;
+  block: number;
+  macs: number;
+}
+
+export interface MemoryLayout {
+  /** Bytes [0, romEnd) to copy into linear memory before the first call. */
+  image: Uint8Array;
+  romStart: number;
+  romEnd: number;
+  arenaStart: number;
+  arena: ArenaPlan;
+  totalBytes: number;
+  /** Address of every tensor a kernel touches. */
+  tensorAddress: Map<number, number>;
+  calls: PlannedCall[];
+  /** ROM split: model constants (weights, biases, constant tensors) vs. everything prepare adds. */
+  weightsBytes: number;
+  /** Param blocks and prepared per-channel data (multipliers, shifts, scales, row sums). */
+  paramsBytes: number;
+}
+
+/** Blob labels (ops/types.ts) that are model weights rather than prepared parameters. */
+const WEIGHT_LABELS = new Set(['filter', 'bias']);
+
+/** wasm32 linear memory is at most 65536 pages of 64 KiB. */
+export const MAX_MEMORY_BYTES = 65536 * 65536;
+
+export function layoutMemory(model: Model, prepared: { opIndex: number; calls: KernelCall[] }[]): MemoryLayout {
+  const romItems: Uint8Array[] = [];
+  const romOffsetOf = new Map<Uint8Array, number>();
+  let romCursor = ALIGN;
+  let weightsBytes = 0;
+  const placeRom = (bytes: Uint8Array, isWeight: boolean): number => {
+    const known = romOffsetOf.get(bytes);
+    if (known !== undefined) return known;
+    const at = romCursor;
+    romOffsetOf.set(bytes, at);
+    romItems.push(bytes);
+    romCursor = alignUp(at + bytes.byteLength);
+    if (isWeight) weightsBytes += bytes.byteLength;
+    return at;
+  };
+
+  // Constant tensors first (weights), then prepared blobs, then param blocks.
+  const tensorAddress = new Map<number, number>();
+  const flatCalls = prepared.flatMap((p) => p.calls.map((c) => ({ opIndex: p.opIndex, call: c })));
+  for (const { call } of flatCalls) {
+    for (const v of Object.values(call.args)) {
+      if (v && typeof v === 'object' && 'tensor' in v) {
+        const data = model.tensors[v.tensor].data;
+        if (data && !tensorAddress.has(v.tensor)) tensorAddress.set(v.tensor, placeRom(data, true));
+      }
+    }
+  }
+  for (const { call } of flatCalls) {
+    for (const v of Object.values(call.args)) {
+      if (v && typeof v === 'object' && 'rom' in v) placeRom(v.rom, WEIGHT_LABELS.has(v.label));
+    }
+  }
+
+  const steps = flatCalls.map(({ call }) => {
+    const touched = Object.values(call.args).flatMap((v) =>
+      v && typeof v === 'object' && 'tensor' in v && !model.tensors[v.tensor].data ? [v.tensor] : []);
+    return { reads: touched, writes: [] as number[] };
+  });
+  const isActivation = (t: number) => !model.tensors[t].data;
+  const arena = planArena(lifetimes(steps, model.inputs.filter(isActivation), model.outputs.filter(isActivation),
+    (t) => tensorBytes(model.tensors[t])));
+
+  const blockAt: number[] = [];
+  for (const { call } of flatCalls) {
+    blockAt.push(romCursor);
+    romCursor = alignUp(romCursor + BLOCKS[call.kernel].bytes);
+  }
+  const romEnd = romCursor;
+  const paramsBytes = romEnd - ALIGN - weightsBytes;
+  const arenaStart = romEnd;
+  for (const [t, off] of arena.offsets) tensorAddress.set(t, arenaStart + off);
+  const totalBytes = arenaStart + arena.arenaBytes;
+  if (totalBytes > MAX_MEMORY_BYTES) {
+    throw new ModelError(`model: needs ${totalBytes} bytes of linear memory, more than wasm32's 4 GiB`);
+  }
+
+  const image = new Uint8Array(romEnd);
+  for (const item of romItems) image.set(item, romOffsetOf.get(item)!);
+  const view = new DataView(image.buffer);
+  const calls: PlannedCall[] = flatCalls.map(({ opIndex, call }, i) => {
+    writeBlock(view, blockAt[i], call, (v) => {
+      if ('tensor' in v) return tensorAddress.get(v.tensor)!;
+      return romOffsetOf.get(v.rom)!;
+    });
+    return { opIndex, kernel: call.kernel, block: blockAt[i], macs: call.macs };
+  });
+  return { image, romStart: ALIGN, romEnd, arenaStart, arena, totalBytes, tensorAddress, calls, weightsBytes, paramsBytes };
+}
+
+function writeBlock(
+  view: DataView,
+  at: number,
+  call: KernelCall,
+  address: (v: { tensor: number } | { rom: Uint8Array }) => number,
+): void {
+  const spec = BLOCKS[call.kernel];
+  for (const f of spec.fields) {
+    const v = call.args[f.name];
+    const base = at + spec.offsets[f.name];
+    if (v === undefined) throw new Error(`internal: kernel ${call.kernel} argument ${f.name} missing`);
+    if (Array.isArray(v)) {
+      if (v.length !== f.length) throw new Error(`internal: kernel ${call.kernel} argument ${f.name} has ${v.length} values, expected ${f.length}`);
+      v.forEach((x, i) => view.setInt32(base + 4 * i, x, true));
+    } else if (v === null) {
+      view.setInt32(base, 0, true);
+    } else if (typeof v === 'number') {
+      if (f.kind === 'f32') view.setFloat32(base, v, true);
+      else view.setInt32(base, v, true);
+    } else {
+      view.setInt32(base, address(v), true);
+    }
+  }
+}

@@ -1,0 +1,53 @@
+/** From a decoded model to a ready memory layout: op prepare (registry) + arena + ROM. */
+import { ModelError, UnsupportedOpError } from '../errors.js';
+import { OpTensors, dtypeName, scaleOf, tensorBytes, zeroPointOf } from '../graph/tensors.js';
+import { findOp } from '../ops/registry.js';
+import type { KernelCall } from '../ops/types.js';
+import type { Model, Tensor } from '../tflite/model.js';
+import { layoutMemory, type MemoryLayout } from './layout.js';
+
+export interface TensorInfo {
+  index: number;
+  name: string;
+  shape: number[];
+  dtype: string;
+  scale: number;
+  zeroPoint: number;
+  bytes: number;
+}
+
+export interface PreparedModel {
+  model: Model;
+  layout: MemoryLayout;
+  inputs: TensorInfo[];
+  outputs: TensorInfo[];
+}
+
+export function tensorInfo(t: Tensor): TensorInfo {
+  return { index: t.index, name: t.name, shape: [...t.shape], dtype: dtypeName(t.type), scale: scaleOf(t), zeroPoint: zeroPointOf(t), bytes: tensorBytes(t) };
+}
+
+/** Ops the registry does not know, in execution order. */
+export function unsupportedOps(model: Model): { index: number; op: string }[] {
+  return model.operators.filter((op) => !findOp(op.opName)).map((op) => ({ index: op.index, op: op.opName }));
+}
+
+export function prepareModel(model: Model): PreparedModel {
+  const unsupported = unsupportedOps(model);
+  if (unsupported.length > 0) {
+    throw new UnsupportedOpError(`unsupported ops: ${unsupported.map((u) => `${u.op} (op ${u.index})`).join(', ')}`);
+  }
+  if (model.inputs.length === 0) throw new ModelError('model: subgraph 0 has no inputs');
+  if (model.outputs.length === 0) throw new ModelError('model: subgraph 0 has no outputs');
+  const prepared: { opIndex: number; calls: KernelCall[] }[] = model.operators.map((op) => ({
+    opIndex: op.index,
+    calls: findOp(op.opName)!.prepare(new OpTensors(model, op)),
+  }));
+  const layout = layoutMemory(model, prepared);
+  return {
+    model,
+    layout,
+    inputs: model.inputs.map((i) => tensorInfo(model.tensors[i])),
+    outputs: model.outputs.map((i) => tensorInfo(model.tensors[i])),
+  };
+}

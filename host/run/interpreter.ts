@@ -1,0 +1,89 @@
+/** Runs a prepared model: one kernel call per planned step, over zero-copy tensor views. */
+import { KernelError } from '../errors.js';
+import type { PreparedModel, TensorInfo } from '../plan/prepare.js';
+import { kernelModule, type KernelFlavor } from './kernels.js';
+import type { KernelInstance, Runtime } from './runtimes/runtime.js';
+import { v8Runtime } from './runtimes/v8.js';
+
+export type TensorData = Int8Array | Uint8Array | Int16Array | Int32Array | Float32Array | BigInt64Array;
+
+export interface TensorView extends TensorInfo {
+  /** A view straight into the module's linear memory: write inputs here, read outputs here. */
+  data: TensorData;
+}
+
+export interface InterpreterOptions {
+  runtime?: Runtime;
+  kernels?: KernelFlavor;
+}
+
+export interface OpTiming {
+  opIndex: number;
+  op: string;
+  kernel: string;
+  ms: number;
+  macs: number;
+}
+
+const PAGE = 65536;
+
+function view(memory: Uint8Array, address: number, info: TensorInfo): TensorData {
+  const { buffer } = memory;
+  const n = info.bytes;
+  switch (info.dtype) {
+    case 'int8': return new Int8Array(buffer, address, n);
+    case 'uint8': case 'bool': return new Uint8Array(buffer, address, n);
+    case 'int16': return new Int16Array(buffer, address, n / 2);
+    case 'int32': return new Int32Array(buffer, address, n / 4);
+    case 'float32': return new Float32Array(buffer, address, n / 4);
+    case 'int64': return new BigInt64Array(buffer, address, n / 8);
+    default: throw new KernelError(`tensor ${info.index} (${JSON.stringify(info.name)}): dtype ${info.dtype} cannot cross the API`);
+  }
+}
+
+export class Interpreter {
+  readonly inputs: TensorView[];
+  readonly outputs: TensorView[];
+  readonly runtime: string;
+  readonly kernels: KernelFlavor;
+  private readonly instance: KernelInstance;
+
+  constructor(readonly prepared: PreparedModel, options: InterpreterOptions = {}) {
+    const runtime = options.runtime ?? v8Runtime;
+    this.runtime = runtime.name;
+    this.kernels = options.kernels ?? 'simd';
+    const { layout } = prepared;
+    const pages = Math.max(1, Math.ceil(layout.totalBytes / PAGE));
+    this.instance = runtime.instantiate(kernelModule(this.kernels), pages);
+    this.instance.memory.set(layout.image, 0);
+    const at = (info: TensorInfo) => layout.tensorAddress.get(info.index)!;
+    this.inputs = prepared.inputs.map((i) => ({ ...i, data: view(this.instance.memory, at(i), i) }));
+    this.outputs = prepared.outputs.map((o) => ({ ...o, data: view(this.instance.memory, at(o), o) }));
+  }
+
+  /** Runs every kernel in order. Throws KernelError naming the op if a kernel reports failure. */
+  invoke(): void {
+    for (const c of this.prepared.layout.calls) {
+      const status = this.instance.call(c.kernel, c.block);
+      if (status !== 0) this.fail(c.opIndex, c.kernel, status);
+    }
+  }
+
+  /** Like invoke(), timing each kernel call. */
+  invokeProfiled(): OpTiming[] {
+    const timings: OpTiming[] = [];
+    for (const c of this.prepared.layout.calls) {
+      const t0 = performance.now();
+      const status = this.instance.call(c.kernel, c.block);
+      const ms = performance.now() - t0;
+      if (status !== 0) this.fail(c.opIndex, c.kernel, status);
+      timings.push({ opIndex: c.opIndex, op: this.prepared.model.operators[c.opIndex].opName, kernel: c.kernel, ms, macs: c.macs });
+    }
+    return timings;
+  }
+
+  private fail(opIndex: number, kernel: string, status: number): never {
+    const op = this.prepared.model.operators[opIndex];
+    throw new KernelError(`operator ${opIndex} (${op.opName}): kernel ${kernel} failed with status ${status}`);
+  }
+}
