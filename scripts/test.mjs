@@ -1,0 +1,22 @@
+// Runs the uvu suites compiled to dist/tests and ends with one line: "N passed, N failed".
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const uvu = join(root, 'node_modules', 'uvu', 'bin.js');
+const pattern = process.argv[2] ? `(${process.argv[2]})[^/]*\\.test\\.js$` : '\\.test\\.js$';
+const result = spawnSync(process.execPath, [uvu, join('dist', 'tests'), pattern], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+process.stdout.write(result.stdout ?? '');
+const num = (label) => Number(new RegExp(`${label}:\\s+(\\d+)`).exec(result.stdout ?? '')?.[1] ?? NaN);
+const total = num('Total');
+const passed = num('Passed');
+const skipped = num('Skipped');
+if (Number.isNaN(total) || Number.isNaN(passed)) {
+  console.log('0 passed, 1 failed');
+  console.error('test runner: could not read uvu\'s summary (did a test file crash?)');
+  process.exit(1);
+}
+const failed = total - passed - (skipped || 0);
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(result.status === 0 && failed === 0 ? 0 : 1);
