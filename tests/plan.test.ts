@@ -46,6 +46,7 @@ test('every golden model: planned tensors never overlap while live, and the plan
     const b = loadModel(bytes).prepared.layout;
     assert.equal([...a.arena.offsets], [...b.arena.offsets], `${c.id}: plan not deterministic`);
     assert.ok(a.arena.arenaBytes >= a.arena.lowerBoundBytes);
+    assertNoOverlap(a.arena.buffers, a.arena.offsets, a.arena.arenaBytes, c.id);
   }
 });
 

@@ -14,6 +14,7 @@ export interface Lifetime {
 }
 
 export interface ArenaPlan {
+  buffers: Lifetime[];
   offsets: Map<number, number>;
   arenaBytes: number;
   /** The most bytes live at any one step (aligned sizes): no plan can be smaller. */
@@ -76,5 +77,5 @@ export function planArena(buffers: Lifetime[]): ArenaPlan {
     for (const b of buffers) if (b.first <= step && step <= b.last) live += alignUp(b.bytes);
     lowerBoundBytes = Math.max(lowerBoundBytes, live);
   }
-  return { offsets, arenaBytes, lowerBoundBytes };
+  return { buffers, offsets, arenaBytes, lowerBoundBytes };
 }
