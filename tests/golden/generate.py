@@ -1,0 +1,1379 @@
+#!/usr/bin/env python3
+"""Golden-data generator: int8 TFLite models + TFLite reference-kernel outputs.
+
+Builds single-op and small multi-op models with randomized, seeded configurations, converts them
+with full-integer post-training quantization (TF 2.21), checks that each model holds exactly the
+intended op list, runs TFLite's interpreter with the BUILTIN_REF op resolver (reference kernels, not
+XNNPACK) on random inputs covering the full int8 range, and writes:
+
+    <out>/<OP>/<case-id>/model.tflite, input_<i>.npy, output_<i>.npy
+    <out>/index.json
+
+Inputs/outputs are NumPy .npy (v1.0, C order) in the model tensor's dtype (int8, or float32 for
+float model inputs/outputs). Input i / output i follow the subgraph's `inputs` / `outputs` order.
+
+Reproducible: one master seed; every case draws from its own seed derived from (op, case number),
+so `--only OP` regenerates byte-identical files. Converter output is deterministic for a given
+TensorFlow version (checked by running twice and comparing hashes).
+
+A few cases are edited after conversion with TensorFlow's bundled flatbuffer schema (the edit is
+recorded under config["edit"]): int8->int8 QUANTIZE, single-op QUANTIZE/DEQUANTIZE models, softmax
+beta != 1, and widened output ranges (so fused activation clamps actually cut: in converter-made
+models the output range is calibrated after the activation, which makes the clamp a no-op).
+
+Usage: generate.py [--only OP] [--out DIR] [--list]
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+warnings.filterwarnings("ignore")
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+from tensorflow.lite.python import schema_py_generated as schema  # noqa: E402
+from tensorflow.lite.tools import flatbuffer_utils  # noqa: E402
+
+tf.get_logger().setLevel("ERROR")
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_OUT = REPO / "tests" / "golden" / "cases"
+MASTER_SEED = 0x45444745  # "EDGE"
+GENERATOR = "tests/golden/generate.py"
+REP_SAMPLES = 16
+
+ALLOWED_OPS = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "AVERAGE_POOL_2D", "MAX_POOL_2D",
+               "ADD", "RESHAPE", "SOFTMAX", "QUANTIZE", "DEQUANTIZE")
+OP_NAME = {v: k for k, v in vars(schema.BuiltinOperator).items() if not k.startswith("_")}
+ACT_NAME = {v: k for k, v in vars(schema.ActivationFunctionType).items() if not k.startswith("_")}
+PAD_NAME = {v: k for k, v in vars(schema.Padding).items() if not k.startswith("_")}
+TYPE_NAME = {schema.TensorType.INT8: "int8", schema.TensorType.FLOAT32: "float32",
+             schema.TensorType.INT32: "int32", schema.TensorType.INT16: "int16",
+             schema.TensorType.INT64: "int64", schema.TensorType.UINT8: "uint8"}
+ACTS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
+
+
+# ---------------------------------------------------------------------------------------------
+# Cases
+
+@dataclass
+class Case:
+    op: str                      # fixture folder: TFLite builtin name, MULTI or NETWORK
+    id: str                      # short case id, unique within op
+    ops: list[str]               # exact op list the model must hold, in execution order
+    config: dict                 # the randomized parameters (JSON-safe)
+    make_fn: Callable[[], tf.types.experimental.GenericFunction]  # tf.function w/ input_signature
+    input_ranges: list[tuple[float, float]]  # calibration range per model input
+    float_input: bool = False
+    float_output: bool = False
+    per_tensor: bool = False
+    edits: list[Callable[[schema.ModelT], dict]] = field(default_factory=list)
+    seed: int = 0
+
+
+def derive_seed(*parts) -> int:
+    text = ":".join(str(p) for p in (MASTER_SEED, *parts))
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
+
+
+def spec(*shapes):
+    return [tf.TensorSpec(list(s), tf.float32) for s in shapes]
+
+
+def tf_fn(shapes, body):
+    return tf.function(body, input_signature=spec(*shapes), autograph=False)
+
+
+def const(a):
+    return tf.constant(np.asarray(a, dtype=np.float32))
+
+
+def apply_act(y, act: str):
+    if act == "RELU":
+        return tf.nn.relu(y)
+    if act == "RELU6":
+        return tf.nn.relu6(y)
+    if act == "RELU_N1_TO_1":
+        return tf.clip_by_value(y, -1.0, 1.0)  # the converter fuses this as RELU_N1_TO_1
+    return y
+
+
+def act_tag(act: str) -> str:
+    return {"NONE": "none", "RELU": "relu", "RELU6": "relu6", "RELU_N1_TO_1": "relun1to1"}[act]
+
+
+def dim_tag(a: int, b: int) -> str:
+    return f"{a}" if a == b else f"{a}x{b}"
+
+
+def he(rng, shape, fan_in, gain=1.0):
+    return (rng.normal(size=shape) * np.sqrt(2.0 / max(fan_in, 1)) * gain).astype(np.float32)
+
+
+def pick_range(rng, i: int) -> list[float]:
+    """Calibration range of a model input: symmetric, asymmetric, or post-ReLU-like."""
+    r = float(rng.choice([0.5, 1.0, 2.0, 4.0]))
+    kind = i % 3
+    if kind == 0:
+        return [-r, r]
+    if kind == 1:
+        return [round(-r * float(rng.uniform(0.2, 0.9)), 3), r]
+    return [0.0, r]
+
+
+def pick_pair(rng, p_differ: float) -> tuple[int, int]:
+    """Strides in 1..3: different h/w with probability p_differ, else equal."""
+    if rng.random() < p_differ:
+        a, b = rng.integers(1, 4, size=2)
+        return int(a), int(b)
+    a = int(rng.integers(1, 4))
+    return a, a
+
+
+def conv_out(n: int, k: int, s: int, d: int, pad: str) -> int:
+    eff = (k - 1) * d + 1
+    return (n + s - 1) // s if pad == "SAME" else (n - eff + s) // s
+
+
+# --- CONV_2D ---------------------------------------------------------------------------------
+
+CONV_KERNELS = [(1, 1), (3, 3), (5, 5), (1, 3), (3, 1), (2, 5), (3, 3), (5, 2), (2, 2), (1, 1),
+                (4, 3), (7, 1), (1, 7), (3, 5)]
+
+
+def conv_2d(i: int, rng) -> Case:
+    kh, kw = CONV_KERNELS[i % len(CONV_KERNELS)]
+    act = ACTS[i % 4]
+    pad = ("SAME", "VALID")[(i // 4) % 2]
+    per_tensor = i % 5 == 2
+    bias = i % 6 != 3
+    batch = 2 if i % 7 == 5 else 1
+    wide = act != "NONE" and i % 3 == 0
+    sh, sw = pick_pair(rng, 0.3)
+    if rng.random() < 0.4:
+        dh, dw = (int(d) for d in rng.choice([1, 2, 3], size=2))
+    else:
+        dh = dw = 1
+    dh, dw = (dh if kh > 1 else 1), (dw if kw > 1 else 1)
+    h = (kh - 1) * dh + 1 + int(rng.integers(0, 8))
+    w = (kw - 1) * dw + 1 + int(rng.integers(0, 8))
+    cin = int(rng.choice([1, 2, 3, 4, 5, 7, 8, 13, 16, 17]))
+    cout = int(rng.choice([1, 3, 4, 5, 8, 13, 16, 17, 24, 32]))
+    gain = round(float(rng.uniform(0.5, 3.0)), 3)
+    rng_range = pick_range(rng, i)
+    wts = he(rng, (kh, kw, cin, cout), kh * kw * cin, gain)
+    b = (rng.normal(size=cout) * 0.5).astype(np.float32)
+    x_shape = (batch, h, w, cin)
+    cfg = dict(input_shape=list(x_shape), kernel=[kh, kw], filters=cout, strides=[sh, sw],
+               dilation=[dh, dw], padding=pad, activation=act, bias=bias,
+               weights="per-tensor" if per_tensor else "per-channel", gain=gain,
+               input_range=rng_range,
+               output_hw=[conv_out(h, kh, sh, dh, pad), conv_out(w, kw, sw, dw, pad)])
+
+    def make():
+        W, B = const(wts), const(b)
+
+        def body(x):
+            y = tf.nn.conv2d(x, W, strides=[1, sh, sw, 1], padding=pad, dilations=[1, dh, dw, 1])
+            if bias:
+                y = tf.nn.bias_add(y, B)
+            return apply_act(y, act)
+        return tf_fn([x_shape], body)
+
+    cid = (f"c{i:03d}-k{kh}x{kw}-s{dim_tag(sh, sw)}-{pad.lower()}-dil{dim_tag(dh, dw)}-{act_tag(act)}"
+           f"-{'pertensor' if per_tensor else 'perchannel'}{'' if bias else '-nobias'}"
+           f"{'-b2' if batch == 2 else ''}{'-wide' if wide else ''}")
+    return Case("CONV_2D", cid, ["CONV_2D"], cfg, make, [tuple(rng_range)], per_tensor=per_tensor,
+                edits=[widen_output] if wide else [])
+
+
+# --- DEPTHWISE_CONV_2D -----------------------------------------------------------------------
+
+DW_KERNELS = [(3, 3), (1, 1), (5, 5), (3, 1), (1, 3), (2, 2), (3, 3), (2, 5), (5, 3), (4, 4), (7, 1)]
+
+
+def depthwise_conv_2d(i: int, rng) -> Case:
+    kh, kw = DW_KERNELS[i % len(DW_KERNELS)]
+    mult = (1, 2, 3)[i % 3]
+    act = ACTS[(i // 3) % 4]
+    pad = ("SAME", "VALID")[i % 2]
+    per_tensor = i % 5 == 1
+    bias = i % 7 != 4
+    batch = 2 if i % 8 == 6 else 1
+    wide = act != "NONE" and i % 2 == 0
+    sh, sw = pick_pair(rng, 0.3)
+    if rng.random() < 0.4:
+        dh, dw = (int(d) for d in rng.choice([1, 2, 3], size=2))
+    else:
+        dh = dw = 1
+    dh, dw = (dh if kh > 1 else 1), (dw if kw > 1 else 1)
+    h = (kh - 1) * dh + 1 + int(rng.integers(0, 8))
+    w = (kw - 1) * dw + 1 + int(rng.integers(0, 8))
+    cin = int(rng.choice([1, 2, 3, 4, 5, 7, 8, 13, 16, 17]))
+    gain = round(float(rng.uniform(0.5, 3.0)), 3)
+    rng_range = pick_range(rng, i)
+    wts = he(rng, (kh, kw, cin, mult), kh * kw, gain)
+    b = (rng.normal(size=cin * mult) * 0.5).astype(np.float32)
+    x_shape = (batch, h, w, cin)
+    cfg = dict(input_shape=list(x_shape), kernel=[kh, kw], depth_multiplier=mult, strides=[sh, sw],
+               dilation=[dh, dw], padding=pad, activation=act, bias=bias,
+               weights="per-tensor" if per_tensor else "per-channel", gain=gain,
+               input_range=rng_range,
+               output_hw=[conv_out(h, kh, sh, dh, pad), conv_out(w, kw, sw, dw, pad)])
+
+    def make():
+        W, B = const(wts), const(b)
+
+        def body(x):
+            # raw op: tf.nn.depthwise_conv2d rewrites stride+dilation through space_to_batch
+            y = tf.raw_ops.DepthwiseConv2dNative(input=x, filter=W, strides=[1, sh, sw, 1],
+                                                 padding=pad, dilations=[1, dh, dw, 1])
+            if bias:
+                y = tf.nn.bias_add(y, B)
+            return apply_act(y, act)
+        return tf_fn([x_shape], body)
+
+    cid = (f"d{i:03d}-k{kh}x{kw}-m{mult}-s{dim_tag(sh, sw)}-{pad.lower()}-dil{dim_tag(dh, dw)}"
+           f"-{act_tag(act)}-{'pertensor' if per_tensor else 'perchannel'}{'' if bias else '-nobias'}"
+           f"{'-b2' if batch == 2 else ''}{'-wide' if wide else ''}")
+    return Case("DEPTHWISE_CONV_2D", cid, ["DEPTHWISE_CONV_2D"], cfg, make, [tuple(rng_range)],
+                per_tensor=per_tensor, edits=[widen_output] if wide else [])
+
+
+# --- FULLY_CONNECTED -------------------------------------------------------------------------
+
+FC_FORMS = ("2d", "3d-matmul", "3d-flatten", "4d-flatten", "3d-keras-dense", "2d")
+
+
+def fully_connected(i: int, rng) -> Case:
+    form = FC_FORMS[i % len(FC_FORMS)]
+    act = ACTS[(i // 2) % 4]
+    per_tensor = i % 4 == 3
+    bias = i % 5 != 2
+    wide = act != "NONE" and i % 3 == 1
+    n_in = int(rng.choice([2, 3, 5, 8, 13, 16, 17, 24, 31, 32, 33, 40, 64]))
+    n_out = int(rng.choice([1, 2, 3, 4, 7, 8, 10, 12, 16, 17, 33]))
+    b0 = int(rng.integers(1, 4))
+    t = int(rng.integers(2, 6))
+    x_shape = {"2d": (b0, n_in), "3d-matmul": (b0, t, n_in), "3d-flatten": (b0, t, n_in),
+               "4d-flatten": (1, t, int(rng.integers(1, 4)), n_in), "3d-keras-dense": (b0, t, n_in)}[form]
+    gain = round(float(rng.uniform(0.5, 3.0)), 3)
+    rng_range = pick_range(rng, i)
+    wts = he(rng, (n_in, n_out), n_in, gain)
+    b = (rng.normal(size=n_out) * 0.5).astype(np.float32)
+    cfg = dict(form=form, input_shape=list(x_shape), units=n_out, activation=act, bias=bias,
+               weights="per-tensor" if per_tensor else "default (converter: per-channel)", gain=gain,
+               input_range=rng_range)
+
+    def make():
+        if form == "3d-keras-dense":
+            return keras_dense_fn(x_shape, wts, b if bias else None, act)
+        W, B = const(wts), const(b)
+
+        def body(x):
+            if form in ("3d-flatten", "4d-flatten"):
+                x = tf.reshape(x, [-1, n_in])
+            y = tf.matmul(x, W)
+            if bias:
+                y = y + B
+            return apply_act(y, act)
+        return tf_fn([x_shape], body)
+
+    cid = (f"f{i:03d}-{form}-in{n_in}-out{n_out}-{act_tag(act)}"
+           f"-{'pertensor' if per_tensor else 'default'}{'' if bias else '-nobias'}{'-wide' if wide else ''}")
+    return Case("FULLY_CONNECTED", cid, ["FULLY_CONNECTED"], cfg, make, [tuple(rng_range)],
+                per_tensor=per_tensor, edits=[widen_output] if wide else [])
+
+
+def keras_dense_fn(x_shape, wts, b, act):
+    import keras
+    keras.backend.clear_session()
+    kact = {"NONE": None, "RELU": "relu", "RELU6": "relu6", "RELU_N1_TO_1": None}[act]
+    inp = keras.Input(x_shape[1:], batch_size=x_shape[0], name="x")
+    dense = keras.layers.Dense(wts.shape[1], activation=kact, use_bias=b is not None, name="dense")
+    y = dense(inp)
+    model = keras.Model(inp, y, name="m")
+    dense.set_weights([wts] if b is None else [wts, b])
+
+    def body(x):
+        return apply_act(model(x, training=False), act if act == "RELU_N1_TO_1" else "NONE")
+    return tf_fn([x_shape], body)
+
+
+# --- AVERAGE_POOL_2D / MAX_POOL_2D -----------------------------------------------------------
+
+POOLS = [(2, 2), (3, 3), (2, 3), (3, 2), (1, 2), (5, 1), (4, 4), (1, 1), (3, 5), (7, 5), (2, 1)]
+
+
+def pool(op: str):
+    def build(i: int, rng) -> Case:
+        ph, pw = POOLS[i % len(POOLS)]
+        pad = ("SAME", "VALID")[i % 2]
+        act = ("NONE", "NONE", "RELU", "NONE", "RELU6", "NONE", "RELU_N1_TO_1")[i % 7]
+        batch = 2 if i % 6 == 4 else 1
+        if i % len(POOLS) == 9:  # global pool over the whole input
+            sh, sw, h, w = ph, pw, ph, pw
+        else:
+            sh, sw = pick_pair(rng, 0.4)
+            h, w = ph + int(rng.integers(0, 8)), pw + int(rng.integers(0, 8))
+        c = int(rng.choice([1, 2, 3, 4, 5, 8, 13, 16, 17, 32]))
+        rng_range = pick_range(rng, i)
+        x_shape = (batch, h, w, c)
+        cfg = dict(input_shape=list(x_shape), pool=[ph, pw], strides=[sh, sw], padding=pad,
+                   activation=act, input_range=rng_range,
+                   output_hw=[conv_out(h, ph, sh, 1, pad), conv_out(w, pw, sw, 1, pad)])
+        fn = tf.nn.avg_pool2d if op == "AVERAGE_POOL_2D" else tf.nn.max_pool2d
+
+        def make():
+            return tf_fn([x_shape], lambda x: apply_act(fn(x, [ph, pw], [sh, sw], pad), act))
+
+        p = "a" if op == "AVERAGE_POOL_2D" else "m"
+        cid = (f"{p}{i:03d}-p{ph}x{pw}-s{dim_tag(sh, sw)}-{pad.lower()}-{h}x{w}x{c}-{act_tag(act)}"
+               f"{'-b2' if batch == 2 else ''}")
+        return Case(op, cid, [op], cfg, make, [tuple(rng_range)])
+    return build
+
+
+# --- ADD -------------------------------------------------------------------------------------
+
+ADD_SHAPES = [
+    ((1, 4, 5, 3), (1, 4, 5, 3)), ((1, 4, 5, 3), (1, 1, 1, 3)), ((1, 4, 5, 3), (1, 4, 1, 1)),
+    ((2, 3, 4), (4,)), ((5, 7), (5, 7)), ((3, 6, 2), (3, 6, 2)), ((1, 1, 1, 8), (1, 3, 3, 8)),
+    ((1, 5, 1, 4), (1, 1, 6, 4)), ((2, 9), (1, 9)), ((2, 3, 5, 17), (2, 3, 5, 17)),
+    ((1, 6, 6, 16), "const"), ((3, 1, 5), (3, 4, 1)), ((4, 33), (4, 33)), ((1, 2, 3, 4), (2, 3, 4)),
+]
+ADD_RATIOS = (1.0, 10.0, 0.01, 100.0, 0.1, 3.0, 1.0, 0.3)
+
+
+def add(i: int, rng) -> Case:
+    sa, sb = ADD_SHAPES[i % len(ADD_SHAPES)]
+    act = ACTS[(i // 2) % 4]
+    ratio = ADD_RATIOS[i % len(ADD_RATIOS)]
+    wide = act != "NONE" and i % 3 == 2
+    ra = pick_range(rng, i)
+    rb = [round(v * ratio, 6) for v in pick_range(rng, i + 1)]
+    is_const = sb == "const"
+    if is_const:
+        sb = sa
+        cval = rng.uniform(rb[0], rb[1], size=sb).astype(np.float32)
+    cfg = dict(shapes=[list(sa), list(sb)], second_operand="constant" if is_const else "input",
+               activation=act, scale_ratio=ratio, input_ranges=[ra, rb])
+
+    def make():
+        if is_const:
+            C = const(cval)
+            return tf_fn([sa], lambda x: apply_act(x + C, act))
+        return tf_fn([sa, sb], lambda x, y: apply_act(x + y, act))
+
+    def shp(s):
+        return "x".join(str(d) for d in s)
+    cid = (f"a{i:03d}-{shp(sa)}-{'const' if is_const else shp(sb)}-r{ratio:g}-{act_tag(act)}"
+           f"{'-wide' if wide else ''}")
+    ranges = [tuple(ra)] if is_const else [tuple(ra), tuple(rb)]
+    return Case("ADD", cid, ["ADD"], cfg, make, ranges, edits=[widen_output] if wide else [])
+
+
+# --- RESHAPE ---------------------------------------------------------------------------------
+
+RESHAPES = [((2, 3, 4), (4, -1)), ((1, 8, 8, 3), (1, 192)), ((6,), (2, 3)), ((1, 4, 5, 3), (20, 3)),
+            ((2, 12), (2, 3, 4)), ((1, 1, 1, 10), (1, 10)), ((3, 5, 7), (105,)), ((1, 2, 2, 6), (1, 6, 2, 2))]
+
+
+def reshape(i: int, rng) -> Case:
+    sa, sb = RESHAPES[i % len(RESHAPES)]
+    rng_range = pick_range(rng, i)
+    cfg = dict(input_shape=list(sa), new_shape=list(sb), input_range=rng_range)
+
+    def make():
+        return tf_fn([sa], lambda x: tf.reshape(x, list(sb)))
+    cid = f"r{i:03d}-{'x'.join(map(str, sa))}-to-{'x'.join(str(d) if d >= 0 else 'auto' for d in sb)}"
+    return Case("RESHAPE", cid, ["RESHAPE"], cfg, make, [tuple(rng_range)])
+
+
+# --- SOFTMAX ---------------------------------------------------------------------------------
+
+SOFTMAX_SHAPES = [(1, 10), (2, 3), (4, 12), (1, 2), (3, 17), (1, 64), (2, 100), (2, 1000),
+                  (1, 3, 4, 10), (2, 2, 3, 5), (1, 257), (3, 33), (1, 1, 1, 12), (2, 16), (1, 31),
+                  (1, 7, 128), (1, 5, 8), (1, 2, 2, 3), (4, 6), (1, 9)]
+SOFTMAX_RANGES = ([-1, 1], [-8, 8], [-16, 16], [-0.1, 0.1], [-30, 10], [-4, 12], [0, 5], [-60, 60])
+SOFTMAX_BETAS = (None, None, None, 0.5, None, None, 2.0, None, None, 0.1, None, None, 3.0, None, None,
+                 1.7, None, None, None, None)
+
+
+def softmax(i: int, rng) -> Case:
+    shape = SOFTMAX_SHAPES[i % len(SOFTMAX_SHAPES)]
+    rng_range = SOFTMAX_RANGES[i % len(SOFTMAX_RANGES)]
+    beta = SOFTMAX_BETAS[i % len(SOFTMAX_BETAS)]
+    cfg = dict(input_shape=list(shape), input_range=rng_range, beta=1.0 if beta is None else beta)
+    if beta is not None:
+        cfg["beta_source"] = "flatbuffer edit (tf.nn.softmax(x*beta) converts to MUL+SOFTMAX)"
+
+    def make():
+        return tf_fn([shape], lambda x: tf.nn.softmax(x))
+    cid = f"s{i:03d}-{'x'.join(map(str, shape))}-r{rng_range[1] - rng_range[0]:g}" + (
+        f"-beta{beta:g}" if beta is not None else "")
+    return Case("SOFTMAX", cid, ["SOFTMAX"], cfg, make, [tuple(rng_range)],
+                edits=[set_softmax_beta(beta)] if beta is not None else [])
+
+
+# --- QUANTIZE / DEQUANTIZE -------------------------------------------------------------------
+
+Q_SHAPES = [(2, 6), (1, 4, 5, 3), (17,), (3, 33), (1, 16, 8, 2), (2, 160), (1, 1, 1, 64), (2, 3, 4)]
+Q_RANGES = ([-1, 1], [-3, 0.5], [0, 6], [-0.05, 0.2], [-100, 20], [-1, 0], [-10, 10], [0.5, 2])
+# QUANTIZE kinds: float->int8 made by the converter ([QUANTIZE, RESHAPE]), float->int8 alone
+# (RESHAPE cut out of the converted model), int8->int8 requantize (input retyped to int8).
+Q_KINDS = ("f2i", "f2i-natural", "i2i", "f2i", "i2i", "i2i", "f2i", "i2i", "f2i-natural", "i2i",
+           "f2i", "i2i")
+I2I_RATIOS = (0.37, 3.0, 1.0, 0.01, 41.0, 0.5, 1.6)
+
+
+def flat_shape(shape):
+    """A different shape with the same element count (so the converter keeps a RESHAPE)."""
+    n = int(np.prod(shape))
+    return [n] if len(shape) > 1 else [1, n]
+
+
+def quantize(i: int, rng) -> Case:
+    kind = Q_KINDS[i % len(Q_KINDS)]
+    shape = Q_SHAPES[i % len(Q_SHAPES)]
+    rng_range = Q_RANGES[(i * 3) % len(Q_RANGES)]
+    cfg = dict(kind=kind, input_shape=list(shape), calibration_range=rng_range)
+    edits = []
+    ops = ["QUANTIZE"]
+    if kind == "f2i-natural":
+        ops = ["QUANTIZE", "RESHAPE"]
+    else:
+        edits.append(bypass_op("RESHAPE"))
+    if kind == "i2i":
+        ratio = I2I_RATIOS[Q_KINDS[:i % len(Q_KINDS)].count("i2i") % len(I2I_RATIOS)]
+        zp = int(rng.integers(-128, 128))
+        cfg.update(input_scale_over_output_scale=ratio, input_zero_point=zp)
+        edits.append(retype_input_int8(ratio, zp))
+    new_shape = flat_shape(shape)
+
+    def make():
+        return tf_fn([shape], lambda x: tf.reshape(x, new_shape))
+    cid = f"q{i:03d}-{kind}-{'x'.join(map(str, shape))}" + (
+        f"-ratio{cfg['input_scale_over_output_scale']:g}" if kind == "i2i" else "")
+    return Case("QUANTIZE", cid, ops, cfg, make, [tuple(rng_range)], float_input=True, edits=edits)
+
+
+DQ_KINDS = ("i2f", "i2f-natural", "i2f", "i2f", "i2f", "i2f-natural", "i2f", "i2f")
+
+
+def dequantize(i: int, rng) -> Case:
+    kind = DQ_KINDS[i % len(DQ_KINDS)]
+    shape = Q_SHAPES[(i + 3) % len(Q_SHAPES)]
+    rng_range = Q_RANGES[i % len(Q_RANGES)]
+    cfg = dict(kind=kind, input_shape=list(shape), calibration_range=rng_range)
+    ops = ["RESHAPE", "DEQUANTIZE"] if kind == "i2f-natural" else ["DEQUANTIZE"]
+    edits = [] if kind == "i2f-natural" else [bypass_op("RESHAPE")]
+    new_shape = flat_shape(shape)
+
+    def make():
+        return tf_fn([shape], lambda x: tf.reshape(x, new_shape))
+    cid = f"dq{i:03d}-{kind}-{'x'.join(map(str, shape))}-r{rng_range[0]:g}..{rng_range[1]:g}"
+    return Case("DEQUANTIZE", cid, ops, cfg, make, [tuple(rng_range)], float_output=True, edits=edits)
+
+
+# --- MULTI: short chains ---------------------------------------------------------------------
+
+def multi(i: int, rng) -> Case:
+    kinds = [m_conv_pool_fc_softmax, m_residual, m_separable, m_float_io_conv, m_fc_fc_softmax,
+             m_conv_avgpool_fc, m_two_branch_add, m_pools, m_float_io_classifier, m_dw_stride_pw_add,
+             m_reshape_softmax, m_conv_chain]
+    return kinds[i % len(kinds)](i, rng)
+
+
+def m_conv_pool_fc_softmax(i, rng):
+    h, w, c = int(rng.integers(8, 14)), int(rng.integers(6, 12)), int(rng.choice([1, 3]))
+    f, units = int(rng.choice([4, 8, 13])), int(rng.choice([3, 5, 10]))
+    Wc = he(rng, (3, 3, c, f), 9 * c)
+    Bc = rng.normal(size=f).astype(np.float32) * 0.3
+    ho, wo = (h + 1) // 2 // 2, (w + 1) // 2 // 2
+    Wf = he(rng, (ho * wo * f, units), ho * wo * f)
+    Bf = rng.normal(size=units).astype(np.float32) * 0.3
+    x_shape = (1, h, w, c)
+
+    def make():
+        def body(x):
+            y = tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, const(Wc), 2, "SAME"), const(Bc)))
+            y = tf.nn.max_pool2d(y, 2, 2, "VALID")
+            y = tf.reshape(y, [1, -1])
+            return tf.nn.softmax(tf.matmul(y, const(Wf)) + const(Bf))
+        return tf_fn([x_shape], body)
+    cfg = dict(chain="conv3x3s2-relu > maxpool2 > reshape > fc > softmax", input_shape=list(x_shape),
+               filters=f, units=units)
+    return Case("MULTI", f"x{i:03d}-conv-pool-fc-softmax-{h}x{w}x{c}", [
+        "CONV_2D", "MAX_POOL_2D", "RESHAPE", "FULLY_CONNECTED", "SOFTMAX"], cfg, make, [(-1.0, 1.0)])
+
+
+def m_residual(i, rng):
+    h, w, c = int(rng.integers(4, 10)), int(rng.integers(4, 10)), int(rng.choice([4, 8, 13]))
+    W1, W2 = he(rng, (3, 3, c, c), 9 * c), he(rng, (3, 3, c, c), 9 * c, 0.5)
+    B1, B2 = (rng.normal(size=c).astype(np.float32) * 0.2 for _ in range(2))
+    x_shape = (1, h, w, c)
+
+    def make():
+        def body(x):
+            y = tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, const(W1), 1, "SAME"), const(B1)))
+            y = tf.nn.bias_add(tf.nn.conv2d(y, const(W2), 1, "SAME"), const(B2))
+            return tf.nn.relu(x + y)
+        return tf_fn([x_shape], body)
+    cfg = dict(chain="conv-relu > conv > add(input) relu", input_shape=list(x_shape))
+    return Case("MULTI", f"x{i:03d}-residual-{h}x{w}x{c}", ["CONV_2D", "CONV_2D", "ADD"], cfg, make,
+                [(-1.0, 1.0)])
+
+
+def m_separable(i, rng):
+    h, w, c = int(rng.integers(5, 12)), int(rng.integers(5, 12)), int(rng.choice([3, 8, 16]))
+    f = int(rng.choice([8, 16, 24]))
+    Wd, Wp = he(rng, (3, 3, c, 1), 9), he(rng, (1, 1, c, f), c)
+    Bd, Bp = rng.normal(size=c).astype(np.float32) * 0.2, rng.normal(size=f).astype(np.float32) * 0.2
+    s = int(rng.integers(1, 3))
+    x_shape = (1, h, w, c)
+
+    def make():
+        def body(x):
+            y = tf.nn.relu6(tf.nn.bias_add(tf.nn.depthwise_conv2d(x, const(Wd), [1, s, s, 1], "SAME"),
+                                           const(Bd)))
+            return tf.nn.relu6(tf.nn.bias_add(tf.nn.conv2d(y, const(Wp), 1, "VALID"), const(Bp)))
+        return tf_fn([x_shape], body)
+    cfg = dict(chain="dw3x3-relu6 > pw1x1-relu6", input_shape=list(x_shape), stride=s, filters=f)
+    return Case("MULTI", f"x{i:03d}-separable-s{s}-{h}x{w}x{c}-f{f}", ["DEPTHWISE_CONV_2D", "CONV_2D"],
+                cfg, make, [(-1.0, 1.0)])
+
+
+def m_float_io_conv(i, rng):
+    h, w, c, f = int(rng.integers(4, 9)), int(rng.integers(4, 9)), 3, int(rng.choice([4, 5, 8]))
+    Wc = he(rng, (3, 3, c, f), 9 * c)
+    Bc = rng.normal(size=f).astype(np.float32) * 0.3
+    x_shape = (1, h, w, c)
+
+    def make():
+        return tf_fn([x_shape], lambda x: tf.nn.bias_add(tf.nn.conv2d(x, const(Wc), 1, "SAME"), const(Bc)))
+    cfg = dict(chain="float in > quantize > conv3x3 > dequantize > float out", input_shape=list(x_shape))
+    return Case("MULTI", f"x{i:03d}-float-io-conv-{h}x{w}x{c}", ["QUANTIZE", "CONV_2D", "DEQUANTIZE"], cfg,
+                make, [(-2.0, 2.0)], float_input=True, float_output=True)
+
+
+def m_fc_fc_softmax(i, rng):
+    n, hid, out = int(rng.choice([16, 20, 33])), int(rng.choice([8, 16, 32])), int(rng.choice([4, 6]))
+    W1, W2 = he(rng, (n, hid), n), he(rng, (hid, out), hid)
+    B1, B2 = rng.normal(size=hid).astype(np.float32) * 0.2, rng.normal(size=out).astype(np.float32) * 0.2
+    bs = int(rng.integers(1, 3))
+
+    def make():
+        return tf_fn([(bs, n)], lambda x: tf.nn.softmax(
+            tf.matmul(tf.nn.relu(tf.matmul(x, const(W1)) + const(B1)), const(W2)) + const(B2)))
+    cfg = dict(chain="fc-relu > fc > softmax", input_shape=[bs, n], hidden=hid, units=out)
+    return Case("MULTI", f"x{i:03d}-fc-fc-softmax-{n}-{hid}-{out}", ["FULLY_CONNECTED", "FULLY_CONNECTED",
+                                                                    "SOFTMAX"], cfg, make, [(-1.0, 1.0)])
+
+
+def m_conv_avgpool_fc(i, rng):
+    h, w, c, f = int(rng.integers(6, 11)), int(rng.integers(6, 11)), 2, int(rng.choice([6, 8]))
+    Wc = he(rng, (3, 3, c, f), 9 * c)
+    units = int(rng.choice([3, 7]))
+    Wf = he(rng, (f, units), f)
+    x_shape = (1, h, w, c)
+
+    def make():
+        def body(x):
+            y = tf.nn.relu(tf.nn.conv2d(x, const(Wc), 1, "VALID"))
+            y = tf.nn.avg_pool2d(y, [h - 2, w - 2], 1, "VALID")
+            return tf.matmul(tf.reshape(y, [1, f]), const(Wf))
+        return tf_fn([x_shape], body)
+    cfg = dict(chain="conv-relu > global avgpool > fc (no bias)", input_shape=list(x_shape))
+    # the flatten of a [1,1,1,f] pool output folds into FULLY_CONNECTED (keep_num_dims=false)
+    return Case("MULTI", f"x{i:03d}-conv-gap-fc-{h}x{w}", ["CONV_2D", "AVERAGE_POOL_2D", "FULLY_CONNECTED"],
+                cfg, make, [(-1.0, 1.0)])
+
+
+def m_two_branch_add(i, rng):
+    h, w, c, f = int(rng.integers(5, 10)), int(rng.integers(5, 10)), 3, int(rng.choice([4, 8]))
+    Wa, Wb = he(rng, (3, 3, c, f), 9 * c), he(rng, (1, 1, c, f), c, 3.0)
+    x_shape = (1, h, w, c)
+
+    def make():
+        return tf_fn([x_shape], lambda x: tf.nn.relu6(
+            tf.nn.conv2d(x, const(Wa), 1, "SAME") + tf.nn.conv2d(x, const(Wb), 1, "SAME")))
+    cfg = dict(chain="conv3x3 + conv1x1 (x3 gain) > add relu6", input_shape=list(x_shape))
+    return Case("MULTI", f"x{i:03d}-two-branch-add-{h}x{w}", ["CONV_2D", "CONV_2D", "ADD"], cfg, make,
+                [(-1.0, 1.0)])
+
+
+def m_pools(i, rng):
+    h, w, c = int(rng.integers(8, 16)), int(rng.integers(8, 16)), int(rng.choice([3, 5, 16]))
+    x_shape = (1, h, w, c)
+
+    def make():
+        return tf_fn([x_shape], lambda x: tf.nn.avg_pool2d(tf.nn.max_pool2d(x, 3, 2, "SAME"), 2, 2, "VALID"))
+    cfg = dict(chain="maxpool3s2 same > avgpool2s2 valid", input_shape=list(x_shape))
+    return Case("MULTI", f"x{i:03d}-maxpool-avgpool-{h}x{w}x{c}", ["MAX_POOL_2D", "AVERAGE_POOL_2D"], cfg,
+                make, [(-1.0, 3.0)])
+
+
+def m_float_io_classifier(i, rng):
+    n, out = int(rng.choice([10, 24])), int(rng.choice([3, 5]))
+    W = he(rng, (n, out), n, 2.0)
+    B = rng.normal(size=out).astype(np.float32)
+
+    def make():
+        return tf_fn([(1, n)], lambda x: tf.nn.softmax(tf.matmul(x, const(W)) + const(B)))
+    cfg = dict(chain="float in > quantize > fc > softmax > dequantize > float out", input_shape=[1, n])
+    return Case("MULTI", f"x{i:03d}-float-io-fc-softmax-{n}-{out}",
+                ["QUANTIZE", "FULLY_CONNECTED", "SOFTMAX", "DEQUANTIZE"], cfg, make, [(-3.0, 3.0)],
+                float_input=True, float_output=True)
+
+
+def m_dw_stride_pw_add(i, rng):
+    h, w, c = int(rng.integers(6, 12)), int(rng.integers(6, 12)), int(rng.choice([4, 8]))
+    Wd, Wp = he(rng, (3, 3, c, 2), 9), he(rng, (1, 1, 2 * c, c), 2 * c)
+    x_shape = (1, h, w, c)
+
+    def make():
+        def body(x):
+            y = tf.nn.relu(tf.nn.depthwise_conv2d(x, const(Wd), [1, 1, 1, 1], "SAME"))
+            y = tf.nn.conv2d(y, const(Wp), 1, "SAME")
+            return x + y
+        return tf_fn([x_shape], body)
+    cfg = dict(chain="dw3x3 m2 relu > pw > add(input)", input_shape=list(x_shape))
+    return Case("MULTI", f"x{i:03d}-dw-pw-residual-{h}x{w}x{c}", ["DEPTHWISE_CONV_2D", "CONV_2D", "ADD"],
+                cfg, make, [(-2.0, 2.0)])
+
+
+def m_reshape_softmax(i, rng):
+    h, w, k = int(rng.integers(2, 6)), int(rng.integers(2, 6)), int(rng.choice([4, 6]))
+    x_shape = (1, h, w, k)
+
+    def make():
+        return tf_fn([x_shape], lambda x: tf.reshape(
+            tf.nn.softmax(tf.reshape(x, [h * w, k])), [1, h * w * k]))
+    cfg = dict(chain="reshape > softmax > reshape", input_shape=list(x_shape))
+    return Case("MULTI", f"x{i:03d}-reshape-softmax-{h}x{w}x{k}", ["RESHAPE", "SOFTMAX", "RESHAPE"], cfg,
+                make, [(-6.0, 6.0)])
+
+
+def m_conv_chain(i, rng):
+    h, w = int(rng.integers(10, 17)), int(rng.integers(10, 17))
+    W1, W2, W3 = he(rng, (3, 3, 1, 8), 9), he(rng, (3, 3, 8, 1), 72), he(rng, (3, 3, 1, 8), 9)
+    x_shape = (2, h, w, 1)
+
+    def make():
+        def body(x):
+            y = tf.nn.relu(tf.nn.conv2d(x, const(W1), 2, "SAME"))
+            y = tf.nn.relu(tf.nn.depthwise_conv2d(y, const(W2), [1, 1, 1, 1], "VALID"))
+            return tf.nn.conv2d(tf.nn.max_pool2d(y, 2, 1, "VALID"), const(W3), 1, "SAME")
+        return tf_fn([x_shape], body)
+    cfg = dict(chain="conv s2 > dw m1 > maxpool > conv (batch 2)", input_shape=list(x_shape))
+    return Case("MULTI", f"x{i:03d}-conv-dw-pool-conv-b2-{h}x{w}",
+                ["CONV_2D", "DEPTHWISE_CONV_2D", "MAX_POOL_2D", "CONV_2D"], cfg, make, [(-1.0, 1.0)])
+
+
+# --- NETWORK: whole small networks (Keras, BatchNorm folded by the converter) ----------------
+
+class KerasNet:
+    """Tiny Keras builder that tracks the TFLite op list the converted model must hold."""
+
+    def __init__(self, rng):
+        import keras
+        keras.backend.clear_session()
+        self.k, self.rng, self.ops, self.n = keras, rng, [], 0
+
+    def _name(self, kind):
+        self.n += 1
+        return f"{kind}{self.n}"
+
+    def _bn_act(self, y, act):
+        y = self.k.layers.BatchNormalization(name=self._name("bn"))(y)
+        if act == "relu":
+            y = self.k.layers.ReLU(name=self._name("relu"))(y)
+        elif act == "relu6":
+            y = self.k.layers.ReLU(max_value=6.0, name=self._name("relu6"))(y)
+        return y
+
+    def conv(self, y, filters, kernel, strides=1, act="relu"):
+        self.ops.append("CONV_2D")
+        y = self.k.layers.Conv2D(filters, kernel, strides, padding="same", use_bias=False,
+                                 name=self._name("conv"))(y)
+        return self._bn_act(y, act)
+
+    def dw(self, y, kernel, strides=1, act="relu"):
+        self.ops.append("DEPTHWISE_CONV_2D")
+        y = self.k.layers.DepthwiseConv2D(kernel, strides, padding="same", use_bias=False,
+                                          name=self._name("dw"))(y)
+        return self._bn_act(y, act)
+
+    def avg_pool(self, y, size):
+        self.ops.append("AVERAGE_POOL_2D")
+        return self.k.layers.AveragePooling2D(size, name=self._name("avgpool"))(y)
+
+    def max_pool(self, y, size):
+        self.ops.append("MAX_POOL_2D")
+        return self.k.layers.MaxPooling2D(size, name=self._name("maxpool"))(y)
+
+    def dense(self, y, units, act=None):
+        if len(y.shape) > 2:  # a Flatten in front of Dense folds into FULLY_CONNECTED
+            y = self.k.layers.Flatten(name=self._name("flatten"))(y)
+        self.ops.append("FULLY_CONNECTED")
+        return self.k.layers.Dense(units, activation=act, name=self._name("fc"))(y)
+
+    def add(self, a, b, act="relu"):
+        self.ops.append("ADD")
+        y = self.k.layers.Add(name=self._name("add"))([a, b])
+        return self.k.layers.ReLU(name=self._name("relu"))(y) if act == "relu" else y
+
+    def softmax(self, y):
+        self.ops.append("SOFTMAX")
+        return self.k.layers.Softmax(name=self._name("softmax"))(y)
+
+    def finish(self, inp, out, name):
+        model = self.k.Model(inp, out, name=name)
+        for layer in model.layers:
+            ws = layer.get_weights()
+            if not ws:
+                continue
+            if isinstance(layer, self.k.layers.BatchNormalization):
+                c = ws[0].shape[0]
+                r = self.rng
+                new = [r.uniform(0.6, 1.4, c), r.normal(0, 0.2, c),  # gamma, beta
+                       r.normal(0, 0.2, c), r.uniform(0.5, 1.5, c)]  # moving mean, variance
+            else:
+                k = ws[0]
+                fan_in = int(np.prod(k.shape[:-1])) if not isinstance(
+                    layer, self.k.layers.DepthwiseConv2D) else int(np.prod(k.shape[:2]))
+                new = [he(self.rng, k.shape, fan_in)] + [self.rng.normal(0, 0.2, w.shape) for w in ws[1:]]
+            layer.set_weights([np.asarray(w, np.float32) for w in new])
+        return model
+
+
+def build_dscnn(rng, channels=64, blocks=4, classes=12):
+    """DS-CNN keyword spotter (MLPerf Tiny style): 49x10x1 MFCC in, 12 classes out."""
+    net = KerasNet(rng)
+    inp = net.k.Input((49, 10, 1), batch_size=1, name="input")
+    y = net.conv(inp, channels, (10, 4), 2)
+    for _ in range(blocks):
+        y = net.dw(y, 3)
+        y = net.conv(y, channels, 1)
+    y = net.avg_pool(y, (25, 5))
+    y = net.softmax(net.dense(y, classes))
+    return net.finish(inp, y, "dscnn"), net.ops
+
+
+def build_image_classifier(rng):
+    """MobileNet-like classifier, 32x32x3 in, 10 classes."""
+    net = KerasNet(rng)
+    inp = net.k.Input((32, 32, 3), batch_size=1, name="input")
+    y = net.conv(inp, 8, 3, 2, act="relu6")
+    for filters, stride in ((16, 1), (32, 2), (32, 1), (64, 2), (64, 1)):
+        y = net.dw(y, 3, stride, act="relu6")
+        y = net.conv(y, filters, 1, act="relu6")
+    y = net.avg_pool(y, (4, 4))
+    y = net.softmax(net.dense(y, 10))
+    return net.finish(inp, y, "ic"), net.ops
+
+
+def build_sensor_cnn(rng):
+    """Vibration/sensor model: 128 timesteps x 3 axes as [1,128,1,3], (k,1) kernels, 4 classes."""
+    net = KerasNet(rng)
+    inp = net.k.Input((128, 1, 3), batch_size=1, name="input")
+    y = net.conv(inp, 16, (9, 1), (2, 1))
+    y = net.conv(y, 32, (5, 1), (2, 1))
+    y = net.max_pool(y, (2, 1))
+    y = net.dw(y, (5, 1))
+    y = net.conv(y, 32, 1)
+    y = net.avg_pool(y, (16, 1))
+    y = net.dense(y, 16, act="relu")
+    y = net.softmax(net.dense(y, 4))
+    return net.finish(inp, y, "sensor"), net.ops
+
+
+def build_resnet_tiny(rng):
+    """ResNet-style 24x24x3 classifier with two residual ADDs."""
+    net = KerasNet(rng)
+    inp = net.k.Input((24, 24, 3), batch_size=1, name="input")
+    y = net.conv(inp, 16, 3, 1)
+    for stride in (1, 2):
+        r = net.conv(y, 16, 3, stride)
+        r = net.conv(r, 16, 3, 1, act=None)
+        if stride != 1:
+            y = net.conv(y, 16, 1, stride, act=None)
+        y = net.add(y, r)
+    y = net.avg_pool(y, (12, 12))
+    y = net.softmax(net.dense(y, 6))
+    return net.finish(inp, y, "resnet"), net.ops
+
+
+def build_fc_autoencoder(rng):
+    """Anomaly-detection autoencoder, 160-64-32-8-32-64-160 (MLPerf Tiny AD style, scaled down)."""
+    net = KerasNet(rng)
+    inp = net.k.Input((160,), batch_size=1, name="input")
+    y = inp
+    for units in (64, 32, 8, 32, 64):
+        y = net.dense(y, units, act="relu")
+    y = net.dense(y, 160)
+    return net.finish(inp, y, "autoencoder"), net.ops
+
+
+NETWORKS = [("kws-dscnn", build_dscnn, (1, 49, 10, 1)),
+            ("ic-mobilenet-32x32", build_image_classifier, (1, 32, 32, 3)),
+            ("sensor-cnn-128x3", build_sensor_cnn, (1, 128, 1, 3)),
+            ("resnet-tiny-24x24", build_resnet_tiny, (1, 24, 24, 3)),
+            ("fc-autoencoder-160", build_fc_autoencoder, (1, 160))]
+
+
+def keras_fn(model, x_shape):
+    return tf_fn([x_shape], lambda x: model(x, training=False))
+
+
+def network(i: int, rng) -> Case:
+    name, builder, x_shape = NETWORKS[i % len(NETWORKS)]
+    model, ops = builder(rng)  # built eagerly: the op list must be known up front
+
+    def make():
+        return keras_fn(model, x_shape)
+    cfg = dict(network=name, input_shape=list(x_shape), builder=builder.__name__,
+               batchnorm="folded into conv weights by the converter")
+    return Case("NETWORK", f"n{i:03d}-{name}", ops, cfg, make, [(-1.0, 1.0)])
+
+
+CASE_TABLE: dict[str, tuple[int, Callable]] = {
+    "CONV_2D": (56, conv_2d),
+    "DEPTHWISE_CONV_2D": (40, depthwise_conv_2d),
+    "FULLY_CONNECTED": (36, fully_connected),
+    "AVERAGE_POOL_2D": (18, pool("AVERAGE_POOL_2D")),
+    "MAX_POOL_2D": (18, pool("MAX_POOL_2D")),
+    "ADD": (24, add),
+    "RESHAPE": (8, reshape),
+    "SOFTMAX": (20, softmax),
+    "QUANTIZE": (12, quantize),
+    "DEQUANTIZE": (8, dequantize),
+    "MULTI": (12, multi),
+    "NETWORK": (5, network),
+}
+
+
+def build_cases(op: str) -> list[Case]:
+    count, builder = CASE_TABLE[op]
+    cases = []
+    for i in range(count):
+        seed = derive_seed(op, i)
+        case = builder(i, np.random.default_rng(seed))
+        case.seed = seed
+        cases.append(case)
+    ids = [c.id for c in cases]
+    assert len(set(ids)) == len(ids), f"{op}: duplicate case ids"
+    return cases
+
+
+# ---------------------------------------------------------------------------------------------
+# Flatbuffer edits (TensorFlow's bundled schema object API)
+
+class AlignedBufferT(schema.BufferT):
+    """BufferT whose data vector is 16-byte aligned, as the converter writes it."""
+
+    def Pack(self, builder):
+        data = None
+        if self.data is not None:
+            payload = np.asarray(self.data, dtype=np.uint8).tobytes()
+            builder.StartVector(1, len(payload), 16)
+            builder.head = builder.head - len(payload)
+            builder.Bytes[builder.head:builder.head + len(payload)] = payload
+            builder.vectorNumElems = len(payload)
+            data = builder.EndVector()
+        schema.BufferStart(builder)
+        if data is not None:
+            schema.BufferAddData(builder, data)
+        schema.BufferAddOffset(builder, self.offset)
+        schema.BufferAddSize(builder, self.size)
+        return schema.BufferEnd(builder)
+
+
+def model_to_bytes(model: schema.ModelT) -> bytes:
+    for i, b in enumerate(model.buffers):
+        if type(b) is not AlignedBufferT:
+            nb = AlignedBufferT()
+            nb.data, nb.offset, nb.size = b.data, b.offset, b.size
+            model.buffers[i] = nb
+    return bytes(flatbuffer_utils.convert_object_to_bytearray(model))
+
+
+def op_name(model: schema.ModelT, op) -> str:
+    code = model.operatorCodes[op.opcodeIndex]
+    return OP_NAME[max(code.builtinCode, code.deprecatedBuiltinCode)]
+
+
+def widen_output(model: schema.ModelT) -> dict:
+    """Widen the model output's quantized range by 30% of its span on each side.
+
+    The converter calibrates an op's output range after its fused activation, so RELU/RELU6/
+    RELU_N1_TO_1 clamps land on the int8 limits and never cut. A wider output range puts the
+    activation bounds strictly inside [-128, 127]."""
+    sg = model.subgraphs[0]
+    q = sg.tensors[sg.outputs[0]].quantization
+    s, z = float(q.scale[0]), int(q.zeroPoint[0])
+    lo, hi = (-128 - z) * s, (127 - z) * s
+    span = hi - lo
+    lo2, hi2 = lo - 0.3 * span, hi + 0.3 * span
+    s2 = np.float32((hi2 - lo2) / 255.0)
+    z2 = int(np.clip(round(-128 - lo2 / float(s2)), -128, 127))
+    q.scale, q.zeroPoint, q.min, q.max = [float(s2)], [z2], None, None
+    return {"widen_output": {"from": [s, z], "to": [float(s2), z2]}}
+
+
+def set_softmax_beta(beta: float):
+    def edit(model: schema.ModelT) -> dict:
+        (op,) = [o for o in model.subgraphs[0].operators if op_name(model, o) == "SOFTMAX"]
+        op.builtinOptions.beta = float(beta)
+        return {"softmax_beta": float(np.float32(beta))}
+    return edit
+
+
+def bypass_op(name: str):
+    """Remove the one op called `name`: its consumers (or the model output) read its input."""
+    def edit(model: schema.ModelT) -> dict:
+        sg = model.subgraphs[0]
+        (k,) = [j for j, o in enumerate(sg.operators) if op_name(model, o) == name]
+        op = sg.operators.pop(k)
+        src, dst = int(op.inputs[0]), int(op.outputs[0])
+        for o in sg.operators:
+            if dst in [int(t) for t in o.inputs]:
+                o.inputs = [src if int(t) == dst else int(t) for t in o.inputs]
+                if op_name(model, o) in ("QUANTIZE", "DEQUANTIZE"):  # elementwise: shape follows input
+                    t_out = sg.tensors[int(o.outputs[0])]
+                    t_out.shape = list(sg.tensors[src].shape)
+                    t_out.shapeSignature = None
+        sg.outputs = [src if int(t) == dst else int(t) for t in sg.outputs]
+        for sig in model.signatureDefs or []:
+            for tm in sig.outputs or []:
+                if tm.tensorIndex == dst:
+                    tm.tensorIndex = src
+        prune(model)
+        return {"removed_op": name}
+    return edit
+
+
+def retype_input_int8(ratio: float, zero_point: int):
+    """Make a float->int8 QUANTIZE model an int8->int8 requantize: input scale = ratio * output scale."""
+    def edit(model: schema.ModelT) -> dict:
+        sg = model.subgraphs[0]
+        (op,) = sg.operators
+        assert op_name(model, op) == "QUANTIZE"
+        t_in, t_out = sg.tensors[int(op.inputs[0])], sg.tensors[int(op.outputs[0])]
+        s_out = float(t_out.quantization.scale[0])
+        s_in = float(np.float32(s_out * ratio))
+        t_in.type = schema.TensorType.INT8
+        q = schema.QuantizationParametersT()
+        q.scale, q.zeroPoint, q.quantizedDimension = [s_in], [int(zero_point)], 0
+        t_in.quantization = q
+        return {"input_quant": [s_in, int(zero_point)],
+                "output_quant": [s_out, int(t_out.quantization.zeroPoint[0])]}
+    return edit
+
+
+def prune(model: schema.ModelT) -> None:
+    """Drop tensors, buffers and operator codes nothing refers to; renumber references."""
+    sg = model.subgraphs[0]
+    used = sorted({int(t) for t in list(sg.inputs) + list(sg.outputs)} |
+                  {int(t) for o in sg.operators for t in list(o.inputs) + list(o.outputs) if int(t) >= 0})
+    tmap = {old: new for new, old in enumerate(used)}
+    sg.tensors = [sg.tensors[t] for t in used]
+    for o in sg.operators:
+        o.inputs = [tmap[int(t)] if int(t) >= 0 else -1 for t in o.inputs]
+        o.outputs = [tmap[int(t)] for t in o.outputs]
+    sg.inputs = [tmap[int(t)] for t in sg.inputs]
+    sg.outputs = [tmap[int(t)] for t in sg.outputs]
+    for sig in model.signatureDefs or []:
+        for tm in (sig.inputs or []) + (sig.outputs or []):
+            tm.tensorIndex = tmap[tm.tensorIndex]
+    bufs = sorted({0} | {t.buffer for t in sg.tensors} | {m.buffer for m in model.metadata or []})
+    bmap = {old: new for new, old in enumerate(bufs)}
+    model.buffers = [model.buffers[b] for b in bufs]
+    for t in sg.tensors:
+        t.buffer = bmap[t.buffer]
+    for m in model.metadata or []:
+        m.buffer = bmap[m.buffer]
+    codes = sorted({o.opcodeIndex for o in sg.operators})
+    cmap = {old: new for new, old in enumerate(codes)}
+    model.operatorCodes = [model.operatorCodes[c] for c in codes]
+    for o in sg.operators:
+        o.opcodeIndex = cmap[o.opcodeIndex]
+
+
+# ---------------------------------------------------------------------------------------------
+# Convert, verify, run
+
+class GoldenError(RuntimeError):
+    pass
+
+
+@contextlib.contextmanager
+def quiet_stderr():
+    """Silence the converter's C++ chatter; replay it if the block fails."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as tmp:
+        os.dup2(tmp.fileno(), 2)
+        try:
+            yield
+        except BaseException:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            tmp.seek(0)
+            sys.stderr.write(tmp.read().decode(errors="replace")[-4000:])
+            raise
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def convert(fn, input_ranges, seed: int, float_input=False, float_output=False, per_tensor=False,
+            samples=REP_SAMPLES) -> bytes:
+    concrete = fn.get_concrete_function()
+    shapes = [tuple(s.shape.as_list()) for s in fn.input_signature]
+
+    def representative():
+        r = np.random.default_rng(derive_seed(seed, "representative"))
+        for _ in range(samples):
+            yield [r.uniform(lo, hi, size=s).astype(np.float32) for s, (lo, hi) in zip(shapes, input_ranges)]
+
+    conv = tf.lite.TFLiteConverter.from_concrete_functions([concrete], fn)
+    conv.optimizations = [tf.lite.Optimize.DEFAULT]
+    conv.representative_dataset = representative
+    conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    conv.inference_input_type = tf.float32 if float_input else tf.int8
+    conv.inference_output_type = tf.float32 if float_output else tf.int8
+    if per_tensor:
+        conv._experimental_disable_per_channel = True
+    with quiet_stderr():
+        return conv.convert()
+
+
+def read_model(model_bytes: bytes) -> schema.ModelT:
+    return flatbuffer_utils.read_model_from_bytearray(bytearray(model_bytes))
+
+
+def make_interpreter(model_bytes: bytes):
+    with quiet_stderr():
+        ref = tf.lite.experimental.OpResolverType.BUILTIN_REF
+        it = tf.lite.Interpreter(model_content=model_bytes, experimental_op_resolver_type=ref)
+        it.allocate_tensors()
+    return it
+
+
+def verify_ops(model: schema.ModelT, interp, expected: list[str], where: str) -> None:
+    if len(model.subgraphs) != 1:
+        raise GoldenError(f"{where}: model has {len(model.subgraphs)} subgraphs, expected 1")
+    got = [op_name(model, o) for o in model.subgraphs[0].operators]
+    via_interp = [d["op_name"] for d in interp._get_ops_details()]
+    if got != expected or via_interp != expected:
+        raise GoldenError(f"{where}: model ops {got} (interpreter: {via_interp}), expected {expected}")
+    bad = [o for o in got if o not in ALLOWED_OPS]
+    if bad:
+        raise GoldenError(f"{where}: ops outside the supported set: {bad}")
+
+
+def quant_of(t) -> dict | None:
+    q = t.quantization
+    if q is None or q.scale is None or len(q.scale) == 0:
+        return None
+    if len(q.scale) == 1:
+        return {"scale": float(q.scale[0]), "zero_point": int(q.zeroPoint[0])}
+    return {"scales": len(q.scale), "axis": int(q.quantizedDimension)}
+
+
+def json_safe(v):
+    if isinstance(v, (bool, int, float, str)) or v is None:
+        return v
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (np.floating,)):
+        return float(v)
+    if isinstance(v, (bytes, bytearray)):
+        return v.decode(errors="replace")
+    if isinstance(v, (list, tuple, np.ndarray)):
+        return [json_safe(x) for x in v]
+    if isinstance(v, dict):
+        return {str(k): json_safe(x) for k, x in v.items()}
+    return str(v)
+
+
+def describe_ops(model: schema.ModelT) -> list[dict]:
+    """What the converter actually emitted, per op: options, weight quantization, bias."""
+    sg = model.subgraphs[0]
+    out = []
+    for o in sg.operators:
+        name = op_name(model, o)
+        d = {"op": name}
+        if o.builtinOptions is not None:
+            opts = {}
+            for k, v in sorted(vars(o.builtinOptions).items()):
+                if k == "fusedActivationFunction":
+                    v = ACT_NAME[v]
+                elif k == "padding":
+                    v = PAD_NAME[v]
+                opts[k] = json_safe(v)
+            d["options"] = opts
+        ins = [int(t) for t in o.inputs]
+        if name in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"):
+            filt = sg.tensors[ins[1]]
+            n = len(filt.quantization.scale)
+            channels = int(filt.shape[3 if name == "DEPTHWISE_CONV_2D" else 0])
+            d["weights"] = ("per-channel" if n > 1 else
+                            "per-tensor" if channels > 1 else "per-tensor (1 channel)")
+            d["weight_scales"] = n
+            d["bias"] = len(ins) > 2 and ins[2] >= 0
+        if name == "ADD":
+            d["constant_operand"] = [model.buffers[sg.tensors[t].buffer].data is not None for t in ins]
+        out.append(d)
+    return out
+
+
+def make_inputs(model: schema.ModelT, case: Case) -> list[np.ndarray]:
+    sg = model.subgraphs[0]
+    rng = np.random.default_rng(derive_seed(case.seed, "inputs"))
+    arrays = []
+    for k, ti in enumerate(sg.inputs):
+        t = sg.tensors[int(ti)]
+        shape = [int(d) for d in t.shape]
+        n = int(np.prod(shape))
+        if t.type == schema.TensorType.INT8:
+            a = rng.integers(-128, 128, size=n, dtype=np.int16).astype(np.int8)
+            if n >= 256:  # every int8 value appears
+                every = np.arange(-128, 128, dtype=np.int16).astype(np.int8)
+                a[rng.choice(n, size=256, replace=False)] = every
+            elif n >= 2:  # the int8 extremes always appear
+                pos = rng.choice(n, size=2, replace=False)
+                a[pos[0]], a[pos[1]] = -128, 127
+        elif t.type == schema.TensorType.FLOAT32:
+            a = float_input_values(rng, n, model, int(ti), case.input_ranges[k])
+        else:
+            raise GoldenError(f"{case.op}/{case.id}: input {k} has type {t.type}")
+        arrays.append(a.reshape(shape))
+    return arrays
+
+
+def float_input_values(rng, n, model, ti, rng_range) -> np.ndarray:
+    """Floats for a QUANTIZE input: beyond the calibrated range (saturation), exact zeros, and
+    values on rounding ties (q + 0.5) * scale."""
+    lo, hi = rng_range
+    span = hi - lo
+    a = rng.uniform(lo - 0.25 * span, hi + 0.25 * span, size=n).astype(np.float32)
+    sg = model.subgraphs[0]
+    consumer = [o for o in sg.operators if op_name(model, o) == "QUANTIZE" and int(o.inputs[0]) == ti]
+    if consumer and n >= 4:
+        q = sg.tensors[int(consumer[0].outputs[0])].quantization
+        s = float(q.scale[0])
+        ties = rng.choice(n, size=max(1, n // 4), replace=False)
+        a[ties] = ((rng.integers(-140, 140, size=len(ties)) + 0.5) * s).astype(np.float32)
+        a[rng.integers(0, n)] = 0.0
+    return a
+
+
+def run_reference(model_bytes: bytes, model: schema.ModelT, inputs: list[np.ndarray], where: str):
+    it = make_interpreter(model_bytes)
+    sg = model.subgraphs[0]
+    in_det = it.get_input_details()
+    out_det = it.get_output_details()
+    if [d["index"] for d in in_det] != [int(t) for t in sg.inputs]:
+        raise GoldenError(f"{where}: interpreter input order differs from subgraph inputs")
+    if [d["index"] for d in out_det] != [int(t) for t in sg.outputs]:
+        raise GoldenError(f"{where}: interpreter output order differs from subgraph outputs")
+    for d, a in zip(in_det, inputs):
+        if d["dtype"] != a.dtype or list(d["shape"]) != list(a.shape):
+            raise GoldenError(f"{where}: input {d['name']} wants {d['dtype']}{list(d['shape'])}, "
+                              f"got {a.dtype}{list(a.shape)}")
+        it.set_tensor(d["index"], a)
+    with quiet_stderr():
+        it.invoke()
+    outs = []
+    for d in out_det:
+        o = np.array(it.get_tensor(d["index"]), copy=True)
+        t = sg.tensors[d["index"]]
+        if list(o.shape) != [int(x) for x in t.shape]:
+            raise GoldenError(f"{where}: output shape {list(o.shape)} differs from model tensor "
+                              f"shape {[int(x) for x in t.shape]}")
+        outs.append(o)
+    return outs, it
+
+
+def io_desc(model: schema.ModelT, indices) -> list[dict]:
+    sg = model.subgraphs[0]
+    res = []
+    for ti in indices:
+        t = sg.tensors[int(ti)]
+        d = {"shape": [int(x) for x in t.shape], "dtype": TYPE_NAME[t.type], "name": t.name.decode()}
+        q = quant_of(t)
+        if q:
+            d.update(q)
+        res.append(d)
+    return res
+
+
+def build_model(case: Case) -> tuple[bytes, schema.ModelT, dict]:
+    """Convert, apply edits, verify the op list. Returns (bytes, parsed model, edit facts)."""
+    where = f"{case.op}/{case.id}"
+    model_bytes = convert(case.make_fn(), case.input_ranges, case.seed, case.float_input,
+                          case.float_output, case.per_tensor)
+    facts = {}
+    if case.edits:
+        model = read_model(model_bytes)
+        for edit in case.edits:
+            facts.update(edit(model))
+        model_bytes = model_to_bytes(model)
+    model = read_model(model_bytes)
+    verify_ops(model, make_interpreter(model_bytes), case.ops, where)
+    return model_bytes, model, facts
+
+
+def check_case_semantics(case: Case, emitted: list[dict]) -> None:
+    """The emitted options must match what the case asked for."""
+    where = f"{case.op}/{case.id}"
+    cfg = case.config
+    e = emitted[0]
+    opts = e.get("options", {})
+    if "activation" in cfg and opts.get("fusedActivationFunction", cfg["activation"]) != cfg["activation"]:
+        raise GoldenError(f"{where}: fused activation {opts.get('fusedActivationFunction')}, "
+                          f"wanted {cfg['activation']}")
+    if "padding" in cfg and opts.get("padding") != cfg["padding"]:
+        raise GoldenError(f"{where}: padding {opts.get('padding')}, wanted {cfg['padding']}")
+    if "strides" in cfg and [opts.get("strideH"), opts.get("strideW")] != cfg["strides"]:
+        raise GoldenError(f"{where}: strides {[opts.get('strideH'), opts.get('strideW')]}, "
+                          f"wanted {cfg['strides']}")
+    if "dilation" in cfg and [opts.get("dilationHFactor"), opts.get("dilationWFactor")] != cfg["dilation"]:
+        raise GoldenError(f"{where}: dilation differs from {cfg['dilation']}")
+    if "pool" in cfg and [opts.get("filterHeight"), opts.get("filterWidth")] != cfg["pool"]:
+        raise GoldenError(f"{where}: pool size differs from {cfg['pool']}")
+    if "depth_multiplier" in cfg and opts.get("depthMultiplier") != cfg["depth_multiplier"]:
+        raise GoldenError(f"{where}: depth multiplier {opts.get('depthMultiplier')}")
+    if cfg.get("weights") == "per-tensor" and not e.get("weights", "").startswith("per-tensor"):
+        raise GoldenError(f"{where}: weights {e.get('weights')}, wanted per-tensor")
+
+
+def generate_case(case: Case, out_dir: Path) -> dict:
+    where = f"{case.op}/{case.id}"
+    model_bytes, model, facts = build_model(case)
+    emitted = describe_ops(model)
+    check_case_semantics(case, emitted)
+    inputs = make_inputs(model, case)
+    outputs, _ = run_reference(model_bytes, model, inputs, where)
+    warn = []
+    for k, o in enumerate(outputs):
+        if o.size >= 16 and len(np.unique(o)) <= 2:
+            warn.append(f"output {k} has only {len(np.unique(o))} distinct values")
+    case_dir = out_dir / case.op / case.id
+    if case_dir.exists():
+        shutil.rmtree(case_dir)
+    case_dir.mkdir(parents=True)
+    (case_dir / "model.tflite").write_bytes(model_bytes)
+    for k, a in enumerate(inputs):
+        save_npy(case_dir / f"input_{k}.npy", a)
+    for k, a in enumerate(outputs):
+        save_npy(case_dir / f"output_{k}.npy", a)
+    sg = model.subgraphs[0]
+    config = dict(case.config)
+    if facts:
+        config["edit"] = facts
+    entry = {
+        "id": case.id, "op": case.op, "dir": f"{case.op}/{case.id}", "ops": case.ops,
+        "config": json_safe(config), "seed": f"{case.seed:016x}",
+        "inputs": io_desc(model, sg.inputs), "outputs": io_desc(model, sg.outputs),
+        "emitted": emitted, "model_bytes": len(model_bytes),
+    }
+    if warn:
+        entry["warnings"] = warn
+    return entry
+
+
+def format_index(index: dict) -> str:
+    """index.json with one line per case (small, diff-friendly)."""
+    head = {k: v for k, v in index.items() if k != "cases"}
+    lines = [json.dumps(e, separators=(",", ":")) for e in index["cases"]]
+    text = json.dumps(head, indent=1)[:-2] + ',\n "cases": [\n  ' + ",\n  ".join(lines) + "\n ]\n}\n"
+    json.loads(text)
+    return text
+
+
+def save_npy(path: Path, a: np.ndarray) -> None:
+    with open(path, "wb") as f:
+        np.lib.format.write_array(f, np.ascontiguousarray(a), version=(1, 0), allow_pickle=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# CLI
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description="Generate golden int8 TFLite fixtures (BUILTIN_REF oracle).")
+    ap.add_argument("--only", action="append", metavar="OP", help="only this op folder (repeatable)")
+    ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
+    ap.add_argument("--list", action="store_true", help="list the cases and exit, without converting")
+    args = ap.parse_args(argv)
+
+    ops = args.only or list(CASE_TABLE)
+    unknown = [o for o in ops if o not in CASE_TABLE]
+    if unknown:
+        ap.error(f"unknown op {unknown}; choose from {', '.join(CASE_TABLE)}")
+
+    if args.list:
+        for op in ops:
+            for c in build_cases(op):
+                print(f"{op:18s} {c.id:60s} {' > '.join(c.ops)}")
+        return 0
+
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    index_path = out / "index.json"
+    kept = []
+    if args.only and index_path.exists():
+        kept = [e for e in json.loads(index_path.read_text())["cases"] if e["op"] not in ops]
+    # Cases go to a staging folder; existing fixtures are replaced only when every case passed.
+    staging = out / ".staging"
+    if staging.exists():
+        shutil.rmtree(staging)
+    entries, warnings_seen = [], []
+    try:
+        for op in ops:
+            cases = build_cases(op)
+            for n, case in enumerate(cases, 1):
+                entry = generate_case(case, staging)
+                entries.append(entry)
+                warnings_seen += [f"{op}/{case.id}: {w}" for w in entry.get("warnings", [])]
+                print(f"[{op} {n}/{len(cases)}] {case.id}  ({entry['model_bytes']} B)", flush=True)
+    except GoldenError as e:
+        shutil.rmtree(staging, ignore_errors=True)
+        print(f"FAIL {e} (fixtures in {out} left unchanged)", file=sys.stderr)
+        return 1
+    for op in ops:
+        if (out / op).exists():
+            shutil.rmtree(out / op)
+        (staging / op).rename(out / op)
+    shutil.rmtree(staging)
+    order = {op: k for k, op in enumerate(CASE_TABLE)}
+    all_entries = sorted(kept + entries, key=lambda e: (order[e["op"]], e["id"]))
+    index = {"generator": GENERATOR, "tensorflow": tf.__version__, "master_seed": MASTER_SEED,
+             "oracle": "tf.lite.Interpreter, OpResolverType.BUILTIN_REF", "cases": all_entries}
+    index_path.write_text(format_index(index))
+    counts = {op: sum(e["op"] == op for e in all_entries) for op in CASE_TABLE}
+    print("cases:", ", ".join(f"{k} {v}" for k, v in counts.items()), f"(total {len(all_entries)})")
+    for w in warnings_seen:
+        print("warning:", w)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
