@@ -1,0 +1,540 @@
+/**
+ * .tflite reader: hand-written flatbuffer decoding with validation (schema version 3, subgraph 0).
+ *
+ * Invariants:
+ * - Every offset, vtable, vector length and index is checked before it is used; a vector of N
+ *   elements of size S is only read after checking that its 4N..SN bytes lie inside the input.
+ * - Decoding work is bounded by the file size: every decoded element and table is charged to a
+ *   budget of 4 × file length, so files whose offsets share or overlap vectors cannot make the
+ *   reader do quadratic work. There is no recursion; the table nesting depth is fixed.
+ * - Constant data is never copied: Tensor.data and metadata data are views into `bytes`.
+ * - Anything wrong throws ModelError with one line: "<thing>: <what is wrong>".
+ * - The "TFL3" file identifier is not required (TFLite's own verifier does not check it); a file
+ *   without it must still parse completely and declare schema version 3.
+ */
+import { ModelError } from '../errors.js';
+import type {
+  Model, Operator, OperatorCode, OptionsTable, Quantization, SignatureDef, Tensor, TensorType,
+} from './model.js';
+import {
+  BufferField, BuiltinOperator, builtinOpName, FILE_IDENTIFIER, MetadataField, ModelField,
+  OperatorCodeField, OperatorField, QuantizationField, SCHEMA_VERSION, SignatureDefField,
+  SparsityField, SubGraphField, TENSOR_TYPE_BITS, TENSOR_TYPE_NAMES, TensorField, TensorMapField,
+} from './schema.js';
+
+/** A tensor larger than this many bytes is a ModelError. */
+export const MAX_TENSOR_BYTES = 2 ** 31;
+
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+
+/** A validated table: header and vtable lie inside the file, tsize bytes from pos exist. */
+interface Table { pos: number; vt: number; vsize: number; tsize: number; what: string }
+/** A validated vector: n elements start at `start`, all inside the file. */
+interface Vec { start: number; n: number }
+
+class FlatReader {
+  readonly dv: DataView;
+  readonly len: number;
+  /** Names the thing being decoded; prefixes every error message. */
+  ctx = 'model';
+  private budget: number;
+
+  constructor(readonly bytes: Uint8Array) {
+    this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.len = bytes.byteLength;
+    this.budget = 4 * this.len + 4096;
+  }
+
+  fail(msg: string): never {
+    throw new ModelError(`${this.ctx}: ${msg}`);
+  }
+
+  need(pos: number, n: number, what: string): void {
+    if (!(pos >= 0 && pos + n <= this.len)) {
+      this.fail(`truncated file (${what} ends at offset ${pos + n}, beyond ${this.len} bytes)`);
+    }
+  }
+
+  charge(n: number): void {
+    this.budget -= n;
+    if (this.budget < 0) {
+      throw new ModelError(`model: decoded structure exceeds what ${this.len} bytes can hold ` +
+        `(vectors shared or overlapping)`);
+    }
+  }
+
+  table(pos: number, what: string): Table {
+    this.need(pos, 4, what);
+    const vt = pos - this.dv.getInt32(pos, true);
+    if (vt < 0 || vt + 4 > this.len) this.fail(`${what} has its vtable at offset ${vt}, outside the ${this.len}-byte file`);
+    const vsize = this.dv.getUint16(vt, true);
+    const tsize = this.dv.getUint16(vt + 2, true);
+    if (vsize < 4 || (vsize & 1) !== 0) this.fail(`${what} has a bad vtable size ${vsize}`);
+    this.need(vt, vsize, `${what} vtable`);
+    if (tsize < 4) this.fail(`${what} has a bad table size ${tsize}`);
+    this.need(pos, tsize, what);
+    this.charge(1);
+    return { pos, vt, vsize, tsize, what };
+  }
+
+  /** Absolute position of field `id` (size bytes, inside the table), or 0 when absent. */
+  field(t: Table, id: number, size: number): number {
+    const vo = 4 + 2 * id;
+    if (vo >= t.vsize) return 0;
+    const off = this.dv.getUint16(t.vt + vo, true);
+    if (off === 0) return 0;
+    if (off < 4 || off + size > t.tsize) {
+      this.fail(`${t.what} field ${id} at offset ${off} lies outside its ${t.tsize}-byte table`);
+    }
+    return t.pos + off;
+  }
+
+  u8(t: Table, id: number, def: number): number {
+    const p = this.field(t, id, 1);
+    return p ? this.dv.getUint8(p) : def;
+  }
+  i8(t: Table, id: number, def: number): number {
+    const p = this.field(t, id, 1);
+    return p ? this.dv.getInt8(p) : def;
+  }
+  i32(t: Table, id: number, def: number): number {
+    const p = this.field(t, id, 4);
+    return p ? this.dv.getInt32(p, true) : def;
+  }
+  u32(t: Table, id: number, def: number): number {
+    const p = this.field(t, id, 4);
+    return p ? this.dv.getUint32(p, true) : def;
+  }
+  f32(t: Table, id: number, def: number): number {
+    const p = this.field(t, id, 4);
+    return p ? this.dv.getFloat32(p, true) : def;
+  }
+  /** ulong as a number; values of 2^53 or more are a ModelError. */
+  u64(t: Table, id: number, what: string): number {
+    const p = this.field(t, id, 8);
+    if (!p) return 0;
+    const hi = this.dv.getUint32(p + 4, true);
+    if (hi >= 0x200000) this.fail(`${what} is 2^53 or more`);
+    return hi * 0x100000000 + this.dv.getUint32(p, true);
+  }
+
+  /** Target of an offset field, checked to leave at least 4 bytes inside the file; 0 if absent. */
+  ref(t: Table, id: number, what: string): number {
+    const p = this.field(t, id, 4);
+    if (!p) return 0;
+    const target = p + this.dv.getUint32(p, true);
+    this.need(target, 4, what);
+    return target;
+  }
+
+  refTable(t: Table, id: number, what: string): Table | null {
+    const p = this.ref(t, id, what);
+    return p ? this.table(p, what) : null;
+  }
+
+  /** Vector field; `decoded` charges its elements to the work budget. */
+  vec(t: Table, id: number, elemSize: number, what: string, decoded = true): Vec | null {
+    const v = this.ref(t, id, what);
+    if (!v) return null;
+    const n = this.dv.getUint32(v, true);
+    this.need(v + 4, n * elemSize, `${what} (${n} elements)`);
+    if (decoded) this.charge(n);
+    return { start: v + 4, n };
+  }
+
+  vecTable(v: Vec, i: number, what: string): Table {
+    const p = v.start + 4 * i;
+    const target = p + this.dv.getUint32(p, true);
+    return this.table(target, what);
+  }
+
+  str(t: Table, id: number, what: string): string | null {
+    const v = this.vec(t, id, 1, what);
+    return v ? utf8.decode(this.bytes.subarray(v.start, v.start + v.n)) : null;
+  }
+
+  ints(t: Table, id: number, what: string): number[] | null {
+    const v = this.vec(t, id, 4, what);
+    if (!v) return null;
+    const out = new Array<number>(v.n);
+    for (let i = 0; i < v.n; i++) out[i] = this.dv.getInt32(v.start + 4 * i, true);
+    return out;
+  }
+}
+
+/** Bounds-checked accessor over a builtin options table. Errors name the operator. */
+class FlatOptions implements OptionsTable {
+  constructor(private readonly r: FlatReader, private readonly t: Table, private readonly ctx: string) {}
+
+  private at(field: number, size: number): number {
+    if (!Number.isInteger(field) || field < 0 || field > 0x7ffd) return 0;
+    this.r.ctx = this.ctx;
+    return this.r.field(this.t, field, size);
+  }
+  has(field: number): boolean {
+    return this.at(field, 1) !== 0;
+  }
+  bool(field: number, def: boolean): boolean {
+    const p = this.at(field, 1);
+    return p ? this.r.dv.getUint8(p) !== 0 : def;
+  }
+  int8(field: number, def: number): number {
+    const p = this.at(field, 1);
+    return p ? this.r.dv.getInt8(p) : def;
+  }
+  uint8(field: number, def: number): number {
+    const p = this.at(field, 1);
+    return p ? this.r.dv.getUint8(p) : def;
+  }
+  int32(field: number, def: number): number {
+    const p = this.at(field, 4);
+    return p ? this.r.dv.getInt32(p, true) : def;
+  }
+  float32(field: number, def: number): number {
+    const p = this.at(field, 4);
+    return p ? this.r.dv.getFloat32(p, true) : def;
+  }
+  /** Present field ids (keeps JSON.stringify(model) from dumping the whole file). */
+  toJSON(): { fields: number[] } {
+    const fields: number[] = [];
+    for (let f = 0; 4 + 2 * f < this.t.vsize; f++) if (this.r.dv.getUint16(this.t.vt + 4 + 2 * f, true)) fields.push(f);
+    return { fields };
+  }
+  int32Vector(field: number): Int32Array | null {
+    if (!this.at(field, 4)) return null;
+    const v = this.r.vec(this.t, field, 4, `field ${field} vector`, false);
+    if (!v) return null;
+    const out = new Int32Array(v.n);
+    for (let i = 0; i < v.n; i++) out[i] = this.r.dv.getInt32(v.start + 4 * i, true);
+    return out;
+  }
+}
+
+/** Short, quoted, single-line form of a name for error messages. */
+function quote(name: string): string {
+  return JSON.stringify(name.length > 64 ? `${name.slice(0, 61)}...` : name);
+}
+
+/** A name as-is when short and printable ASCII, else quoted. */
+function label(name: string): string {
+  return /^[\x20-\x7e]{0,64}$/.test(name) ? name : quote(name);
+}
+
+function shapeText(shape: number[]): string {
+  return shape.length > 8 ? `[${shape.slice(0, 8).join(',')},...] (rank ${shape.length})` : `[${shape.join(',')}]`;
+}
+
+/** Decode and validate a .tflite model. Throws ModelError (only) on any problem. */
+export function readModel(bytes: Uint8Array): Model {
+  if (!(bytes instanceof Uint8Array)) throw new ModelError('model: expected the .tflite file as a Uint8Array');
+  try {
+    return new ModelReader(bytes).read();
+  } catch (e) {
+    if (e instanceof ModelError) throw e;
+    // Final guard only: every access above is bounds-checked, so this should be unreachable.
+    const msg = e instanceof Error ? e.message : String(e);
+    throw new ModelError(`model: malformed flatbuffer (${msg.split('\n')[0]})`);
+  }
+}
+
+class ModelReader {
+  private readonly r: FlatReader;
+  private buffers: (Uint8Array | null)[] = [];
+
+  constructor(bytes: Uint8Array) {
+    this.r = new FlatReader(bytes);
+  }
+
+  read(): Model {
+    const r: FlatReader = this.r;
+    if (r.len < 8) r.fail(`truncated file (${r.len} bytes; a .tflite file has at least an 8-byte header)`);
+    const ident = String.fromCharCode(...r.bytes.subarray(4, 8));
+    const root = r.table(r.dv.getUint32(0, true), 'root table');
+    const version = r.u32(root, ModelField.version, 0);
+    if (version !== SCHEMA_VERSION) {
+      const hint = ident === FILE_IDENTIFIER ? '' : ` (no "${FILE_IDENTIFIER}" identifier: not a .tflite file?)`;
+      r.fail(`schema version ${version}, expected ${SCHEMA_VERSION}${hint}`);
+    }
+    const description = r.str(root, ModelField.description, 'description') ?? '';
+    this.buffers = this.readBuffers(root);
+    const operatorCodes = this.readOperatorCodes(root);
+
+    r.ctx = 'model';
+    const subgraphs = r.vec(root, ModelField.subgraphs, 4, 'subgraphs vector');
+    if (!subgraphs || subgraphs.n === 0) r.fail('no subgraphs');
+    r.ctx = 'subgraph 0';
+    const sg = r.vecTable(subgraphs, 0, 'table');
+    const tensors = this.readTensors(sg);
+    const nt = tensors.length;
+    r.ctx = 'subgraph 0';
+    const inputs = this.indexList(sg, SubGraphField.inputs, 'input', nt, false);
+    const outputs = this.indexList(sg, SubGraphField.outputs, 'output', nt, false);
+    const operators = this.readOperators(sg, operatorCodes, nt);
+    const metadata = this.readMetadata(root);
+    const signatures = this.readSignatures(root, subgraphs, nt);
+    return {
+      version, description, subgraphCount: subgraphs.n, operatorCodes, tensors, operators,
+      inputs, outputs, metadata, signatures,
+    };
+  }
+
+  private readBuffers(root: Table): (Uint8Array | null)[] {
+    const r: FlatReader = this.r;
+    r.ctx = 'model';
+    const v = r.vec(root, ModelField.buffers, 4, 'buffers vector');
+    if (!v) return [];
+    const out = new Array<Uint8Array | null>(v.n);
+    for (let i = 0; i < v.n; i++) {
+      r.ctx = `buffer ${i}`;
+      const t = r.vecTable(v, i, 'table');
+      const data = r.vec(t, BufferField.data, 1, 'data vector', false);
+      if (data && data.n > 0) {
+        out[i] = r.bytes.subarray(data.start, data.start + data.n);
+        continue;
+      }
+      // Models over 2 GB: data lives after the flatbuffer; offsets are from the start of the
+      // file and only meaningful when > 1 (TFLite's convention).
+      const offset = r.u64(t, BufferField.offset, 'offset');
+      const size = r.u64(t, BufferField.size, 'size');
+      if (offset > 1 && size > 0) {
+        if (offset + size > r.len) {
+          r.fail(`data at offset ${offset} (${size} bytes) lies beyond the ${r.len}-byte file`);
+        }
+        out[i] = r.bytes.subarray(offset, offset + size);
+      } else {
+        out[i] = null;
+      }
+    }
+    return out;
+  }
+
+  private readOperatorCodes(root: Table): OperatorCode[] {
+    const r: FlatReader = this.r;
+    r.ctx = 'model';
+    const v = r.vec(root, ModelField.operatorCodes, 4, 'operator_codes vector');
+    if (!v) return [];
+    const out = new Array<OperatorCode>(v.n);
+    for (let i = 0; i < v.n; i++) {
+      r.ctx = `operator code ${i}`;
+      const t = r.vecTable(v, i, 'table');
+      const deprecated = r.i8(t, OperatorCodeField.deprecatedBuiltinCode, 0);
+      const extended = r.i32(t, OperatorCodeField.builtinCode, 0);
+      const builtinCode = Math.max(deprecated, extended); // as TFLite's GetBuiltinCode
+      const customCode = r.str(t, OperatorCodeField.customCode, 'custom_code');
+      const version = r.i32(t, OperatorCodeField.version, 1);
+      if (builtinCode < 0) r.fail(`negative builtin code ${builtinCode}`);
+      if (builtinCode === BuiltinOperator.CUSTOM && customCode === null) {
+        r.fail('CUSTOM op without a custom_code');
+      }
+      out[i] = { builtinCode, customCode, version };
+    }
+    return out;
+  }
+
+  private readTensors(sg: Table): Tensor[] {
+    const r: FlatReader = this.r;
+    const v = r.vec(sg, SubGraphField.tensors, 4, 'tensors vector');
+    if (!v) return [];
+    const out = new Array<Tensor>(v.n);
+    for (let i = 0; i < v.n; i++) {
+      r.ctx = `tensor ${i}`;
+      out[i] = this.readTensor(r.vecTable(v, i, 'table'), i);
+    }
+    return out;
+  }
+
+  private readTensor(t: Table, index: number): Tensor {
+    const r: FlatReader = this.r;
+    r.ctx = `tensor ${index}`;
+    const name = r.str(t, TensorField.name, 'name') ?? '';
+    r.ctx = `tensor ${index} (${quote(name)})`;
+    const shape = r.ints(t, TensorField.shape, 'shape vector') ?? [];
+    for (const d of shape) if (d < 0) r.fail(`negative dimension ${d} in shape ${shapeText(shape)} (-1 is only allowed in shape_signature)`);
+    const shapeSignature = r.ints(t, TensorField.shapeSignature, 'shape_signature vector');
+    if (shapeSignature) {
+      if (shapeSignature.length !== shape.length) {
+        r.fail(`shape_signature ${shapeText(shapeSignature)} has rank ${shapeSignature.length}, shape ${shapeText(shape)} has rank ${shape.length}`);
+      }
+      for (const d of shapeSignature) if (d < -1) r.fail(`dimension ${d} in shape_signature ${shapeText(shapeSignature)}`);
+    }
+    const type = r.i8(t, TensorField.type, 0);
+    if (type < 0 || type >= TENSOR_TYPE_NAMES.length) r.fail(`unknown tensor type ${type}`);
+    const bits = TENSOR_TYPE_BITS[type]!;
+    const typeName = TENSOR_TYPE_NAMES[type]!;
+    let count = 1;
+    for (const d of shape) count = d === 0 || count === 0 ? 0 : Math.min(count * d, 2 ** 60);
+    const bytes = Math.ceil((count * bits) / 8);
+    if (bytes > MAX_TENSOR_BYTES || !Number.isFinite(bytes)) {
+      r.fail(`shape ${shapeText(shape)} of ${typeName} needs ${bytes} bytes, over the 2^31-byte limit`);
+    }
+    const buffer = r.u32(t, TensorField.buffer, 0);
+    if (buffer >= this.buffers.length && buffer !== 0) {
+      r.fail(`buffer index ${buffer} out of range (model has ${this.buffers.length} buffers)`);
+    }
+    const isVariable = r.u8(t, TensorField.isVariable, 0) !== 0;
+    const isSparse = this.checkSparsity(t);
+    const externalBuffer = r.u32(t, TensorField.externalBuffer, 0);
+    if (externalBuffer !== 0) r.fail(`data is in external buffer ${externalBuffer} (external weight files are not supported)`);
+    const data = this.buffers[buffer] ?? null;
+    // Sparse tensors hold compressed values; their length is not derived from the dense shape.
+    if (data && bits > 0 && !isSparse && data.length !== bytes && !(bits < 8 && data.length === count)) {
+      r.fail(`buffer ${buffer} holds ${data.length} bytes, shape ${shapeText(shape)} of ${typeName} needs ${bytes}`);
+    }
+    const quantization = this.readQuantization(t, shape);
+    return {
+      index, name, shape, shapeSignature, type: type as TensorType, buffer, data, quantization,
+      isVariable, isSparse,
+    };
+  }
+
+  /** Validates the SparsityParameters table and its index vectors' bounds; true if present. */
+  private checkSparsity(t: Table): boolean {
+    const r: FlatReader = this.r;
+    const s = r.refTable(t, TensorField.sparsity, 'sparsity table');
+    if (!s) return false;
+    r.vec(s, SparsityField.traversalOrder, 4, 'sparsity traversal_order');
+    r.vec(s, SparsityField.blockMap, 4, 'sparsity block_map');
+    const dims = r.vec(s, SparsityField.dimMetadata, 4, 'sparsity dim_metadata');
+    if (dims) for (let i = 0; i < dims.n; i++) r.vecTable(dims, i, `sparsity dim_metadata ${i}`);
+    return true;
+  }
+
+  private readQuantization(t: Table, shape: number[]): Quantization | null {
+    const r: FlatReader = this.r;
+    const q = r.refTable(t, TensorField.quantization, 'quantization table');
+    if (!q) return null;
+    const sv = r.vec(q, QuantizationField.scale, 4, 'quantization scale vector');
+    if (!sv || sv.n === 0) return null; // TFLite: no scales means not quantized
+    const zv = r.vec(q, QuantizationField.zeroPoint, 8, 'quantization zero_point vector');
+    const n = sv.n;
+    if (!zv) r.fail(`quantization has ${n} scales but no zero_point`);
+    if (zv.n !== n) r.fail(`quantization has ${n} scales but ${zv.n} zero points`);
+    const qd = r.i32(q, QuantizationField.quantizedDimension, 0);
+    const rank = shape.length;
+    if (qd < 0 || (rank > 0 ? qd >= rank : qd !== 0)) {
+      r.fail(`quantized_dimension ${qd} out of range for rank ${rank}`);
+    }
+    if (n !== 1 && (rank === 0 || n !== shape[qd])) {
+      r.fail(`quantization has ${n} scales, shape ${shapeText(shape)} has ${rank === 0 ? 'no' : shape[qd]} channels along dimension ${qd}`);
+    }
+    const scale = new Float32Array(n);
+    const zeroPoint = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const s = r.dv.getFloat32(sv.start + 4 * i, true);
+      if (!(s > 0 && Number.isFinite(s))) r.fail(`quantization scale[${i}] = ${s}, must be finite and > 0`);
+      scale[i] = s;
+      const p = zv.start + 8 * i;
+      const lo = r.dv.getUint32(p, true);
+      const hi = r.dv.getInt32(p + 4, true);
+      if (!((hi === 0 && lo <= 0x7fffffff) || (hi === -1 && lo >= 0x80000000))) {
+        r.fail(`quantization zero_point[${i}] = ${BigInt(hi) * 4294967296n + BigInt(lo)} is outside int32`);
+      }
+      zeroPoint[i] = lo | 0;
+    }
+    return { scale, zeroPoint, quantizedDimension: qd };
+  }
+
+  /** A vector of tensor indices; -1 (omitted optional tensor) only when allowOptional. */
+  private indexList(t: Table, id: number, what: string, nt: number, allowOptional: boolean): number[] {
+    const r: FlatReader = this.r;
+    const list = r.ints(t, id, `${what}s vector`) ?? [];
+    for (const x of list) {
+      if (x >= nt || x < (allowOptional ? -1 : 0)) {
+        r.fail(`${what} tensor index ${x} out of range (model has ${nt} tensors)`);
+      }
+    }
+    return list;
+  }
+
+  private readOperators(sg: Table, codes: OperatorCode[], nt: number): Operator[] {
+    const r: FlatReader = this.r;
+    const v = r.vec(sg, SubGraphField.operators, 4, 'operators vector');
+    if (!v) return [];
+    const out = new Array<Operator>(v.n);
+    for (let i = 0; i < v.n; i++) {
+      r.ctx = `operator ${i}`;
+      const t = r.vecTable(v, i, 'table');
+      const opcodeIndex = r.u32(t, OperatorField.opcodeIndex, 0);
+      const code = codes[opcodeIndex];
+      if (!code) r.fail(`opcode index ${opcodeIndex} out of range (model has ${codes.length} operator codes)`);
+      const builtinCode = code.builtinCode;
+      const opName = builtinCode === BuiltinOperator.CUSTOM ? `CUSTOM:${code.customCode}` : builtinOpName(builtinCode);
+      const ctx = `operator ${i} (${label(opName)})`;
+      r.ctx = ctx;
+      const inputs = this.indexList(t, OperatorField.inputs, 'input', nt, true);
+      const outputs = this.indexList(t, OperatorField.outputs, 'output', nt, false);
+      const optionsType = r.u8(t, OperatorField.builtinOptionsType, 0);
+      let options: OptionsTable | null = null;
+      if (optionsType !== 0) {
+        const ot = r.refTable(t, OperatorField.builtinOptions, 'builtin_options table');
+        if (ot) options = new FlatOptions(r, ot, `${ctx} options`);
+      }
+      out[i] = { index: i, opcodeIndex, builtinCode, opName, inputs, outputs, optionsType, options };
+    }
+    return out;
+  }
+
+  private readMetadata(root: Table): Model['metadata'] {
+    const r: FlatReader = this.r;
+    r.ctx = 'model';
+    const v = r.vec(root, ModelField.metadata, 4, 'metadata vector');
+    if (!v) return [];
+    const out = new Array<Model['metadata'][number]>(v.n);
+    for (let i = 0; i < v.n; i++) {
+      r.ctx = `metadata ${i}`;
+      const t = r.vecTable(v, i, 'table');
+      const name = r.str(t, MetadataField.name, 'name') ?? '';
+      r.ctx = `metadata ${i} (${quote(name)})`;
+      const buffer = r.u32(t, MetadataField.buffer, 0);
+      if (buffer >= this.buffers.length) {
+        r.fail(`buffer index ${buffer} out of range (model has ${this.buffers.length} buffers)`);
+      }
+      out[i] = { name, data: this.buffers[buffer] ?? null };
+    }
+    return out;
+  }
+
+  /**
+   * SignatureDefs of subgraph 0 (Model's tensor indices are subgraph 0's). Signatures of other
+   * subgraphs are validated against that subgraph's tensor count, then left out.
+   */
+  private readSignatures(root: Table, subgraphs: Vec, nt0: number): SignatureDef[] {
+    const r: FlatReader = this.r;
+    r.ctx = 'model';
+    const v = r.vec(root, ModelField.signatureDefs, 4, 'signature_defs vector');
+    if (!v) return [];
+    const out: SignatureDef[] = [];
+    for (let i = 0; i < v.n; i++) {
+      r.ctx = `signature ${i}`;
+      const t = r.vecTable(v, i, 'table');
+      const key = r.str(t, SignatureDefField.signatureKey, 'signature_key') ?? '';
+      r.ctx = `signature ${i} (${quote(key)})`;
+      const sgi = r.u32(t, SignatureDefField.subgraphIndex, 0);
+      if (sgi >= subgraphs.n) r.fail(`subgraph index ${sgi} out of range (model has ${subgraphs.n} subgraphs)`);
+      let nt = nt0;
+      if (sgi !== 0) {
+        const sg = r.vecTable(subgraphs, sgi, `subgraph ${sgi} table`);
+        nt = r.vec(sg, SubGraphField.tensors, 4, `subgraph ${sgi} tensors vector`, false)?.n ?? 0;
+      }
+      const inputs = this.tensorMaps(t, SignatureDefField.inputs, 'input', nt);
+      const outputs = this.tensorMaps(t, SignatureDefField.outputs, 'output', nt);
+      if (sgi === 0) out.push({ key, inputs, outputs });
+    }
+    return out;
+  }
+
+  private tensorMaps(t: Table, id: number, what: string, nt: number): { name: string; tensor: number }[] {
+    const r: FlatReader = this.r;
+    const v = r.vec(t, id, 4, `${what}s vector`);
+    if (!v) return [];
+    const out = new Array<{ name: string; tensor: number }>(v.n);
+    for (let i = 0; i < v.n; i++) {
+      const m = r.vecTable(v, i, `${what} ${i} table`);
+      const name = r.str(m, TensorMapField.name, `${what} ${i} name`) ?? '';
+      const tensor = r.u32(m, TensorMapField.tensorIndex, 0);
+      if (tensor >= nt) r.fail(`${what} ${quote(name)}: tensor index ${tensor} out of range (subgraph has ${nt} tensors)`);
+      out[i] = { name, tensor };
+    }
+    return out;
+  }
+}
