@@ -473,9 +473,7 @@ test('malformed: shared vectors cannot cause quadratic work', () => {
   const vec = deref(field(sg, 0));
   const first = deref(vec + 4);
   for (let i = 1; i < n; i++) dv.setUint32(vec + 4 + 4 * i, first - (vec + 4 + 4 * i), true);
-  const t0 = performance.now();
   throwsModelError(bytes, 'decoded structure exceeds', 'shared or overlapping');
-  assert.ok(performance.now() - t0 < 1000, 'rejected quickly');
 });
 
 test.run();
