@@ -6,7 +6,6 @@ import {
   EdgerunError, InputError, inspectModel, loadModel, type ModelReport, readNpy, supportedOps,
   type TensorInfo, type TensorView, writeNpy,
 } from './index.js';
-import { DTYPE_BYTES } from './io/npy.js';
 
 const VERSION = '0.1.0';
 

@@ -118,8 +118,7 @@ export function inspectModel(source: string | Uint8Array, options: LoadOptions =
 }
 
 function parse(source: string | Uint8Array): Model {
-  const model = readModel(modelBytes(source));
-  return model;
+  return readModel(modelBytes(source));
 }
 
 /** The op registry, for tools and docs: builtin name and what is supported. */

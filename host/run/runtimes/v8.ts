@@ -1,4 +1,5 @@
 /** Node's own WebAssembly engine (V8). */
+import { MemoryLimitError } from '../../errors.js';
 import type { KernelInstance, Runtime } from './runtime.js';
 
 const compiled = new WeakMap<Uint8Array, WebAssembly.Module>();
@@ -11,7 +12,12 @@ export const v8Runtime: Runtime = {
       module = new WebAssembly.Module(moduleBytes as Uint8Array<ArrayBuffer>);
       compiled.set(moduleBytes, module);
     }
-    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    let memory: WebAssembly.Memory;
+    try {
+      memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    } catch {
+      throw new MemoryLimitError(`cannot allocate ${pages * 65536} bytes of linear memory (${pages} pages)`);
+    }
     const instance = new WebAssembly.Instance(module, { env: { memory } });
     const exports = instance.exports as Record<string, (block: number) => number>;
     return {
