@@ -3,7 +3,7 @@
 import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import {
-  EdgerunError, InputError, inspectModel, loadModel, type ModelReport, readNpy, supportedOps,
+  benchmark, EdgerunError, InputError, inspectModel, loadModel, type ModelReport, profile, readNpy, supportedOps,
   type TensorInfo, type TensorView, writeNpy,
 } from './index.js';
 
@@ -17,6 +17,7 @@ Usage: edgerun <command> [options]
 Commands:
   inspect MODEL     ops, inputs, outputs and memory figures of a .tflite model
   run MODEL         run a model on input tensors (.npy or raw .bin)
+  bench MODEL       latency: median, p10, p90 per inference; --profile for a per-op table
   ops               list the supported TFLite ops
 
 Run \`edgerun <command> --help\` for a command's options.
@@ -37,6 +38,15 @@ match the tensor) or .bin (raw little-endian bytes, exactly the tensor's size).
   --runtime v8    WebAssembly runtime (v8 is the only one so far)
   --kernels K     simd (default) or ref (scalar reference twins)
   --json          print {outputs: [{name, shape, dtype, data}], latencyMs}`,
+  bench: `Usage: edgerun bench MODEL [--input FILE ...] [--iterations N] [--warmup N] [--profile] [options]
+
+Times inferences of the model. Inputs default to seeded random data of the right dtype and shape.
+  --iterations N  timed inferences (default 200)
+  --warmup N      untimed inferences first (default 20)
+  --profile       per-op table: median time, MACs, GMAC/s, share of total
+  --runtime v8    WebAssembly runtime
+  --kernels K     simd (default) or ref
+  --json          print {medianMs, p10Ms, p90Ms, minMs, iterations, warmup, macs, gmacPerS[, profile]}`,
   ops: `Usage: edgerun ops [--json]
 
 Lists the TFLite builtin ops edgerun runs, with what each supports.`,
@@ -47,7 +57,7 @@ interface Args {
   flags: Map<string, string[]>;
 }
 
-const BOOLEAN_FLAGS = new Set(['--json', '--help', '-h', '--version']);
+const BOOLEAN_FLAGS = new Set(['--json', '--help', '-h', '--version', '--profile']);
 
 function parseArgs(argv: string[], allowed: string[]): Args {
   const positional: string[] = [];
@@ -180,6 +190,64 @@ function values(v: TensorView): (number | string)[] {
   return Array.from(v.data as ArrayLike<number | bigint>, (x) => (typeof x === 'bigint' ? x.toString() : x));
 }
 
+function checkInputCount(tensors: TensorInfo[], files: string[]): void {
+  if (files.length !== tensors.length) {
+    throw new InputError(`the model has ${tensors.length} input(s) (${tensors.map((t) => JSON.stringify(t.name)).join(', ')}), got ${files.length} --input`);
+  }
+}
+
+/** Copies each file into its input view; with no files, seeded random data of the right dtype. */
+function fillInputs(views: TensorView[], files: string[]): void {
+  const data = files.map((file, i) => readTensorFile(file, views[i]));
+  views.forEach((v, i) => {
+    if (files.length > 0) return void tensorBytesOf(v).set(data[i]);
+    let s = 0x9e3779b9 + i;
+    const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    if (v.data instanceof Float32Array) v.data.forEach((_, k, a) => { a[k] = next() * 2 - 1; });
+    else tensorBytesOf(v).forEach((_, k, a) => { a[k] = Math.floor(next() * 256); });
+  });
+}
+
+function positiveInt(args: Args, name: string, fallback: number): number {
+  const text = one(args, name, String(fallback));
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 1e7) throw new InputError(`${name} must be a whole number 0..10000000, got ${text}`);
+  return n;
+}
+
+function cmdBench(argv: string[]): void {
+  const args = parseArgs(argv, ['--input', '--iterations', '--warmup', '--profile', '--runtime', '--kernels', '--json']);
+  if (args.flags.has('--help') || args.flags.has('-h')) return void console.log(HELP.bench);
+  const path = modelPath(args, 'bench');
+  const runtime = one(args, '--runtime', 'v8');
+  if (runtime !== 'v8') throw new InputError(`--runtime ${runtime} is not available (supported: v8)`);
+  const iterations = positiveInt(args, '--iterations', 200);
+  const warmup = positiveInt(args, '--warmup', 20);
+  if (iterations === 0) throw new InputError('--iterations must be at least 1');
+  const files = args.flags.get('--input') ?? [];
+  const model = loadModel(path, { kernels: kernelsOf(args) });
+  if (files.length > 0) checkInputCount(model.inputs, files);
+  const interpreter = model.createInterpreter();
+  fillInputs(interpreter.inputs, files);
+  const showProgress = process.stderr.isTTY && !args.flags.has('--json');
+  const result = benchmark(interpreter, {
+    iterations, warmup,
+    onProgress: showProgress ? (done, total) => { if (done % 50 === 0 || done === total) process.stderr.write(`\r${done}/${total}`); } : undefined,
+  });
+  if (showProgress) process.stderr.write('\r\x1b[K');
+  const ops = args.flags.has('--profile') ? profile(interpreter, Math.max(1, Math.min(iterations, 50))) : null;
+  if (args.flags.has('--json')) return void console.log(JSON.stringify(ops ? { ...result, profile: ops } : result));
+  const ms = (x: number) => x.toFixed(4);
+  console.log(`${path}: median ${ms(result.medianMs)} ms  p10 ${ms(result.p10Ms)}  p90 ${ms(result.p90Ms)}  ` +
+    `(${iterations} iterations, ${warmup} warm-up, ${model.kernels} kernels, ${runtime})  ${(result.macs / 1e6).toFixed(2)} M MACs  ${result.gmacPerS.toFixed(2)} GMAC/s`);
+  if (ops) {
+    console.log('  op  name                 kernel               ms        MACs        GMAC/s  share');
+    for (const o of ops) {
+      console.log(`  ${String(o.opIndex).padStart(2)}  ${o.op.padEnd(20)} ${o.kernel.padEnd(20)} ${ms(o.ms).padStart(8)} ${String(o.macs).padStart(11)} ${(o.macs ? o.gmacPerS.toFixed(2) : '-').padStart(8)}  ${(o.share * 100).toFixed(1).padStart(5)}%`);
+    }
+  }
+}
+
 function cmdRun(argv: string[]): void {
   const args = parseArgs(argv, ['--input', '--output', '--runtime', '--kernels', '--json']);
   if (args.flags.has('--help') || args.flags.has('-h')) return void console.log(HELP.run);
@@ -189,15 +257,12 @@ function cmdRun(argv: string[]): void {
   const inputs = args.flags.get('--input') ?? [];
   const outputs = args.flags.get('--output') ?? [];
   const model = loadModel(path, { kernels: kernelsOf(args) });
-  if (inputs.length !== model.inputs.length) {
-    throw new InputError(`the model has ${model.inputs.length} input(s) (${model.inputs.map((t) => JSON.stringify(t.name)).join(', ')}), got ${inputs.length} --input`);
-  }
+  checkInputCount(model.inputs, inputs);
   if (outputs.length > 0 && outputs.length !== model.outputs.length) {
     throw new InputError(`the model has ${model.outputs.length} output(s), got ${outputs.length} --output`);
   }
-  const data = inputs.map((file, i) => readTensorFile(file, model.inputs[i]));
   const interpreter = model.createInterpreter();
-  interpreter.inputs.forEach((v, i) => tensorBytesOf(v).set(data[i]));
+  fillInputs(interpreter.inputs, inputs);
   const t0 = performance.now();
   interpreter.invoke();
   const latencyMs = performance.now() - t0;
@@ -223,7 +288,7 @@ function cmdOps(argv: string[]): void {
   else console.log(ops.map((o) => `${o.name.padEnd(20)} ${o.summary}`).join('\n'));
 }
 
-const COMMANDS: Record<string, (argv: string[]) => void> = { inspect: cmdInspect, run: cmdRun, ops: cmdOps };
+const COMMANDS: Record<string, (argv: string[]) => void> = { inspect: cmdInspect, run: cmdRun, bench: cmdBench, ops: cmdOps };
 
 export function main(argv: string[]): number {
   const [command, ...rest] = argv;

@@ -16,6 +16,8 @@ export type { KernelFlavor } from './run/kernels.js';
 export { v8Runtime } from './run/runtimes/v8.js';
 export type { Runtime, KernelInstance } from './run/runtimes/runtime.js';
 export { readNpy, writeNpy } from './io/npy.js';
+export { benchmark, profile } from './run/bench.js';
+export type { BenchOptions, BenchResult, OpProfile } from './run/bench.js';
 
 export interface MemoryFigures {
   /** Activation arena (all intermediate tensors, planned). */

@@ -90,8 +90,20 @@ test('bad input: one-line errors with exit 2, existing outputs untouched', () =>
   assert.not.ok(existsSync(bad));
 });
 
+test('bench --json reports medians and a per-op profile (structure only; tests never judge timings)', () => {
+  const r = edgerun('bench', MODEL, '--iterations', '5', '--warmup', '1', '--profile', '--json');
+  assert.is(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  for (const k of ['medianMs', 'p10Ms', 'p90Ms', 'iterations']) assert.type(j[k], 'number', k);
+  assert.is(j.iterations, 5);
+  assert.ok(j.p10Ms <= j.medianMs && j.medianMs <= j.p90Ms);
+  const inspect = JSON.parse(edgerun('inspect', MODEL, '--json').stdout);
+  assert.equal(j.profile.map((p: { op: string }) => p.op), inspect.ops);
+  expectError(edgerun('bench', MODEL, '--iterations', 'lots'), 2, /--iterations must be a whole number/);
+});
+
 test('--help on every command', () => {
-  for (const args of [['--help'], ['inspect', '--help'], ['run', '--help'], ['ops', '--help']]) {
+  for (const args of [['--help'], ['inspect', '--help'], ['run', '--help'], ['bench', '--help'], ['ops', '--help']]) {
     const r = edgerun(...args);
     assert.is(r.code, 0);
     assert.match(r.stdout, /Usage: edgerun/);
