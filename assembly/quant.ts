@@ -7,9 +7,9 @@
 export function srdhm(a: i32, b: i32): i32 {
   if (a == b && a == i32.MIN_VALUE) return i32.MAX_VALUE;
   const ab: i64 = <i64>a * <i64>b;
-  const nudge: i64 = ab >= 0 ? (1 << 30) : (1 - (1 << 30));
-  // C++ int64 division truncates toward zero; so does i64 `/` in wasm.
-  return <i32>((ab + nudge) / (<i64>1 << 31));
+  const t: i64 = ab + (ab >= 0 ? (1 << 30) : (1 - (1 << 30)));
+  // (t / 2^31) truncating toward zero, as C++ int64 division does: bias negatives by 2^31 - 1.
+  return <i32>((t + ((t >> 63) & 0x7fffffff)) >> 31);
 }
 
 /** gemmlowp RoundingDivideByPOT: x / 2^exponent, rounded half away from zero. 0 <= exponent <= 31. */

@@ -1,14 +1,15 @@
 // Mirrors tflite::reference_integer_ops::ConvPerChannel (integer_ops/conv.h), int8 in/out, int32 bias.
+// The filter rows are packed with stride kPad (host/abi/blocks.ts); the loop is TFLite's.
 import { clamp, multiplyByQuantizedMultiplier } from '../quant';
 import {
   CONV_2D_INPUT, CONV_2D_FILTER, CONV_2D_BIAS, CONV_2D_OUTPUT, CONV_2D_MULTIPLIERS, CONV_2D_SHIFTS,
   CONV_2D_BATCHES, CONV_2D_IN_H, CONV_2D_IN_W, CONV_2D_IN_C, CONV_2D_OUT_H, CONV_2D_OUT_W, CONV_2D_OUT_C,
-  CONV_2D_FILTER_H, CONV_2D_FILTER_W, CONV_2D_FILTER_IN_C, CONV_2D_STRIDE_H, CONV_2D_STRIDE_W,
+  CONV_2D_FILTER_H, CONV_2D_FILTER_W, CONV_2D_FILTER_IN_C, CONV_2D_K_PAD, CONV_2D_STRIDE_H, CONV_2D_STRIDE_W,
   CONV_2D_DILATION_H, CONV_2D_DILATION_W, CONV_2D_PAD_H, CONV_2D_PAD_W,
   CONV_2D_INPUT_OFFSET, CONV_2D_OUTPUT_OFFSET, CONV_2D_ACT_MIN, CONV_2D_ACT_MAX,
 } from '../params';
 
-export function conv_2d(p: usize): i32 {
+export function conv_2d_ref(p: usize): i32 {
   const input = load<usize>(p, CONV_2D_INPUT);
   const filter = load<usize>(p, CONV_2D_FILTER);
   const bias = load<usize>(p, CONV_2D_BIAS);
@@ -25,6 +26,7 @@ export function conv_2d(p: usize): i32 {
   const filterH = load<i32>(p, CONV_2D_FILTER_H);
   const filterW = load<i32>(p, CONV_2D_FILTER_W);
   const filterInC = load<i32>(p, CONV_2D_FILTER_IN_C);
+  const kPad = load<i32>(p, CONV_2D_K_PAD);
   const strideH = load<i32>(p, CONV_2D_STRIDE_H);
   const strideW = load<i32>(p, CONV_2D_STRIDE_W);
   const dilationH = load<i32>(p, CONV_2D_DILATION_H);
@@ -55,7 +57,7 @@ export function conv_2d(p: usize): i32 {
               const inX = inXOrigin + dilationW * fx;
               if (inX < 0 || inX >= inW) continue;
               const inBase = input + <usize>(((b * inH + inY) * inW + inX) * inC + group * filterInC);
-              const fBase = filter + <usize>(((oc * filterH + fy) * filterW + fx) * filterInC);
+              const fBase = filter + <usize>(oc * kPad + (fy * filterW + fx) * filterInC);
               for (let ic = 0; ic < filterInC; ic++) {
                 const iv = <i32>load<i8>(inBase + <usize>ic);
                 const fv = <i32>load<i8>(fBase + <usize>ic);

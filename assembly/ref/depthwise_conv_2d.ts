@@ -12,7 +12,7 @@ import {
   DEPTHWISE_CONV_2D_ACT_MIN, DEPTHWISE_CONV_2D_ACT_MAX,
 } from '../params';
 
-export function depthwise_conv_2d(p: usize): i32 {
+export function depthwise_conv_2d_ref(p: usize): i32 {
   const input = load<usize>(p, DEPTHWISE_CONV_2D_INPUT);
   const filter = load<usize>(p, DEPTHWISE_CONV_2D_FILTER);
   const bias = load<usize>(p, DEPTHWISE_CONV_2D_BIAS);

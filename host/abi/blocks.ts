@@ -47,10 +47,14 @@ const p = (name: string): FieldDecl => [name, 'ptr'];
 export const MAX_BROADCAST_RANK = 6;
 
 export const BLOCKS = {
-  // reference_integer_ops::ConvPerChannel. filter [outC, fH, fW, filterInC]; groups = inC / filterInC.
+  // reference_integer_ops::ConvPerChannel; groups = inC / filterInC.
+  // filter: packed rows, one per output channel, each the TFLite row [fH][fW][filterInC]
+  // (k = filterH*filterW*filterInC bytes) zero-padded to kPad (a multiple of 16) bytes;
+  // zero rows pad outC to a multiple of 4. foldedBias[c] = bias[c] + inputOffset * sum(row c),
+  // padded like the rows. scratch: scratchBytes of RAM for im2col patches.
   conv_2d: block('conv_2d', [
-    p('input'), p('filter'), p('bias'), p('output'), p('multipliers'), p('shifts'),
-    'batches', 'inH', 'inW', 'inC', 'outH', 'outW', 'outC', 'filterH', 'filterW', 'filterInC',
+    p('input'), p('filter'), p('bias'), p('output'), p('multipliers'), p('shifts'), p('foldedBias'), p('scratch'),
+    'batches', 'inH', 'inW', 'inC', 'outH', 'outW', 'outC', 'filterH', 'filterW', 'filterInC', 'kPad',
     'strideH', 'strideW', 'dilationH', 'dilationW', 'padH', 'padW',
     'inputOffset', 'outputOffset', 'actMin', 'actMax',
   ]),

@@ -64,3 +64,34 @@ export function biasArg(t: OpTensors, bias: Tensor | null, channels: number) {
   }
   return { rom: data, label: 'bias' };
 }
+
+/** Rows padded for SIMD: kPad a multiple of 16 bytes, row count a multiple of ROW_BLOCK. */
+export const ROW_BLOCK = 4;
+
+/**
+ * Packs int8 weight rows (rows × k, row-major) with stride kPad = roundUp(k, 16), zero-filled,
+ * plus zero rows up to a multiple of ROW_BLOCK. Returns the per-row sums of the real weights.
+ */
+export function packRows(data: Uint8Array, rows: number, k: number) {
+  const kPad = Math.ceil(k / 16) * 16;
+  const rowsPad = Math.ceil(rows / ROW_BLOCK) * ROW_BLOCK;
+  const packed = new Int8Array(rowsPad * kPad);
+  const src = new Int8Array(data.buffer, data.byteOffset, rows * k);
+  const rowSums = new Int32Array(rowsPad);
+  for (let r = 0; r < rows; r++) {
+    const row = src.subarray(r * k, (r + 1) * k);
+    packed.set(row, r * kPad);
+    rowSums[r] = row.reduce((a, b) => a + b, 0);
+  }
+  return { packed: new Uint8Array(packed.buffer), kPad, rowsPad, rowSums };
+}
+
+/** bias[c] + inputOffset * rowSums[c] in wrapping int32 arithmetic, padded to rowSums.length. */
+export function foldBias(bias: Uint8Array | null, rowSums: Int32Array, channels: number, inputOffset: number): Int32Array {
+  const folded = new Int32Array(rowSums.length);
+  const b = bias ? new DataView(bias.buffer, bias.byteOffset, bias.byteLength) : null;
+  for (let c = 0; c < channels; c++) {
+    folded[c] = ((b ? b.getInt32(4 * c, true) : 0) + Math.imul(inputOffset, rowSums[c])) | 0;
+  }
+  return folded;
+}

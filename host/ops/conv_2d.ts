@@ -1,9 +1,9 @@
 import { type OpTensors, tensorLabel } from '../graph/tensors.js';
 import { TensorType } from '../tflite/model.js';
 import { Conv2DOptionsField as F } from '../tflite/schema.js';
-import { biasArg, expectInt8Activation, fusedActivationRange, perChannelRequant } from './common.js';
+import { biasArg, expectInt8Activation, foldBias, fusedActivationRange, packRows, perChannelRequant } from './common.js';
 import { outputSize, paddingBefore } from './quant.js';
-import { type KernelCall, type OpDef, tensorArg } from './types.js';
+import { type KernelCall, type OpDef, romInt32, tensorArg } from './types.js';
 
 export interface WindowOptions {
   padding: number;
@@ -56,17 +56,24 @@ export const conv2d: OpDef = {
     t.expectShape(output, [batches, outH, outW, outC], 'output');
     const rq = perChannelRequant(t, input, filter, output, outC, 0);
     const [actMin, actMax] = fusedActivationRange(t, o.activation, output);
+    const inputOffset = -input.quantization!.zeroPoint[0];
+    const biasRom = biasArg(t, bias, outC);
+    const k = filterH * filterW * filterInC;
+    const rows = packRows(filterData, outC, k);
+    const pointwise = filterH === 1 && filterW === 1;
     return [{
       kernel: 'conv_2d',
-      macs: batches * outH * outW * outC * filterH * filterW * filterInC,
+      macs: batches * outH * outW * outC * k,
       args: {
-        input: tensorArg(input.index), filter: { rom: filterData, label: 'filter' }, bias: biasArg(t, bias, outC),
+        input: tensorArg(input.index), filter: { rom: rows.packed, label: 'filter' }, bias: biasRom,
         output: tensorArg(output.index), multipliers: rq.multipliers, shifts: rq.shifts,
-        batches, inH, inW, inC, outH, outW, outC, filterH, filterW, filterInC,
+        foldedBias: romInt32(foldBias(biasRom?.rom ?? null, rows.rowSums, outC, inputOffset), 'folded bias'),
+        scratch: { scratch: pointwise ? 0 : rows.kPad },
+        batches, inH, inW, inC, outH, outW, outC, filterH, filterW, filterInC, kPad: rows.kPad,
         strideH: o.strideH, strideW: o.strideW, dilationH: o.dilationH, dilationW: o.dilationW,
         padH: paddingBefore(o.strideH, o.dilationH, inH, filterH, outH),
         padW: paddingBefore(o.strideW, o.dilationW, inW, filterW, outW),
-        inputOffset: -input.quantization!.zeroPoint[0], outputOffset: output.quantization!.zeroPoint[0], actMin, actMax,
+        inputOffset, outputOffset: output.quantization!.zeroPoint[0], actMin, actMax,
       },
     }];
   },

@@ -1,8 +1,11 @@
 import type { KernelName } from '../abi/blocks.js';
 import type { OpTensors } from '../graph/tensors.js';
 
-/** A param-block field value: a number, the address of a tensor, or constant bytes placed in ROM. */
-export type ArgValue = number | { tensor: number } | { rom: Uint8Array; label: string } | null;
+/**
+ * A param-block field value: a number, the address of a tensor, constant bytes placed in ROM,
+ * or `scratch` bytes of RAM that live only during this call (planned in the arena).
+ */
+export type ArgValue = number | { tensor: number } | { rom: Uint8Array; label: string } | { scratch: number } | null;
 
 /** One kernel export call with its param-block arguments (array fields take number[]). */
 export interface KernelCall {

@@ -2,7 +2,8 @@
  * Linear-memory layout of a prepared model:
  *   [0, 16)                 null guard (pointer 0 means "absent", e.g. no bias)
  *   [romStart, romEnd)      ROM: constant tensors, prepared blobs, param blocks
- *   [arenaStart, arenaEnd)  RAM: activation arena
+ *   [arenaStart, arenaEnd)  RAM: activation arena (tensors and per-call scratch)
+ *   [arenaEnd, +16)         slack for SIMD over-reads
  * Every region and item is 16-byte aligned.
  */
 import { BLOCKS, type KernelName } from '../abi/blocks.js';
@@ -38,6 +39,8 @@ export interface MemoryLayout {
 
 /** Blob labels (ops/types.ts) that are model weights rather than prepared parameters. */
 const WEIGHT_LABELS = new Set(['filter', 'bias']);
+
+export const SIMD_OVERREAD_BYTES = 16;
 
 /** wasm32 linear memory is at most 65536 pages of 64 KiB. */
 export const MAX_MEMORY_BYTES = 65536 * 65536;
@@ -75,14 +78,26 @@ export function layoutMemory(model: Model, prepared: { opIndex: number; calls: K
     }
   }
 
+  // Scratch buffers are planned like tensors, with ids past the model's tensors, live for one step.
+  const scratchBytes = new Map<number, number>();
+  const scratchId = new Map<object, number>();
   const steps = flatCalls.map(({ call }) => {
-    const touched = Object.values(call.args).flatMap((v) =>
-      v && typeof v === 'object' && 'tensor' in v && !model.tensors[v.tensor].data ? [v.tensor] : []);
+    const touched: number[] = [];
+    for (const v of Object.values(call.args)) {
+      if (!v || typeof v !== 'object' || Array.isArray(v)) continue;
+      if ('tensor' in v && !model.tensors[v.tensor].data) touched.push(v.tensor);
+      if ('scratch' in v && v.scratch > 0) {
+        const id = model.tensors.length + scratchBytes.size;
+        scratchBytes.set(id, v.scratch);
+        scratchId.set(v, id);
+        touched.push(id);
+      }
+    }
     return { reads: touched, writes: [] as number[] };
   });
   const isActivation = (t: number) => !model.tensors[t].data;
   const arena = planArena(lifetimes(steps, model.inputs.filter(isActivation), model.outputs.filter(isActivation),
-    (t) => tensorBytes(model.tensors[t])));
+    (t) => scratchBytes.get(t) ?? tensorBytes(model.tensors[t])));
 
   const blockAt: number[] = [];
   for (const { call } of flatCalls) {
@@ -92,8 +107,9 @@ export function layoutMemory(model: Model, prepared: { opIndex: number; calls: K
   const romEnd = romCursor;
   const paramsBytes = romEnd - ALIGN - weightsBytes;
   const arenaStart = romEnd;
-  for (const [t, off] of arena.offsets) tensorAddress.set(t, arenaStart + off);
-  const totalBytes = arenaStart + arena.arenaBytes;
+  for (const [t, off] of arena.offsets) if (t < model.tensors.length) tensorAddress.set(t, arenaStart + off);
+  // SIMD kernels may read up to 15 bytes past a tensor (weights there are zero); keep them in memory.
+  const totalBytes = arenaStart + arena.arenaBytes + SIMD_OVERREAD_BYTES;
   if (totalBytes > MAX_MEMORY_BYTES) {
     throw new ModelError(`model: needs ${totalBytes} bytes of linear memory, more than wasm32's 4 GiB`);
   }
@@ -104,6 +120,7 @@ export function layoutMemory(model: Model, prepared: { opIndex: number; calls: K
   const calls: PlannedCall[] = flatCalls.map(({ opIndex, call }, i) => {
     writeBlock(view, blockAt[i], call, (v) => {
       if ('tensor' in v) return tensorAddress.get(v.tensor)!;
+      if ('scratch' in v) return v.scratch > 0 ? arenaStart + arena.offsets.get(scratchId.get(v)!)! : 0;
       return romOffsetOf.get(v.rom)!;
     });
     return { opIndex, kernel: call.kernel, block: blockAt[i], macs: call.macs };
@@ -115,7 +132,7 @@ function writeBlock(
   view: DataView,
   at: number,
   call: KernelCall,
-  address: (v: { tensor: number } | { rom: Uint8Array }) => number,
+  address: (v: { tensor: number } | { rom: Uint8Array } | { scratch: number }) => number,
 ): void {
   const spec = BLOCKS[call.kernel];
   for (const f of spec.fields) {

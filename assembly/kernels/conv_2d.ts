@@ -1,0 +1,117 @@
+// SIMD twin of ../ref/conv_2d.ts: same param block, same bytes out.
+// Each output pixel's receptive field is a K-byte patch (the input row itself for 1x1 filters,
+// else an im2col copy into scratch with padded taps set to the input zero point, so that
+// (x + inputOffset) = 0 there, exactly as the reference skips them). Four output channels are
+// computed per loaded patch vector (i16 widening + i32x4.dot_i16x8_s); the input offset is
+// folded into foldedBias on the host: sum w*(x+off) + b = sum w*x + (b + off*sum w), mod 2^32.
+import { clamp, multiplyByQuantizedMultiplier } from '../quant';
+import { conv_2d_ref } from '../ref/conv_2d';
+import { dot16, hsum4 } from '../simd';
+import {
+  CONV_2D_INPUT, CONV_2D_FILTER, CONV_2D_OUTPUT, CONV_2D_MULTIPLIERS, CONV_2D_SHIFTS, CONV_2D_FOLDED_BIAS,
+  CONV_2D_SCRATCH, CONV_2D_BATCHES, CONV_2D_IN_H, CONV_2D_IN_W, CONV_2D_IN_C, CONV_2D_OUT_H, CONV_2D_OUT_W,
+  CONV_2D_OUT_C, CONV_2D_FILTER_H, CONV_2D_FILTER_W, CONV_2D_FILTER_IN_C, CONV_2D_K_PAD, CONV_2D_STRIDE_H,
+  CONV_2D_STRIDE_W, CONV_2D_DILATION_H, CONV_2D_DILATION_W, CONV_2D_PAD_H, CONV_2D_PAD_W,
+  CONV_2D_INPUT_OFFSET, CONV_2D_OUTPUT_OFFSET, CONV_2D_ACT_MIN, CONV_2D_ACT_MAX,
+} from '../params';
+
+/** Copies the patch of output pixel (oy, ox) into dst: [fy][fx][c], padded taps = padValue. */
+// @ts-ignore: decorator
+@inline
+function im2col(dst: usize, image: usize, inH: i32, inW: i32, inC: i32, filterH: i32, filterW: i32,
+  y0: i32, x0: i32, dilationH: i32, dilationW: i32, padValue: u8): void {
+  const rowBytes = <usize>inC;
+  for (let fy = 0; fy < filterH; fy++) {
+    const y = y0 + fy * dilationH;
+    for (let fx = 0; fx < filterW; fx++) {
+      const x = x0 + fx * dilationW;
+      if (y < 0 || y >= inH || x < 0 || x >= inW) {
+        memory.fill(dst, padValue, rowBytes);
+      } else if (inC == 1) {
+        store<u8>(dst, load<u8>(image + <usize>(y * inW + x)));
+      } else {
+        memory.copy(dst, image + <usize>((y * inW + x) * inC), rowBytes);
+      }
+      dst += rowBytes;
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function requantStore(out: usize, acc: i32, c: i32, multipliers: usize, shifts: usize, outputOffset: i32, actMin: i32, actMax: i32): void {
+  const o = <usize>c << 2;
+  const v = multiplyByQuantizedMultiplier(acc, load<i32>(multipliers + o), load<i32>(shifts + o)) + outputOffset;
+  store<i8>(out + <usize>c, <i8>clamp(v, actMin, actMax));
+}
+
+export function conv_2d(p: usize): i32 {
+  const inC = load<i32>(p, CONV_2D_IN_C);
+  if (load<i32>(p, CONV_2D_FILTER_IN_C) != inC) return conv_2d_ref(p); // grouped convolution
+  const input = load<usize>(p, CONV_2D_INPUT);
+  const filter = load<usize>(p, CONV_2D_FILTER);
+  const output = load<usize>(p, CONV_2D_OUTPUT);
+  const multipliers = load<usize>(p, CONV_2D_MULTIPLIERS);
+  const shifts = load<usize>(p, CONV_2D_SHIFTS);
+  const foldedBias = load<usize>(p, CONV_2D_FOLDED_BIAS);
+  const scratch = load<usize>(p, CONV_2D_SCRATCH);
+  const batches = load<i32>(p, CONV_2D_BATCHES);
+  const inH = load<i32>(p, CONV_2D_IN_H);
+  const inW = load<i32>(p, CONV_2D_IN_W);
+  const outH = load<i32>(p, CONV_2D_OUT_H);
+  const outW = load<i32>(p, CONV_2D_OUT_W);
+  const outC = load<i32>(p, CONV_2D_OUT_C);
+  const filterH = load<i32>(p, CONV_2D_FILTER_H);
+  const filterW = load<i32>(p, CONV_2D_FILTER_W);
+  const kPad = <usize>load<i32>(p, CONV_2D_K_PAD);
+  const strideH = load<i32>(p, CONV_2D_STRIDE_H);
+  const strideW = load<i32>(p, CONV_2D_STRIDE_W);
+  const dilationH = load<i32>(p, CONV_2D_DILATION_H);
+  const dilationW = load<i32>(p, CONV_2D_DILATION_W);
+  const padH = load<i32>(p, CONV_2D_PAD_H);
+  const padW = load<i32>(p, CONV_2D_PAD_W);
+  const padValue = <u8>(-load<i32>(p, CONV_2D_INPUT_OFFSET));
+  const outputOffset = load<i32>(p, CONV_2D_OUTPUT_OFFSET);
+  const actMin = load<i32>(p, CONV_2D_ACT_MIN);
+  const actMax = load<i32>(p, CONV_2D_ACT_MAX);
+  const pointwise = filterH == 1 && filterW == 1; // 1x1 filters never have padding
+
+  for (let b = 0; b < batches; b++) {
+    const image = input + <usize>(b * inH * inW * inC);
+    for (let oy = 0; oy < outH; oy++) {
+      for (let ox = 0; ox < outW; ox++) {
+        const y0 = oy * strideH - padH;
+        const x0 = ox * strideW - padW;
+        let patch = scratch;
+        if (pointwise) patch = image + <usize>((y0 * inW + x0) * inC);
+        else im2col(scratch, image, inH, inW, inC, filterH, filterW, y0, x0, dilationH, dilationW, padValue);
+        const out = output + <usize>(((b * outH + oy) * outW + ox) * outC);
+        for (let c = 0; c < outC; c += 4) {
+          const r0 = filter + <usize>c * kPad;
+          const r1 = r0 + kPad;
+          const r2 = r1 + kPad;
+          const r3 = r2 + kPad;
+          let a0 = i32x4.splat(0);
+          let a1 = i32x4.splat(0);
+          let a2 = i32x4.splat(0);
+          let a3 = i32x4.splat(0);
+          for (let k: usize = 0; k < kPad; k += 16) {
+            const x = v128.load(patch + k);
+            const xl = i16x8.extend_low_i8x16_s(x);
+            const xh = i16x8.extend_high_i8x16_s(x);
+            a0 = dot16(a0, xl, xh, v128.load(r0 + k));
+            a1 = dot16(a1, xl, xh, v128.load(r1 + k));
+            a2 = dot16(a2, xl, xh, v128.load(r2 + k));
+            a3 = dot16(a3, xl, xh, v128.load(r3 + k));
+          }
+          const acc = i32x4.add(hsum4(a0, a1, a2, a3), v128.load(foldedBias + (<usize>c << 2)));
+          requantStore(out, i32x4.extract_lane(acc, 0), c, multipliers, shifts, outputOffset, actMin, actMax);
+          if (c + 1 < outC) requantStore(out, i32x4.extract_lane(acc, 1), c + 1, multipliers, shifts, outputOffset, actMin, actMax);
+          if (c + 2 < outC) requantStore(out, i32x4.extract_lane(acc, 2), c + 2, multipliers, shifts, outputOffset, actMin, actMax);
+          if (c + 3 < outC) requantStore(out, i32x4.extract_lane(acc, 3), c + 3, multipliers, shifts, outputOffset, actMin, actMax);
+        }
+      }
+    }
+  }
+  return 0;
+}
