@@ -16,7 +16,7 @@ export function srdhm(a: i32, b: i32): i32 {
 // @ts-ignore: decorator
 @inline
 export function roundingDivideByPOT(x: i32, exponent: i32): i32 {
-  const mask: i32 = <i32>((<i64>1 << exponent) - 1);
+  const mask: i32 = (1 << exponent) - 1; // exponent 31 wraps to 0x7fffffff, as intended
   const remainder = x & mask;
   const threshold = (mask >> 1) + (x < 0 ? 1 : 0);
   return (x >> exponent) + (remainder > threshold ? 1 : 0);

@@ -6,10 +6,10 @@
 // folded into foldedBias on the host: sum w*(x+off) + b = sum w*x + (b + off*sum w), mod 2^32.
 import { clamp, multiplyByQuantizedMultiplier } from '../quant';
 import { conv_2d_ref } from '../ref/conv_2d';
-import { dot16, hsum4 } from '../simd';
+import { dot16, hsum4, narrowClamp4, requant4 } from '../simd';
 import {
   CONV_2D_INPUT, CONV_2D_FILTER, CONV_2D_OUTPUT, CONV_2D_MULTIPLIERS, CONV_2D_SHIFTS, CONV_2D_FOLDED_BIAS,
-  CONV_2D_SCRATCH, CONV_2D_BATCHES, CONV_2D_IN_H, CONV_2D_IN_W, CONV_2D_IN_C, CONV_2D_OUT_H, CONV_2D_OUT_W,
+  CONV_2D_SCRATCH, CONV_2D_REQUANT, CONV_2D_BATCHES, CONV_2D_IN_H, CONV_2D_IN_W, CONV_2D_IN_C, CONV_2D_OUT_H, CONV_2D_OUT_W,
   CONV_2D_OUT_C, CONV_2D_FILTER_H, CONV_2D_FILTER_W, CONV_2D_FILTER_IN_C, CONV_2D_K_PAD, CONV_2D_STRIDE_H,
   CONV_2D_STRIDE_W, CONV_2D_DILATION_H, CONV_2D_DILATION_W, CONV_2D_PAD_H, CONV_2D_PAD_W,
   CONV_2D_INPUT_OFFSET, CONV_2D_OUTPUT_OFFSET, CONV_2D_ACT_MIN, CONV_2D_ACT_MAX,
@@ -55,6 +55,7 @@ export function conv_2d(p: usize): i32 {
   const shifts = load<usize>(p, CONV_2D_SHIFTS);
   const foldedBias = load<usize>(p, CONV_2D_FOLDED_BIAS);
   const scratch = load<usize>(p, CONV_2D_SCRATCH);
+  const requant = load<usize>(p, CONV_2D_REQUANT);
   const batches = load<i32>(p, CONV_2D_BATCHES);
   const inH = load<i32>(p, CONV_2D_IN_H);
   const inW = load<i32>(p, CONV_2D_IN_W);
@@ -75,6 +76,10 @@ export function conv_2d(p: usize): i32 {
   const actMin = load<i32>(p, CONV_2D_ACT_MIN);
   const actMax = load<i32>(p, CONV_2D_ACT_MAX);
   const pointwise = filterH == 1 && filterW == 1; // 1x1 filters never have padding
+  const outOffsetV = i32x4.splat(outputOffset);
+  const actMinV = i32x4.splat(actMin);
+  const actMaxV = i32x4.splat(actMax);
+  const fullBlocks = outC & ~3;
 
   for (let b = 0; b < batches; b++) {
     const image = input + <usize>(b * inH * inW * inC);
@@ -105,10 +110,14 @@ export function conv_2d(p: usize): i32 {
             a3 = dot16(a3, xl, xh, v128.load(r3 + k));
           }
           const acc = i32x4.add(hsum4(a0, a1, a2, a3), v128.load(foldedBias + (<usize>c << 2)));
-          requantStore(out, i32x4.extract_lane(acc, 0), c, multipliers, shifts, outputOffset, actMin, actMax);
-          if (c + 1 < outC) requantStore(out, i32x4.extract_lane(acc, 1), c + 1, multipliers, shifts, outputOffset, actMin, actMax);
-          if (c + 2 < outC) requantStore(out, i32x4.extract_lane(acc, 2), c + 2, multipliers, shifts, outputOffset, actMin, actMax);
-          if (c + 3 < outC) requantStore(out, i32x4.extract_lane(acc, 3), c + 3, multipliers, shifts, outputOffset, actMin, actMax);
+          if (c < fullBlocks) {
+            const q = narrowClamp4(requant4(acc, requant + (<usize>c >> 2) * 64), outOffsetV, actMinV, actMaxV);
+            v128.store32_lane(out + <usize>c, q, 0);
+          } else {
+            requantStore(out, i32x4.extract_lane(acc, 0), c, multipliers, shifts, outputOffset, actMin, actMax);
+            if (c + 1 < outC) requantStore(out, i32x4.extract_lane(acc, 1), c + 1, multipliers, shifts, outputOffset, actMin, actMax);
+            if (c + 2 < outC) requantStore(out, i32x4.extract_lane(acc, 2), c + 2, multipliers, shifts, outputOffset, actMin, actMax);
+          }
         }
       }
     }

@@ -1,12 +1,13 @@
 // SIMD twin of ../ref/depthwise_conv_2d.ts for depth multiplier 1 (others use the twin):
 // eight channels per step, (x + inputOffset) and w widened to i16 (|product| <= 255*128 fits),
 // i32x4.extmul into two i32x4 accumulators; only taps inside the image are visited, exactly
-// the reference's skip. Requantization is scalar per channel (per-channel shifts differ).
+// the reference's skip. Requantization is vectorized (simd.ts requant4); the channel tail is scalar.
 import { clamp, multiplyByQuantizedMultiplier } from '../quant';
 import { depthwise_conv_2d_ref } from '../ref/depthwise_conv_2d';
+import { narrowClamp4, requant4 } from '../simd';
 import {
   DEPTHWISE_CONV_2D_INPUT, DEPTHWISE_CONV_2D_FILTER, DEPTHWISE_CONV_2D_BIAS, DEPTHWISE_CONV_2D_OUTPUT,
-  DEPTHWISE_CONV_2D_MULTIPLIERS, DEPTHWISE_CONV_2D_SHIFTS, DEPTHWISE_CONV_2D_BATCHES,
+  DEPTHWISE_CONV_2D_MULTIPLIERS, DEPTHWISE_CONV_2D_SHIFTS, DEPTHWISE_CONV_2D_REQUANT, DEPTHWISE_CONV_2D_BATCHES,
   DEPTHWISE_CONV_2D_IN_H, DEPTHWISE_CONV_2D_IN_W, DEPTHWISE_CONV_2D_IN_C,
   DEPTHWISE_CONV_2D_OUT_H, DEPTHWISE_CONV_2D_OUT_W,
   DEPTHWISE_CONV_2D_FILTER_H, DEPTHWISE_CONV_2D_FILTER_W, DEPTHWISE_CONV_2D_DEPTH_MULTIPLIER,
@@ -33,6 +34,7 @@ export function depthwise_conv_2d(p: usize): i32 {
   const output = load<usize>(p, DEPTHWISE_CONV_2D_OUTPUT);
   const multipliers = load<usize>(p, DEPTHWISE_CONV_2D_MULTIPLIERS);
   const shifts = load<usize>(p, DEPTHWISE_CONV_2D_SHIFTS);
+  const requant = load<usize>(p, DEPTHWISE_CONV_2D_REQUANT);
   const batches = load<i32>(p, DEPTHWISE_CONV_2D_BATCHES);
   const inH = load<i32>(p, DEPTHWISE_CONV_2D_IN_H);
   const inW = load<i32>(p, DEPTHWISE_CONV_2D_IN_W);
@@ -52,6 +54,9 @@ export function depthwise_conv_2d(p: usize): i32 {
   const actMin = load<i32>(p, DEPTHWISE_CONV_2D_ACT_MIN);
   const actMax = load<i32>(p, DEPTHWISE_CONV_2D_ACT_MAX);
   const offset = i16x8.splat(<i16>inputOffset);
+  const outOffsetV = i32x4.splat(outputOffset);
+  const actMinV = i32x4.splat(actMin);
+  const actMaxV = i32x4.splat(actMax);
   const vecChannels = channels & ~7;
   const rowBytes = <usize>channels;
 
@@ -77,14 +82,15 @@ export function depthwise_conv_2d(p: usize): i32 {
               hi = i32x4.add(hi, i32x4.extmul_high_i16x8_s(xi, wi));
             }
           }
-          finish(out, i32x4.extract_lane(lo, 0), c, bias, multipliers, shifts, outputOffset, actMin, actMax);
-          finish(out, i32x4.extract_lane(lo, 1), c + 1, bias, multipliers, shifts, outputOffset, actMin, actMax);
-          finish(out, i32x4.extract_lane(lo, 2), c + 2, bias, multipliers, shifts, outputOffset, actMin, actMax);
-          finish(out, i32x4.extract_lane(lo, 3), c + 3, bias, multipliers, shifts, outputOffset, actMin, actMax);
-          finish(out, i32x4.extract_lane(hi, 0), c + 4, bias, multipliers, shifts, outputOffset, actMin, actMax);
-          finish(out, i32x4.extract_lane(hi, 1), c + 5, bias, multipliers, shifts, outputOffset, actMin, actMax);
-          finish(out, i32x4.extract_lane(hi, 2), c + 6, bias, multipliers, shifts, outputOffset, actMin, actMax);
-          finish(out, i32x4.extract_lane(hi, 3), c + 7, bias, multipliers, shifts, outputOffset, actMin, actMax);
+          if (bias) {
+            lo = i32x4.add(lo, v128.load(bias + (<usize>c << 2)));
+            hi = i32x4.add(hi, v128.load(bias + (<usize>c << 2), 16));
+          }
+          const table = requant + (<usize>c >> 2) * 64;
+          const qlo = narrowClamp4(requant4(lo, table), outOffsetV, actMinV, actMaxV);
+          const qhi = narrowClamp4(requant4(hi, table + 64), outOffsetV, actMinV, actMaxV);
+          v128.store32_lane(out + <usize>c, qlo, 0);
+          v128.store32_lane(out + <usize>c + 4, qhi, 0);
         }
         for (let c = vecChannels; c < channels; c++) {
           let acc: i32 = 0;

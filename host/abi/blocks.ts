@@ -51,16 +51,18 @@ export const BLOCKS = {
   // filter: packed rows, one per output channel, each the TFLite row [fH][fW][filterInC]
   // (k = filterH*filterW*filterInC bytes) zero-padded to kPad (a multiple of 16) bytes;
   // zero rows pad outC to a multiple of 4. foldedBias[c] = bias[c] + inputOffset * sum(row c),
-  // padded like the rows. scratch: scratchBytes of RAM for im2col patches.
+  // padded like the rows. scratch: scratchBytes of RAM for im2col patches. requant: SIMD
+  // requantization records, 64 bytes per 4 channels (host/ops/common.ts requantTable).
   conv_2d: block('conv_2d', [
-    p('input'), p('filter'), p('bias'), p('output'), p('multipliers'), p('shifts'), p('foldedBias'), p('scratch'),
+    p('input'), p('filter'), p('bias'), p('output'), p('multipliers'), p('shifts'), p('foldedBias'), p('scratch'), p('requant'),
     'batches', 'inH', 'inW', 'inC', 'outH', 'outW', 'outC', 'filterH', 'filterW', 'filterInC', 'kPad',
     'strideH', 'strideW', 'dilationH', 'dilationW', 'padH', 'padW',
     'inputOffset', 'outputOffset', 'actMin', 'actMax',
   ]),
   // reference_integer_ops::DepthwiseConvPerChannel. filter [1, fH, fW, outC]; outC = inC * depthMultiplier.
+  // requant: as for conv_2d.
   depthwise_conv_2d: block('depthwise_conv_2d', [
-    p('input'), p('filter'), p('bias'), p('output'), p('multipliers'), p('shifts'),
+    p('input'), p('filter'), p('bias'), p('output'), p('multipliers'), p('shifts'), p('requant'),
     'batches', 'inH', 'inW', 'inC', 'outH', 'outW', 'outC', 'filterH', 'filterW', 'depthMultiplier',
     'strideH', 'strideW', 'dilationH', 'dilationW', 'padH', 'padW',
     'inputOffset', 'outputOffset', 'actMin', 'actMax',

@@ -66,7 +66,7 @@ export const conv2d: OpDef = {
       macs: batches * outH * outW * outC * k,
       args: {
         input: tensorArg(input.index), filter: { rom: rows.packed, label: 'filter' }, bias: biasRom,
-        output: tensorArg(output.index), multipliers: rq.multipliers, shifts: rq.shifts,
+        output: tensorArg(output.index), multipliers: rq.multipliers, shifts: rq.shifts, requant: rq.table,
         foldedBias: romInt32(foldBias(biasRom?.rom ?? null, rows.rowSums, outC, inputOffset), 'folded bias'),
         scratch: { scratch: pointwise ? 0 : rows.kPad },
         batches, inH, inW, inC, outH, outW, outC, filterH, filterW, filterInC, kPad: rows.kPad,

@@ -48,7 +48,7 @@ export const depthwiseConv2d: OpDef = {
       macs: batches * outH * outW * outC * filterH * filterW,
       args: {
         input: tensorArg(input.index), filter: { rom: filterData, label: 'filter' }, bias: biasArg(t, bias, outC),
-        output: tensorArg(output.index), multipliers: rq.multipliers, shifts: rq.shifts,
+        output: tensorArg(output.index), multipliers: rq.multipliers, shifts: rq.shifts, requant: rq.table,
         batches, inH, inW, inC, outH, outW, outC, filterH, filterW, depthMultiplier,
         strideH: o.strideH, strideW: o.strideW, dilationH: o.dilationH, dilationW: o.dilationW,
         padH: paddingBefore(o.strideH, o.dilationH, inH, filterH, outH),
