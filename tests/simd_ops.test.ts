@@ -1,0 +1,99 @@
+/**
+ * SIMD vs scalar twins through the whole pipeline: random single-op models (odd shapes,
+ * channel tails, strides, dilations, padding, activations, per-channel and per-tensor
+ * quantization, multipliers above and below one, large biases) are prepared once and run on
+ * both kernel modules with random inputs; every output byte must agree.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { loadModel } from '../host/index.js';
+import { outputSize } from '../host/ops/quant.js';
+import { BuiltinOperator, BuiltinOptionsType } from '../host/tflite/schema.js';
+import { type OptionField, writeModel } from '../host/tflite/writer.js';
+import { asBytes, rng } from './helpers.js';
+
+const INT8 = 9;
+const INT32 = 2;
+
+function runBoth(model: Uint8Array, r: () => number): [number[], number[]] {
+  const results = (['simd', 'ref'] as const).map((kernels) => loadModel(model, { kernels }).createInterpreter());
+  const input = Uint8Array.from({ length: results[0].inputs[0].bytes }, () => Math.floor(r() * 256));
+  for (const it of results) {
+    asBytes(it.inputs[0].data).set(input);
+    it.invoke();
+  }
+  return results.map((it) => Array.from(asBytes(it.outputs[0].data))) as [number[], number[]];
+}
+
+function randomQuant(r: () => number) {
+  return { scale: [0.005 + r() * 0.1], zeroPoint: [Math.floor(r() * 256) - 128] };
+}
+
+interface Case { kind: 'conv' | 'depthwise'; model: Uint8Array; label: string }
+
+function randomWindowCase(r: () => number, kind: 'conv' | 'depthwise'): Case | null {
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
+  const H = 1 + Math.floor(r() * 11);
+  const W = 1 + Math.floor(r() * 11);
+  const C = pick([1, 2, 3, 7, 8, 9, 15, 16, 17, 24, 31, 33, 40]);
+  const M = kind === 'depthwise' ? pick([1, 1, 1, 2, 3]) : 1;
+  const O = kind === 'depthwise' ? C * M : pick([1, 3, 4, 5, 8, 13, 16, 17, 32, 37]);
+  const kh = pick([1, 1, 2, 3, 3, 5]);
+  const kw = pick([1, 1, 2, 3, 3, 4]);
+  const sh = pick([1, 1, 2, 3]);
+  const sw = pick([1, 1, 2, 3]);
+  const dh = pick([1, 1, 1, 2]);
+  const dw = pick([1, 1, 1, 2]);
+  const padding = r() < 0.6 ? 0 : 1;
+  const act = pick([0, 1, 2, 3]);
+  const oh = outputSize(padding, H, kh, sh, dh);
+  const ow = outputSize(padding, W, kw, sw, dw);
+  if (oh <= 0 || ow <= 0) return null;
+  const inQ = randomQuant(r);
+  // Output scales from tiny (multipliers > 1, positive shifts) to large.
+  const outQ = { scale: [inQ.scale[0] * 0.02 * (0.05 + r() * (r() < 0.2 ? 0.1 : 20))], zeroPoint: [Math.floor(r() * 256) - 128] };
+  const perChannel = r() < 0.7;
+  const fScales = Array.from({ length: perChannel ? O : 1 }, () => 0.002 + r() * 0.03);
+  const filterShape = kind === 'conv' ? [O, kh, kw, C] : [1, kh, kw, O];
+  const filter = Int8Array.from({ length: O * kh * kw * (kind === 'conv' ? C : 1) }, () => Math.floor(r() * 256) - 128);
+  const bias = r() < 0.85 ? Int32Array.from({ length: O }, () => Math.floor((r() - 0.5) * (r() < 0.2 ? 2 ** 24 : 2 ** 14))) : null;
+  const options: OptionField[] = kind === 'conv'
+    ? [{ field: 0, kind: 'int8', value: padding }, { field: 1, kind: 'int32', value: sw }, { field: 2, kind: 'int32', value: sh },
+        { field: 3, kind: 'int8', value: act }, { field: 4, kind: 'int32', value: dw }, { field: 5, kind: 'int32', value: dh }]
+    : [{ field: 0, kind: 'int8', value: padding }, { field: 1, kind: 'int32', value: sw }, { field: 2, kind: 'int32', value: sh },
+        { field: 3, kind: 'int32', value: M }, { field: 4, kind: 'int8', value: act }, { field: 5, kind: 'int32', value: dw },
+        { field: 6, kind: 'int32', value: dh }];
+  const model = writeModel({
+    tensors: [
+      { name: 'x', shape: [1, H, W, C], type: INT8, quantization: inQ },
+      { name: 'w', shape: filterShape, type: INT8, data: filter,
+        quantization: { scale: fScales, zeroPoint: fScales.map(() => 0), quantizedDimension: kind === 'conv' ? 0 : 3 } },
+      ...(bias ? [{ name: 'b', shape: [O], type: INT32, data: bias }] : []),
+      { name: 'y', shape: [1, oh, ow, O], type: INT8, quantization: outQ },
+    ],
+    operators: [{
+      builtinCode: kind === 'conv' ? BuiltinOperator.CONV_2D : BuiltinOperator.DEPTHWISE_CONV_2D,
+      inputs: bias ? [0, 1, 2] : [0, 1, -1], outputs: [bias ? 3 : 2],
+      optionsType: kind === 'conv' ? BuiltinOptionsType.Conv2DOptions : BuiltinOptionsType.DepthwiseConv2DOptions, options,
+    }],
+    inputs: [0],
+    outputs: [bias ? 3 : 2],
+  });
+  return { kind, model, label: `${kind} in ${H}x${W}x${C} filter ${kh}x${kw} out ${O} stride ${sh}x${sw} dilation ${dh}x${dw} ${padding ? 'VALID' : 'SAME'} act ${act} ${perChannel ? 'per-channel' : 'per-tensor'}` };
+}
+
+for (const kind of ['conv', 'depthwise'] as const) {
+  test(`${kind}: SIMD equals scalar on 250 random configurations`, () => {
+    const r = rng(kind === 'conv' ? 101 : 202);
+    let ran = 0;
+    while (ran < 250) {
+      const c = randomWindowCase(r, kind);
+      if (!c) continue;
+      const [simd, ref] = runBoth(c.model, r);
+      assert.equal(simd, ref, `case ${ran}: ${c.label}`);
+      ran++;
+    }
+  });
+}
+
+test.run();
