@@ -2,11 +2,12 @@
 // Each output pixel's receptive field is a K-byte patch (the input row itself for 1x1 filters,
 // else an im2col copy into scratch with padded taps set to the input zero point, so that
 // (x + inputOffset) = 0 there, exactly as the reference skips them). Four output channels are
-// computed per loaded patch vector (i16 widening + i32x4.dot_i16x8_s); the input offset is
+// computed for two pixels per loaded weight vector (sign-extending 8-byte loads +
+// i32x4.dot_i16x8_s); the input offset is
 // folded into foldedBias on the host: sum w*(x+off) + b = sum w*x + (b + off*sum w), mod 2^32.
 import { clamp, multiplyByQuantizedMultiplier } from '../quant';
 import { conv_2d_ref } from '../ref/conv_2d';
-import { dot16, hsum4, narrowClamp4, requant4 } from '../simd';
+import { hsum4, narrowClamp4, requant4 } from '../simd';
 import {
   CONV_2D_INPUT, CONV_2D_FILTER, CONV_2D_OUTPUT, CONV_2D_MULTIPLIERS, CONV_2D_SHIFTS, CONV_2D_FOLDED_BIAS,
   CONV_2D_SCRATCH, CONV_2D_REQUANT, CONV_2D_BATCHES, CONV_2D_IN_H, CONV_2D_IN_W, CONV_2D_IN_C, CONV_2D_OUT_H, CONV_2D_OUT_W,
@@ -45,6 +46,20 @@ function requantStore(out: usize, acc: i32, c: i32, multipliers: usize, shifts: 
   store<i8>(out + <usize>c, <i8>clamp(v, actMin, actMax));
 }
 
+/** Requantizes and stores output channels c..c+3 (fewer in the last, partial block). */
+// @ts-ignore: decorator
+@inline
+function finishBlock(out: usize, acc: v128, c: i32, outC: i32, fullBlocks: i32, requant: usize, multipliers: usize, shifts: usize,
+  outputOffset: i32, actMin: i32, actMax: i32, outOffsetV: v128, actMinV: v128, actMaxV: v128): void {
+  if (c < fullBlocks) {
+    v128.store32_lane(out + <usize>c, narrowClamp4(requant4(acc, requant + (<usize>c >> 2) * 64), outOffsetV, actMinV, actMaxV), 0);
+    return;
+  }
+  requantStore(out, i32x4.extract_lane(acc, 0), c, multipliers, shifts, outputOffset, actMin, actMax);
+  if (c + 1 < outC) requantStore(out, i32x4.extract_lane(acc, 1), c + 1, multipliers, shifts, outputOffset, actMin, actMax);
+  if (c + 2 < outC) requantStore(out, i32x4.extract_lane(acc, 2), c + 2, multipliers, shifts, outputOffset, actMin, actMax);
+}
+
 export function conv_2d(p: usize): i32 {
   const inC = load<i32>(p, CONV_2D_IN_C);
   if (load<i32>(p, CONV_2D_FILTER_IN_C) != inC) return conv_2d_ref(p); // grouped convolution
@@ -81,44 +96,60 @@ export function conv_2d(p: usize): i32 {
   const actMaxV = i32x4.splat(actMax);
   const fullBlocks = outC & ~3;
 
+  const pixels = outH * outW;
   for (let b = 0; b < batches; b++) {
     const image = input + <usize>(b * inH * inW * inC);
-    for (let oy = 0; oy < outH; oy++) {
-      for (let ox = 0; ox < outW; ox++) {
-        const y0 = oy * strideH - padH;
-        const x0 = ox * strideW - padW;
-        let patch = scratch;
-        if (pointwise) patch = image + <usize>((y0 * inW + x0) * inC);
-        else im2col(scratch, image, inH, inW, inC, filterH, filterW, y0, x0, dilationH, dilationW, padValue);
-        const out = output + <usize>(((b * outH + oy) * outW + ox) * outC);
-        for (let c = 0; c < outC; c += 4) {
-          const r0 = filter + <usize>c * kPad;
-          const r1 = r0 + kPad;
-          const r2 = r1 + kPad;
-          const r3 = r2 + kPad;
-          let a0 = i32x4.splat(0);
-          let a1 = i32x4.splat(0);
-          let a2 = i32x4.splat(0);
-          let a3 = i32x4.splat(0);
-          for (let k: usize = 0; k < kPad; k += 16) {
-            const x = v128.load(patch + k);
-            const xl = i16x8.extend_low_i8x16_s(x);
-            const xh = i16x8.extend_high_i8x16_s(x);
-            a0 = dot16(a0, xl, xh, v128.load(r0 + k));
-            a1 = dot16(a1, xl, xh, v128.load(r1 + k));
-            a2 = dot16(a2, xl, xh, v128.load(r2 + k));
-            a3 = dot16(a3, xl, xh, v128.load(r3 + k));
-          }
-          const acc = i32x4.add(hsum4(a0, a1, a2, a3), v128.load(foldedBias + (<usize>c << 2)));
-          if (c < fullBlocks) {
-            const q = narrowClamp4(requant4(acc, requant + (<usize>c >> 2) * 64), outOffsetV, actMinV, actMaxV);
-            v128.store32_lane(out + <usize>c, q, 0);
-          } else {
-            requantStore(out, i32x4.extract_lane(acc, 0), c, multipliers, shifts, outputOffset, actMin, actMax);
-            if (c + 1 < outC) requantStore(out, i32x4.extract_lane(acc, 1), c + 1, multipliers, shifts, outputOffset, actMin, actMax);
-            if (c + 2 < outC) requantStore(out, i32x4.extract_lane(acc, 2), c + 2, multipliers, shifts, outputOffset, actMin, actMax);
-          }
+    // Two output pixels per pass share every loaded weight vector; an odd last pixel is
+    // computed twice and stored twice (same bytes).
+    for (let n = 0; n < pixels; n += 2) {
+      const n1 = n + 1 < pixels ? n + 1 : n;
+      const oy0 = n / outW;
+      const ox0 = n % outW;
+      const oy1 = n1 / outW;
+      const ox1 = n1 % outW;
+      let patch0 = scratch;
+      let patch1 = scratch + kPad;
+      if (pointwise) {
+        patch0 = image + <usize>((oy0 * strideH * inW + ox0 * strideW) * inC);
+        patch1 = image + <usize>((oy1 * strideH * inW + ox1 * strideW) * inC);
+      } else {
+        im2col(patch0, image, inH, inW, inC, filterH, filterW, oy0 * strideH - padH, ox0 * strideW - padW, dilationH, dilationW, padValue);
+        im2col(patch1, image, inH, inW, inC, filterH, filterW, oy1 * strideH - padH, ox1 * strideW - padW, dilationH, dilationW, padValue);
+      }
+      const out0 = output + <usize>((b * pixels + n) * outC);
+      const out1 = output + <usize>((b * pixels + n1) * outC);
+      for (let c = 0; c < outC; c += 4) {
+        const r0 = filter + <usize>c * kPad;
+        const r1 = r0 + kPad;
+        const r2 = r1 + kPad;
+        const r3 = r2 + kPad;
+        let a0 = i32x4.splat(0);
+        let a1 = i32x4.splat(0);
+        let a2 = i32x4.splat(0);
+        let a3 = i32x4.splat(0);
+        let b0 = i32x4.splat(0);
+        let b1 = i32x4.splat(0);
+        let b2 = i32x4.splat(0);
+        let b3 = i32x4.splat(0);
+        for (let k: usize = 0; k < kPad; k += 8) {
+          const x0 = v128.load8x8_s(patch0 + k);
+          const x1 = v128.load8x8_s(patch1 + k);
+          let w = v128.load8x8_s(r0 + k);
+          a0 = i32x4.add(a0, i32x4.dot_i16x8_s(x0, w));
+          b0 = i32x4.add(b0, i32x4.dot_i16x8_s(x1, w));
+          w = v128.load8x8_s(r1 + k);
+          a1 = i32x4.add(a1, i32x4.dot_i16x8_s(x0, w));
+          b1 = i32x4.add(b1, i32x4.dot_i16x8_s(x1, w));
+          w = v128.load8x8_s(r2 + k);
+          a2 = i32x4.add(a2, i32x4.dot_i16x8_s(x0, w));
+          b2 = i32x4.add(b2, i32x4.dot_i16x8_s(x1, w));
+          w = v128.load8x8_s(r3 + k);
+          a3 = i32x4.add(a3, i32x4.dot_i16x8_s(x0, w));
+          b3 = i32x4.add(b3, i32x4.dot_i16x8_s(x1, w));
         }
+        const bias = v128.load(foldedBias + (<usize>c << 2));
+        finishBlock(out0, i32x4.add(hsum4(a0, a1, a2, a3), bias), c, outC, fullBlocks, requant, multipliers, shifts, outputOffset, actMin, actMax, outOffsetV, actMinV, actMaxV);
+        finishBlock(out1, i32x4.add(hsum4(b0, b1, b2, b3), bias), c, outC, fullBlocks, requant, multipliers, shifts, outputOffset, actMin, actMax, outOffsetV, actMinV, actMaxV);
       }
     }
   }
