@@ -20,34 +20,40 @@ export function dot16(acc: v128, xl: v128, xh: v128, w: v128): v128 {
 }
 
 /**
- * TFLite MultiplyByQuantizedMultiplier on four lanes, bit-exact (double rounding):
- *   y = SaturatingRoundingDoublingHighMul(x * (1 << left), m)   in i64 lanes
- *   RoundingDivideByPOT(y, e) = (y * 2^(32-e) + 2^31 - (y<0 ? 1 : 0)) >> 32
- * `table` points at one 64-byte requant record for these 4 channels (host/ops/common.ts
- * requantTable): m[4] i32, (1 << left)[4] i32, 2^(32-e)[4] i64. m >= 0, so the one SRDHM
- * saturation case (both operands INT32_MIN) cannot occur.
+ * TFLite MultiplyByQuantizedMultiplier on four lanes, bit-exact (double rounding), in native
+ * SIMD128 operations only (no i64 multiplies or arithmetic shifts, which V8 emulates on x64):
+ *   y = SaturatingRoundingDoublingHighMul(x * (1 << left), m)
+ *     = sign(a) * ((|a| * m + 2^30 - (a < 0)) >> 31)      (ties toward +infinity; m >= 0)
+ *   RoundingDivideByPOT(y, e) = sign(y) * ((|y| * 2^(31-e) + 2^30) >> 31)   (ties away from zero)
+ * Magnitudes are multiplied as unsigned 32x32->64 (|INT32_MIN| = 2^31 is right as unsigned);
+ * ">> 31" is a left shift by one and the high half of each 64-bit lane. m < 2^31 keeps
+ * |y| < 2^31, and m >= 0 rules out SRDHM's saturation case.
+ * `table` points at this channel block's 48-byte record (host/ops/common.ts requantTable):
+ * m[4] i32, (1 << left)[4] i32, 2^(31-e)[4] u32.
  */
 // @ts-ignore: decorator
 @inline
 export function requant4(x: v128, table: usize): v128 {
-  const m = v128.load(table);
   const a = i32x4.mul(x, v128.load(table, 16));
-  const lo = srdhmPow(i64x2.extmul_low_i32x4_s(a, m), v128.load(table, 32));
-  const hi = srdhmPow(i64x2.extmul_high_i32x4_s(a, m), v128.load(table, 48));
-  return i32x4.shuffle(lo, hi, 0, 2, 4, 6);
+  const y = roundedHighMul(a, v128.load(table), i64x2.splat((1 << 30) - 1), i64x2.splat(1 << 30));
+  return roundedHighMul(y, v128.load(table, 32), i64x2.splat(1 << 30), i64x2.splat(1 << 30));
 }
 
+/**
+ * sign(a) * ((|a| * b + (a < 0 ? negNudge : posNudge)) >> 31) per lane, with b as u32 and the
+ * product exact in 64 bits.
+ */
 // @ts-ignore: decorator
 @inline
-function srdhmPow(product: v128, pow: v128): v128 {
-  // SRDHM: (p + (p >= 0 ? 2^30 : 1 - 2^30)) / 2^31, truncating toward zero.
-  const nudge = i64x2.add(i64x2.splat(1 << 30), v128.and(i64x2.shr_s(product, 63), i64x2.splat(1 - (<i64>1 << 31))));
-  let t = i64x2.add(product, nudge);
-  t = i64x2.add(t, v128.and(i64x2.shr_s(t, 63), i64x2.splat(0x7fffffff)));
-  const y = i64x2.shr_s(t, 31);
-  // RoundingDivideByPOT(y, e): half away from zero at bit 32 of y * 2^(32-e).
-  const z = i64x2.mul(y, pow);
-  return i64x2.shr_s(i64x2.add(i64x2.add(z, i64x2.splat(<i64>1 << 31)), i64x2.shr_s(z, 63)), 32);
+function roundedHighMul(a: v128, b: v128, negNudge: v128, posNudge: v128): v128 {
+  const sign = i32x4.shr_s(a, 31);
+  const magnitude = i32x4.abs(a);
+  const lo = i64x2.extmul_low_i32x4_u(magnitude, b);
+  const hi = i64x2.extmul_high_i32x4_u(magnitude, b);
+  const nudgeLo = v128.bitselect(negNudge, posNudge, i64x2.extend_low_i32x4_s(sign));
+  const nudgeHi = v128.bitselect(negNudge, posNudge, i64x2.extend_high_i32x4_s(sign));
+  const q = i32x4.shuffle(i64x2.shl(i64x2.add(lo, nudgeLo), 1), i64x2.shl(i64x2.add(hi, nudgeHi), 1), 1, 3, 5, 7);
+  return i32x4.sub(v128.xor(q, sign), sign);
 }
 
 /** Adds the output offset, clamps to [actMin, actMax] and narrows four i32 lanes to int8 (low 4 bytes). */

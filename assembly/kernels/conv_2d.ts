@@ -52,7 +52,7 @@ function requantStore(out: usize, acc: i32, c: i32, multipliers: usize, shifts: 
 function finishBlock(out: usize, acc: v128, c: i32, outC: i32, fullBlocks: i32, requant: usize, multipliers: usize, shifts: usize,
   outputOffset: i32, actMin: i32, actMax: i32, outOffsetV: v128, actMinV: v128, actMaxV: v128): void {
   if (c < fullBlocks) {
-    v128.store32_lane(out + <usize>c, narrowClamp4(requant4(acc, requant + (<usize>c >> 2) * 64), outOffsetV, actMinV, actMaxV), 0);
+    v128.store32_lane(out + <usize>c, narrowClamp4(requant4(acc, requant + (<usize>c >> 2) * 48), outOffsetV, actMinV, actMaxV), 0);
     return;
   }
   requantStore(out, i32x4.extract_lane(acc, 0), c, multipliers, shifts, outputOffset, actMin, actMax);

@@ -86,9 +86,9 @@ export function depthwise_conv_2d(p: usize): i32 {
             lo = i32x4.add(lo, v128.load(bias + (<usize>c << 2)));
             hi = i32x4.add(hi, v128.load(bias + (<usize>c << 2), 16));
           }
-          const table = requant + (<usize>c >> 2) * 64;
+          const table = requant + (<usize>c >> 2) * 48;
           const qlo = narrowClamp4(requant4(lo, table), outOffsetV, actMinV, actMaxV);
-          const qhi = narrowClamp4(requant4(hi, table + 64), outOffsetV, actMinV, actMaxV);
+          const qhi = narrowClamp4(requant4(hi, table + 48), outOffsetV, actMinV, actMaxV);
           v128.store32_lane(out + <usize>c, qlo, 0);
           v128.store32_lane(out + <usize>c + 4, qhi, 0);
         }

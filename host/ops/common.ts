@@ -99,18 +99,18 @@ export function foldBias(bias: Uint8Array | null, rowSums: Int32Array, channels:
 
 /**
  * Per-channel requantization records for the SIMD kernels (assembly/simd.ts requant4): for
- * each block of 4 channels, 64 bytes: multiplier[4] i32, (1 << max(shift, 0))[4] i32,
- * 2^(32 - max(-shift, 0))[4] i64. Channels past `channels` get multiplier 0.
+ * each block of 4 channels, 48 bytes: multiplier[4] i32, (1 << max(shift, 0))[4] i32,
+ * 2^(31 - max(-shift, 0))[4] u32. Channels past `channels` get multiplier 0.
  */
 export function requantTable(multipliers: Int32Array, shifts: Int32Array, channels: number): Uint8Array {
   const blocks = Math.ceil(channels / 4);
-  const out = new DataView(new ArrayBuffer(blocks * 64));
+  const out = new DataView(new ArrayBuffer(blocks * 48));
   for (let c = 0; c < blocks * 4; c++) {
-    const at = Math.floor(c / 4) * 64 + (c % 4) * 4;
+    const at = Math.floor(c / 4) * 48 + (c % 4) * 4;
     const shift = c < channels ? shifts[c] : 0;
     out.setInt32(at, c < channels ? multipliers[c] : 0, true);
     out.setInt32(at + 16, 2 ** Math.max(shift, 0), true);
-    out.setBigInt64(Math.floor(c / 4) * 64 + 32 + (c % 4) * 8, 1n << BigInt(32 - Math.max(-shift, 0)), true);
+    out.setUint32(at + 32, 2 ** (31 - Math.max(-shift, 0)), true);
   }
   return new Uint8Array(out.buffer);
 }
