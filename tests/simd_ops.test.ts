@@ -54,6 +54,13 @@ function randomWindowCase(r: () => number, kind: 'conv' | 'depthwise'): Case | n
   const outQ = { scale: [inQ.scale[0] * 0.02 * (0.05 + r() * (r() < 0.2 ? 0.1 : 20))], zeroPoint: [Math.floor(r() * 256) - 128] };
   const perChannel = r() < 0.7;
   const fScales = Array.from({ length: perChannel ? O : 1 }, () => 0.002 + r() * 0.03);
+  if (r() < 0.25) {
+    // Power-of-two scales: multiplier exactly 2^30, so half the products are rounding ties.
+    const pot = () => 2 ** -(4 + Math.floor(r() * 6));
+    inQ.scale[0] = pot();
+    outQ.scale[0] = pot() / 32;
+    fScales.fill(pot());
+  }
   const filterShape = kind === 'conv' ? [O, kh, kw, C] : [1, kh, kw, O];
   const filter = Int8Array.from({ length: O * kh * kw * (kind === 'conv' ? C : 1) }, () => Math.floor(r() * 256) - 128);
   const bias = r() < 0.85 ? Int32Array.from({ length: O }, () => Math.floor((r() - 0.5) * (r() < 0.2 ? 2 ** 24 : 2 ** 14))) : null;
