@@ -64,3 +64,17 @@ export function narrowClamp4(x: v128, outputOffset: v128, actMin: v128, actMax: 
   const h = i16x8.narrow_i32x4_s(v, v);
   return i8x16.narrow_i16x8_s(h, h);
 }
+
+/**
+ * MultiplyByQuantizedMultiplier on four lanes sharing one multiplier m (>= 0) and a shift <= 0:
+ * SRDHM as in requant4, then gemmlowp RoundingDivideByPOT by the uniform exponent e.
+ */
+// @ts-ignore: decorator
+@inline
+export function mbqmUniform4(x: v128, m: v128, e: i32): v128 {
+  const y = roundedHighMul(x, m, i64x2.splat((1 << 30) - 1), i64x2.splat(1 << 30));
+  const mask = (1 << e) - 1;
+  const remainder = v128.and(y, i32x4.splat(mask));
+  const threshold = i32x4.sub(i32x4.splat(mask >> 1), i32x4.shr_s(y, 31));
+  return i32x4.sub(i32x4.shr_s(y, e), i32x4.gt_s(remainder, threshold));
+}

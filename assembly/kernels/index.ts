@@ -4,6 +4,6 @@ export { conv_2d } from './conv_2d';
 export { depthwise_conv_2d } from './depthwise_conv_2d';
 export { fully_connected } from './fully_connected';
 export { average_pool_2d, max_pool_2d } from '../ref/pooling';
-export { add } from '../ref/add';
+export { add } from './add';
 export { softmax } from '../ref/softmax';
 export { quantize_f32, requantize, dequantize, copy } from '../ref/quantize';

@@ -87,8 +87,10 @@ export const BLOCKS = {
   ]),
   // reference_integer_ops::Add / BroadcastAdd6DSlow. Shapes padded to 6 dims; a stride of 0
   // broadcasts that input along the dim. Element strides, row-major.
+  // layout: 0 broadcast (use the strides), 1 same shape (both dense), 2 input2 is one element,
+  // 3 input1 is one element: SIMD kernels take fast paths; the reference always uses strides.
   add: block('add', [
-    p('input1'), p('input2'), p('output'),
+    p('input1'), p('input2'), p('output'), 'layout', 'count',
     ['outDims', 'i32', MAX_BROADCAST_RANK], ['strides1', 'i32', MAX_BROADCAST_RANK], ['strides2', 'i32', MAX_BROADCAST_RANK],
     'input1Offset', 'input2Offset', 'outputOffset', 'leftShift',
     'input1Multiplier', 'input1Shift', 'input2Multiplier', 'input2Shift', 'outputMultiplier', 'outputShift',

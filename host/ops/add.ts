@@ -1,5 +1,5 @@
 import { MAX_BROADCAST_RANK } from '../abi/blocks.js';
-import { type OpTensors, scaleOf, tensorLabel, zeroPointOf } from '../graph/tensors.js';
+import { elementCount, type OpTensors, scaleOf, tensorLabel, zeroPointOf } from '../graph/tensors.js';
 import { AddOptionsField as F } from '../tflite/schema.js';
 import { expectInt8Activation, fusedActivationRange } from './common.js';
 import { quantizeMultiplier } from './quant.js';
@@ -27,6 +27,14 @@ export function broadcast(t: OpTensors, a: readonly number[], b: readonly number
     return st;
   };
   return { outDims: out, strides1: strides(pa), strides2: strides(pb), shape: out.slice(MAX_BROADCAST_RANK - rank) };
+}
+
+/** The add block's layout code (host/abi/blocks.ts) from element counts. */
+function addLayout(n1: number, n2: number, out: number): number {
+  if (n1 === out && n2 === out) return 1;
+  if (n2 === 1) return 2;
+  if (n1 === 1) return 3;
+  return 0;
 }
 
 export const add: OpDef = {
@@ -58,6 +66,8 @@ export const add: OpDef = {
       macs: 0,
       args: {
         input1: tensorArg(in1.index), input2: tensorArg(in2.index), output: tensorArg(output.index),
+        layout: addLayout(elementCount(in1.shape), elementCount(in2.shape), elementCount(output.shape)),
+        count: elementCount(output.shape),
         outDims: bc.outDims, strides1: bc.strides1, strides2: bc.strides2,
         input1Offset: -zeroPointOf(in1), input2Offset: -zeroPointOf(in2), outputOffset: zeroPointOf(output), leftShift,
         input1Multiplier: m1.multiplier, input1Shift: m1.shift, input2Multiplier: m2.multiplier, input2Shift: m2.shift,
