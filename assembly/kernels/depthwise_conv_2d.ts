@@ -1,13 +1,14 @@
-// SIMD twin of ../ref/depthwise_conv_2d.ts for depth multiplier 1 (others use the twin):
-// eight channels per step, (x + inputOffset) and w widened to i16 (|product| <= 255*128 fits),
-// i32x4.extmul into two i32x4 accumulators; only taps inside the image are visited, exactly
-// the reference's skip. Requantization is vectorized (simd.ts requant4); the channel tail is scalar.
-import { clamp, multiplyByQuantizedMultiplier } from '../quant';
+// SIMD twin of ../ref/depthwise_conv_2d.ts for depth multiplier 1 (others use the twin).
+// Per output pixel, a pointer per filter tap: the input pixel, or a row of input zero points
+// when the tap falls outside the image, so that (x + inputOffset) = 0 there, exactly as the
+// reference skips it. Eight channels per step; two taps at a time are interleaved as i16 pairs
+// and multiplied with the pair-interleaved filter by i32x4.dot_i16x8_s: (x + off) is within
+// [-255, 255] and w within [-128, 127], so every pair sum fits i32 exactly.
 import { depthwise_conv_2d_ref } from '../ref/depthwise_conv_2d';
 import { narrowClamp4, requant4 } from '../simd';
 import {
   DEPTHWISE_CONV_2D_INPUT, DEPTHWISE_CONV_2D_FILTER, DEPTHWISE_CONV_2D_BIAS, DEPTHWISE_CONV_2D_OUTPUT,
-  DEPTHWISE_CONV_2D_MULTIPLIERS, DEPTHWISE_CONV_2D_SHIFTS, DEPTHWISE_CONV_2D_REQUANT, DEPTHWISE_CONV_2D_BATCHES,
+  DEPTHWISE_CONV_2D_REQUANT, DEPTHWISE_CONV_2D_SCRATCH, DEPTHWISE_CONV_2D_CHANNELS_PAD, DEPTHWISE_CONV_2D_BATCHES,
   DEPTHWISE_CONV_2D_IN_H, DEPTHWISE_CONV_2D_IN_W, DEPTHWISE_CONV_2D_IN_C,
   DEPTHWISE_CONV_2D_OUT_H, DEPTHWISE_CONV_2D_OUT_W,
   DEPTHWISE_CONV_2D_FILTER_H, DEPTHWISE_CONV_2D_FILTER_W, DEPTHWISE_CONV_2D_DEPTH_MULTIPLIER,
@@ -17,13 +18,17 @@ import {
   DEPTHWISE_CONV_2D_ACT_MIN, DEPTHWISE_CONV_2D_ACT_MAX,
 } from '../params';
 
+/** Stores the first n (< 8) bytes of q. */
 // @ts-ignore: decorator
 @inline
-function finish(out: usize, acc: i32, c: i32, bias: usize, multipliers: usize, shifts: usize, outputOffset: i32, actMin: i32, actMax: i32): void {
-  const o = <usize>c << 2;
-  if (bias) acc += load<i32>(bias + o);
-  const v = multiplyByQuantizedMultiplier(acc, load<i32>(multipliers + o), load<i32>(shifts + o)) + outputOffset;
-  store<i8>(out + <usize>c, <i8>clamp(v, actMin, actMax));
+function storePartial(out: usize, q: v128, n: i32): void {
+  if (n > 0) store<i8>(out, i8x16.extract_lane_s(q, 0));
+  if (n > 1) store<i8>(out, i8x16.extract_lane_s(q, 1), 1);
+  if (n > 2) store<i8>(out, i8x16.extract_lane_s(q, 2), 2);
+  if (n > 3) store<i8>(out, i8x16.extract_lane_s(q, 3), 3);
+  if (n > 4) store<i8>(out, i8x16.extract_lane_s(q, 4), 4);
+  if (n > 5) store<i8>(out, i8x16.extract_lane_s(q, 5), 5);
+  if (n > 6) store<i8>(out, i8x16.extract_lane_s(q, 6), 6);
 }
 
 export function depthwise_conv_2d(p: usize): i32 {
@@ -32,9 +37,9 @@ export function depthwise_conv_2d(p: usize): i32 {
   const filter = load<usize>(p, DEPTHWISE_CONV_2D_FILTER);
   const bias = load<usize>(p, DEPTHWISE_CONV_2D_BIAS);
   const output = load<usize>(p, DEPTHWISE_CONV_2D_OUTPUT);
-  const multipliers = load<usize>(p, DEPTHWISE_CONV_2D_MULTIPLIERS);
-  const shifts = load<usize>(p, DEPTHWISE_CONV_2D_SHIFTS);
   const requant = load<usize>(p, DEPTHWISE_CONV_2D_REQUANT);
+  const scratch = load<usize>(p, DEPTHWISE_CONV_2D_SCRATCH);
+  const channelsPad = load<i32>(p, DEPTHWISE_CONV_2D_CHANNELS_PAD);
   const batches = load<i32>(p, DEPTHWISE_CONV_2D_BATCHES);
   const inH = load<i32>(p, DEPTHWISE_CONV_2D_IN_H);
   const inW = load<i32>(p, DEPTHWISE_CONV_2D_IN_W);
@@ -50,61 +55,58 @@ export function depthwise_conv_2d(p: usize): i32 {
   const padH = load<i32>(p, DEPTHWISE_CONV_2D_PAD_H);
   const padW = load<i32>(p, DEPTHWISE_CONV_2D_PAD_W);
   const inputOffset = load<i32>(p, DEPTHWISE_CONV_2D_INPUT_OFFSET);
-  const outputOffset = load<i32>(p, DEPTHWISE_CONV_2D_OUTPUT_OFFSET);
-  const actMin = load<i32>(p, DEPTHWISE_CONV_2D_ACT_MIN);
-  const actMax = load<i32>(p, DEPTHWISE_CONV_2D_ACT_MAX);
   const offset = i16x8.splat(<i16>inputOffset);
-  const outOffsetV = i32x4.splat(outputOffset);
-  const actMinV = i32x4.splat(actMin);
-  const actMaxV = i32x4.splat(actMax);
-  const vecChannels = channels & ~7;
-  const rowBytes = <usize>channels;
+  const outOffsetV = i32x4.splat(load<i32>(p, DEPTHWISE_CONV_2D_OUTPUT_OFFSET));
+  const actMinV = i32x4.splat(load<i32>(p, DEPTHWISE_CONV_2D_ACT_MIN));
+  const actMaxV = i32x4.splat(load<i32>(p, DEPTHWISE_CONV_2D_ACT_MAX));
+  const taps = filterH * filterW;
+  const pairs = (taps + 1) >> 1;
+  const zeroRow = scratch;
+  const rowBytes = <usize>(channelsPad + 16);
+  const tapPointers = scratch + ((rowBytes + 15) & ~15);
+  memory.fill(zeroRow, <u8>(-inputOffset), rowBytes);
+  store<u32>(tapPointers + (<usize>(pairs * 2 - 1) << 2), <u32>zeroRow); // odd last tap: zero weights
+  const pixelBytes = <usize>channels;
 
   for (let b = 0; b < batches; b++) {
-    const image = input + <usize>(b * inH * inW * channels);
+    const image = input + <usize>(b * inH * inW) * pixelBytes;
     for (let oy = 0; oy < outH; oy++) {
       const y0 = oy * strideH - padH;
       for (let ox = 0; ox < outW; ox++) {
         const x0 = ox * strideW - padW;
+        let tp = tapPointers;
+        for (let fy = 0; fy < filterH; fy++) {
+          const y = y0 + fy * dilationH;
+          for (let fx = 0; fx < filterW; fx++) {
+            const x = x0 + fx * dilationW;
+            const inside = y >= 0 && y < inH && x >= 0 && x < inW;
+            store<u32>(tp, <u32>(inside ? image + <usize>(y * inW + x) * pixelBytes : zeroRow));
+            tp += 4;
+          }
+        }
         const out = output + <usize>(((b * outH + oy) * outW + ox) * channels);
-        for (let c = 0; c < vecChannels; c += 8) {
+        for (let c = 0; c < channels; c += 8) {
           let lo = i32x4.splat(0);
           let hi = i32x4.splat(0);
-          for (let fy = 0; fy < filterH; fy++) {
-            const y = y0 + fy * dilationH;
-            if (y < 0 || y >= inH) continue;
-            for (let fx = 0; fx < filterW; fx++) {
-              const x = x0 + fx * dilationW;
-              if (x < 0 || x >= inW) continue;
-              const xi = i16x8.add(v128.load8x8_s(image + <usize>(y * inW + x) * rowBytes + <usize>c), offset);
-              const wi = v128.load8x8_s(filter + <usize>(fy * filterW + fx) * rowBytes + <usize>c);
-              lo = i32x4.add(lo, i32x4.extmul_low_i16x8_s(xi, wi));
-              hi = i32x4.add(hi, i32x4.extmul_high_i16x8_s(xi, wi));
-            }
+          let w = filter + (<usize>c << 1);
+          for (let j = 0; j < pairs; j++) {
+            const pair = tapPointers + (<usize>j << 3);
+            const xa = i16x8.add(v128.load8x8_s(<usize>load<u32>(pair) + <usize>c), offset);
+            const xb = i16x8.add(v128.load8x8_s(<usize>load<u32>(pair, 4) + <usize>c), offset);
+            lo = i32x4.add(lo, i32x4.dot_i16x8_s(i16x8.shuffle(xa, xb, 0, 8, 1, 9, 2, 10, 3, 11), v128.load8x8_s(w)));
+            hi = i32x4.add(hi, i32x4.dot_i16x8_s(i16x8.shuffle(xa, xb, 4, 12, 5, 13, 6, 14, 7, 15), v128.load8x8_s(w + 8)));
+            w += <usize>channelsPad << 1;
           }
           if (bias) {
             lo = i32x4.add(lo, v128.load(bias + (<usize>c << 2)));
             hi = i32x4.add(hi, v128.load(bias + (<usize>c << 2), 16));
           }
           const table = requant + (<usize>c >> 2) * 48;
-          const qlo = narrowClamp4(requant4(lo, table), outOffsetV, actMinV, actMaxV);
-          const qhi = narrowClamp4(requant4(hi, table + 48), outOffsetV, actMinV, actMaxV);
-          v128.store32_lane(out + <usize>c, qlo, 0);
-          v128.store32_lane(out + <usize>c + 4, qhi, 0);
-        }
-        for (let c = vecChannels; c < channels; c++) {
-          let acc: i32 = 0;
-          for (let fy = 0; fy < filterH; fy++) {
-            const y = y0 + fy * dilationH;
-            if (y < 0 || y >= inH) continue;
-            for (let fx = 0; fx < filterW; fx++) {
-              const x = x0 + fx * dilationW;
-              if (x < 0 || x >= inW) continue;
-              const xv = <i32>load<i8>(image + <usize>(y * inW + x) * rowBytes + <usize>c);
-              acc += <i32>load<i8>(filter + <usize>(fy * filterW + fx) * rowBytes + <usize>c) * (xv + inputOffset);
-            }
-          }
-          finish(out, acc, c, bias, multipliers, shifts, outputOffset, actMin, actMax);
+          const q = i32x4.shuffle(
+            narrowClamp4(requant4(lo, table), outOffsetV, actMinV, actMaxV),
+            narrowClamp4(requant4(hi, table + 48), outOffsetV, actMinV, actMaxV), 0, 4, 0, 4);
+          if (c + 8 <= channels) v128.store64_lane(out + <usize>c, q, 0);
+          else storePartial(out + <usize>c, q, channels - c);
         }
       }
     }

@@ -1,8 +1,9 @@
 // Mirrors tflite::reference_integer_ops::DepthwiseConvPerChannel (integer_ops/depthwise_conv.h).
+// The filter is in the pair-interleaved layout of host/abi/blocks.ts; the loop is TFLite's.
 import { clamp, multiplyByQuantizedMultiplier } from '../quant';
 import {
   DEPTHWISE_CONV_2D_INPUT, DEPTHWISE_CONV_2D_FILTER, DEPTHWISE_CONV_2D_BIAS, DEPTHWISE_CONV_2D_OUTPUT,
-  DEPTHWISE_CONV_2D_MULTIPLIERS, DEPTHWISE_CONV_2D_SHIFTS, DEPTHWISE_CONV_2D_BATCHES,
+  DEPTHWISE_CONV_2D_MULTIPLIERS, DEPTHWISE_CONV_2D_SHIFTS, DEPTHWISE_CONV_2D_CHANNELS_PAD, DEPTHWISE_CONV_2D_BATCHES,
   DEPTHWISE_CONV_2D_IN_H, DEPTHWISE_CONV_2D_IN_W, DEPTHWISE_CONV_2D_IN_C,
   DEPTHWISE_CONV_2D_OUT_H, DEPTHWISE_CONV_2D_OUT_W, DEPTHWISE_CONV_2D_OUT_C,
   DEPTHWISE_CONV_2D_FILTER_H, DEPTHWISE_CONV_2D_FILTER_W, DEPTHWISE_CONV_2D_DEPTH_MULTIPLIER,
@@ -19,6 +20,7 @@ export function depthwise_conv_2d_ref(p: usize): i32 {
   const output = load<usize>(p, DEPTHWISE_CONV_2D_OUTPUT);
   const multipliers = load<usize>(p, DEPTHWISE_CONV_2D_MULTIPLIERS);
   const shifts = load<usize>(p, DEPTHWISE_CONV_2D_SHIFTS);
+  const channelsPad = load<i32>(p, DEPTHWISE_CONV_2D_CHANNELS_PAD);
   const batches = load<i32>(p, DEPTHWISE_CONV_2D_BATCHES);
   const inH = load<i32>(p, DEPTHWISE_CONV_2D_IN_H);
   const inW = load<i32>(p, DEPTHWISE_CONV_2D_IN_W);
@@ -57,7 +59,8 @@ export function depthwise_conv_2d_ref(p: usize): i32 {
                 const inX = inXOrigin + dilationW * fx;
                 if (inX < 0 || inX >= inW) continue;
                 const iv = <i32>load<i8>(input + <usize>(((b * inH + inY) * inW + inX) * inC + ic));
-                const fv = <i32>load<i8>(filter + <usize>((fy * filterW + fx) * outC + oc));
+                const t = fy * filterW + fx;
+                const fv = <i32>load<i8>(filter + <usize>(((t >> 1) * channelsPad + oc) * 2 + (t & 1)));
                 acc += fv * (iv + inputOffset);
               }
             }

@@ -59,11 +59,15 @@ export const BLOCKS = {
     'strideH', 'strideW', 'dilationH', 'dilationW', 'padH', 'padW',
     'inputOffset', 'outputOffset', 'actMin', 'actMax',
   ]),
-  // reference_integer_ops::DepthwiseConvPerChannel. filter [1, fH, fW, outC]; outC = inC * depthMultiplier.
+  // reference_integer_ops::DepthwiseConvPerChannel; outC = inC * depthMultiplier. filter: taps
+  // t = fy*fW + fx taken in pairs, each pair stored channel-interleaved: byte
+  // ((t>>1) * channelsPad + c) * 2 + (t & 1) holds TFLite's filter[0][fy][fx][c]; channelsPad =
+  // outC rounded up to 8, the odd last tap and padded channels are zero. scratch: RAM for a row
+  // of channelsPad+16 input zero points and a pointer per tap (host/ops/depthwise_conv_2d.ts).
   // requant: as for conv_2d.
   depthwise_conv_2d: block('depthwise_conv_2d', [
-    p('input'), p('filter'), p('bias'), p('output'), p('multipliers'), p('shifts'), p('requant'),
-    'batches', 'inH', 'inW', 'inC', 'outH', 'outW', 'outC', 'filterH', 'filterW', 'depthMultiplier',
+    p('input'), p('filter'), p('bias'), p('output'), p('multipliers'), p('shifts'), p('requant'), p('scratch'),
+    'channelsPad', 'batches', 'inH', 'inW', 'inC', 'outH', 'outW', 'outC', 'filterH', 'filterW', 'depthMultiplier',
     'strideH', 'strideW', 'dilationH', 'dilationW', 'padH', 'padW',
     'inputOffset', 'outputOffset', 'actMin', 'actMax',
   ]),

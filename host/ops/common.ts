@@ -103,7 +103,7 @@ export function foldBias(bias: Uint8Array | null, rowSums: Int32Array, channels:
  * 2^(31 - max(-shift, 0))[4] u32. Channels past `channels` get multiplier 0.
  */
 export function requantTable(multipliers: Int32Array, shifts: Int32Array, channels: number): Uint8Array {
-  const blocks = Math.ceil(channels / 4);
+  const blocks = Math.ceil(channels / 8) * 2; // whole 8-channel groups: kernels work 4 or 8 at a time
   const out = new DataView(new ArrayBuffer(blocks * 48));
   for (let c = 0; c < blocks * 4; c++) {
     const at = Math.floor(c / 4) * 48 + (c % 4) * 4;

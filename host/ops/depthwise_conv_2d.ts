@@ -5,6 +5,18 @@ import { biasArg, expectInt8Activation, fusedActivationRange, perChannelRequant 
 import { checkWindow, type WindowOptions } from './conv_2d.js';
 import { outputSize, paddingBefore } from './quant.js';
 import { type KernelCall, type OpDef, tensorArg } from './types.js';
+import { alignUp } from '../plan/arena.js';
+
+/** The pair-interleaved filter layout of host/abi/blocks.ts depthwise_conv_2d. */
+export function packDepthwise(filter: Uint8Array, taps: number, channels: number) {
+  const channelsPad = Math.ceil(channels / 8) * 8;
+  const pairs = Math.ceil(taps / 2);
+  const packed = new Uint8Array(pairs * channelsPad * 2);
+  for (let t = 0; t < taps; t++) {
+    for (let c = 0; c < channels; c++) packed[((t >> 1) * channelsPad + c) * 2 + (t & 1)] = filter[t * channels + c];
+  }
+  return { packed, channelsPad, pairs };
+}
 
 export const depthwiseConv2d: OpDef = {
   name: 'DEPTHWISE_CONV_2D',
@@ -42,12 +54,15 @@ export const depthwiseConv2d: OpDef = {
     if (outH <= 0 || outW <= 0) t.fail(`filter ${filterH}x${filterW} does not fit input ${inH}x${inW} with VALID padding`);
     t.expectShape(output, [batches, outH, outW, outC], 'output');
     const rq = perChannelRequant(t, input, filter, output, outC, 3);
+    const packed = packDepthwise(filterData, filterH * filterW, outC);
     const [actMin, actMax] = fusedActivationRange(t, o.activation, output);
     return [{
       kernel: 'depthwise_conv_2d',
       macs: batches * outH * outW * outC * filterH * filterW,
       args: {
-        input: tensorArg(input.index), filter: { rom: filterData, label: 'filter' }, bias: biasArg(t, bias, outC),
+        input: tensorArg(input.index), filter: { rom: packed.packed, label: 'filter' }, bias: biasArg(t, bias, outC),
+        channelsPad: packed.channelsPad,
+        scratch: { scratch: alignUp(packed.channelsPad + 16) + 8 * packed.pairs },
         output: tensorArg(output.index), multipliers: rq.multipliers, shifts: rq.shifts, requant: rq.table,
         batches, inH, inW, inC, outH, outW, outC, filterH, filterW, depthMultiplier,
         strideH: o.strideH, strideW: o.strideW, dilationH: o.dilationH, dilationW: o.dilationW,
