@@ -28,6 +28,7 @@ export function dot16(acc: v128, xl: v128, xh: v128, w: v128): v128 {
  * Magnitudes are multiplied as unsigned 32x32->64 (|INT32_MIN| = 2^31 is right as unsigned);
  * ">> 31" is a left shift by one and the high half of each 64-bit lane. m < 2^31 keeps
  * |y| < 2^31, and m >= 0 rules out SRDHM's saturation case.
+ * (Ties: SRDHM rounds them toward +infinity, i.e. down in magnitude for negatives.)
  * `table` points at this channel block's 48-byte record (host/ops/common.ts requantTable):
  * m[4] i32, (1 << left)[4] i32, 2^(31-e)[4] u32.
  */
@@ -35,24 +36,26 @@ export function dot16(acc: v128, xl: v128, xh: v128, w: v128): v128 {
 @inline
 export function requant4(x: v128, table: usize): v128 {
   const a = i32x4.mul(x, v128.load(table, 16));
-  const y = roundedHighMul(a, v128.load(table), i64x2.splat((1 << 30) - 1), i64x2.splat(1 << 30));
-  return roundedHighMul(y, v128.load(table, 32), i64x2.splat(1 << 30), i64x2.splat(1 << 30));
+  const y = roundedHighMul(a, v128.load(table), true);
+  return roundedHighMul(y, v128.load(table, 32), false);
 }
 
 /**
- * sign(a) * ((|a| * b + (a < 0 ? negNudge : posNudge)) >> 31) per lane, with b as u32 and the
- * product exact in 64 bits.
+ * sign(a) * ((|a| * b + 2^30 - (tiesDown && a < 0 ? 1 : 0)) >> 31) per lane, with b as u32
+ * and the product exact in 64 bits.
  */
 // @ts-ignore: decorator
 @inline
-function roundedHighMul(a: v128, b: v128, negNudge: v128, posNudge: v128): v128 {
+function roundedHighMul(a: v128, b: v128, tiesDown: bool): v128 {
   const sign = i32x4.shr_s(a, 31);
   const magnitude = i32x4.abs(a);
-  const lo = i64x2.extmul_low_i32x4_u(magnitude, b);
-  const hi = i64x2.extmul_high_i32x4_u(magnitude, b);
-  const nudgeLo = v128.bitselect(negNudge, posNudge, i64x2.extend_low_i32x4_s(sign));
-  const nudgeHi = v128.bitselect(negNudge, posNudge, i64x2.extend_high_i32x4_s(sign));
-  const q = i32x4.shuffle(i64x2.shl(i64x2.add(lo, nudgeLo), 1), i64x2.shl(i64x2.add(hi, nudgeHi), 1), 1, 3, 5, 7);
+  let lo = i64x2.add(i64x2.extmul_low_i32x4_u(magnitude, b), i64x2.splat(1 << 30));
+  let hi = i64x2.add(i64x2.extmul_high_i32x4_u(magnitude, b), i64x2.splat(1 << 30));
+  if (tiesDown) {
+    lo = i64x2.add(lo, i64x2.extend_low_i32x4_s(sign));
+    hi = i64x2.add(hi, i64x2.extend_high_i32x4_s(sign));
+  }
+  const q = i32x4.shuffle(i64x2.shl(lo, 1), i64x2.shl(hi, 1), 1, 3, 5, 7);
   return i32x4.sub(v128.xor(q, sign), sign);
 }
 
@@ -72,7 +75,7 @@ export function narrowClamp4(x: v128, outputOffset: v128, actMin: v128, actMax: 
 // @ts-ignore: decorator
 @inline
 export function mbqmUniform4(x: v128, m: v128, e: i32): v128 {
-  const y = roundedHighMul(x, m, i64x2.splat((1 << 30) - 1), i64x2.splat(1 << 30));
+  const y = roundedHighMul(x, m, true);
   const mask = (1 << e) - 1;
   const remainder = v128.and(y, i32x4.splat(mask));
   const threshold = i32x4.sub(i32x4.splat(mask >> 1), i32x4.shr_s(y, 31));
