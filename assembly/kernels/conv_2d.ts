@@ -16,25 +16,56 @@ import {
   CONV_2D_INPUT_OFFSET, CONV_2D_OUTPUT_OFFSET, CONV_2D_ACT_MIN, CONV_2D_ACT_MAX,
 } from '../params';
 
-/** Copies the patch of output pixel (oy, ox) into dst: [fy][fx][c], padded taps = padValue. */
+/**
+ * Copies n bytes in 16-byte steps. May write up to 15 bytes past dst + n (the patch after it,
+ * which is written later, or the 16 spare scratch bytes) and read up to 15 past src + n.
+ */
+// @ts-ignore: decorator
+@inline
+function copyRun(dst: usize, src: usize, n: usize): void {
+  for (let i: usize = 0; i < n; i += 16) v128.store(dst + i, v128.load(src + i));
+}
+
+// @ts-ignore: decorator
+@inline
+function fillRun(dst: usize, value: v128, n: usize): void {
+  for (let i: usize = 0; i < n; i += 16) v128.store(dst + i, value);
+}
+
+/**
+ * Writes the patch of the output pixel whose window starts at (y0, x0) to dst, in the filter's
+ * [fy][fx][c] order; taps outside the image get the input zero point (padValue).
+ * With dilationW 1, each filter row is one contiguous run: zero points, image bytes, zero points.
+ */
 // @ts-ignore: decorator
 @inline
 function im2col(dst: usize, image: usize, inH: i32, inW: i32, inC: i32, filterH: i32, filterW: i32,
-  y0: i32, x0: i32, dilationH: i32, dilationW: i32, padValue: u8): void {
-  const rowBytes = <usize>inC;
+  y0: i32, x0: i32, dilationH: i32, dilationW: i32, padValue: v128): void {
+  const tapBytes = <usize>inC;
+  const rowBytes = <usize>(filterW * inC);
   for (let fy = 0; fy < filterH; fy++) {
     const y = y0 + fy * dilationH;
-    for (let fx = 0; fx < filterW; fx++) {
-      const x = x0 + fx * dilationW;
-      if (y < 0 || y >= inH || x < 0 || x >= inW) {
-        memory.fill(dst, padValue, rowBytes);
-      } else if (inC == 1) {
-        store<u8>(dst, load<u8>(image + <usize>(y * inW + x)));
+    if (y < 0 || y >= inH) {
+      fillRun(dst, padValue, rowBytes);
+    } else if (dilationW == 1) {
+      const start = max(0, -x0);
+      const end = min(filterW, inW - x0);
+      if (start >= end) {
+        fillRun(dst, padValue, rowBytes);
       } else {
-        memory.copy(dst, image + <usize>((y * inW + x) * inC), rowBytes);
+        if (start > 0) fillRun(dst, padValue, <usize>start * tapBytes);
+        copyRun(dst + <usize>start * tapBytes, image + <usize>((y * inW + x0 + start) * inC), <usize>(end - start) * tapBytes);
+        if (end < filterW) fillRun(dst + <usize>end * tapBytes, padValue, <usize>(filterW - end) * tapBytes);
       }
-      dst += rowBytes;
+    } else {
+      for (let fx = 0; fx < filterW; fx++) {
+        const x = x0 + fx * dilationW;
+        const tap = dst + <usize>fx * tapBytes;
+        if (x < 0 || x >= inW) fillRun(tap, padValue, tapBytes);
+        else copyRun(tap, image + <usize>((y * inW + x) * inC), tapBytes);
+      }
     }
+    dst += rowBytes;
   }
 }
 
@@ -86,7 +117,7 @@ export function conv_2d(p: usize): i32 {
   const dilationW = load<i32>(p, CONV_2D_DILATION_W);
   const padH = load<i32>(p, CONV_2D_PAD_H);
   const padW = load<i32>(p, CONV_2D_PAD_W);
-  const padValue = <u8>(-load<i32>(p, CONV_2D_INPUT_OFFSET));
+  const padValue = i8x16.splat(<i8>(-load<i32>(p, CONV_2D_INPUT_OFFSET)));
   const outputOffset = load<i32>(p, CONV_2D_OUTPUT_OFFSET);
   const actMin = load<i32>(p, CONV_2D_ACT_MIN);
   const actMax = load<i32>(p, CONV_2D_ACT_MAX);

@@ -49,9 +49,9 @@ export const MAX_BROADCAST_RANK = 6;
 export const BLOCKS = {
   // reference_integer_ops::ConvPerChannel; groups = inC / filterInC.
   // filter: packed rows, one per output channel, each the TFLite row [fH][fW][filterInC]
-  // (k = filterH*filterW*filterInC bytes) zero-padded to kPad (a multiple of 16) bytes;
+  // (k = filterH*filterW*filterInC bytes) zero-padded to kPad (a multiple of 8) bytes;
   // zero rows pad outC to a multiple of 4. foldedBias[c] = bias[c] + inputOffset * sum(row c),
-  // padded like the rows. scratch: RAM for two im2col patches (2 * kPad bytes; unused for 1x1 filters). requant: SIMD
+  // padded like the rows. scratch: RAM for two im2col patches and 16 spare bytes (2 * kPad + 16; unused for 1x1 filters). requant: SIMD
   // requantization records, 48 bytes per 4 channels (host/ops/common.ts requantTable).
   conv_2d: block('conv_2d', [
     p('input'), p('filter'), p('bias'), p('output'), p('multipliers'), p('shifts'), p('foldedBias'), p('scratch'), p('requant'),

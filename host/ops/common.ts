@@ -66,15 +66,15 @@ export function biasArg(t: OpTensors, bias: Tensor | null, channels: number) {
   return { rom: data, label: 'bias' };
 }
 
-/** Rows padded for SIMD: kPad a multiple of 16 bytes, row count a multiple of ROW_BLOCK. */
+/** Rows padded for SIMD: kPad a multiple of 8 bytes, row count a multiple of ROW_BLOCK. */
 export const ROW_BLOCK = 4;
 
 /**
- * Packs int8 weight rows (rows × k, row-major) with stride kPad = roundUp(k, 16), zero-filled,
+ * Packs int8 weight rows (rows × k, row-major) with stride kPad = roundUp(k, 8), zero-filled,
  * plus zero rows up to a multiple of ROW_BLOCK. Returns the per-row sums of the real weights.
  */
 export function packRows(data: Uint8Array, rows: number, k: number) {
-  const kPad = Math.ceil(k / 16) * 16;
+  const kPad = Math.ceil(k / 8) * 8;
   const rowsPad = Math.ceil(rows / ROW_BLOCK) * ROW_BLOCK;
   const packed = new Int8Array(rowsPad * kPad);
   const src = new Int8Array(data.buffer, data.byteOffset, rows * k);

@@ -68,7 +68,7 @@ export const conv2d: OpDef = {
         input: tensorArg(input.index), filter: { rom: rows.packed, label: 'filter' }, bias: biasRom,
         output: tensorArg(output.index), multipliers: rq.multipliers, shifts: rq.shifts, requant: rq.table,
         foldedBias: romInt32(foldBias(biasRom?.rom ?? null, rows.rowSums, outC, inputOffset), 'folded bias'),
-        scratch: { scratch: pointwise ? 0 : 2 * rows.kPad },
+        scratch: { scratch: pointwise ? 0 : 2 * rows.kPad + 16 },
         batches, inH, inW, inC, outH, outW, outC, filterH, filterW, filterInC, kPad: rows.kPad,
         strideH: o.strideH, strideW: o.strideW, dilationH: o.dilationH, dilationW: o.dilationW,
         padH: paddingBefore(o.strideH, o.dilationH, inH, filterH, outH),
