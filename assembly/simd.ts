@@ -81,3 +81,21 @@ export function mbqmUniform4(x: v128, m: v128, e: i32): v128 {
   const threshold = i32x4.sub(i32x4.splat(mask >> 1), i32x4.shr_s(y, 31));
   return i32x4.sub(i32x4.shr_s(y, e), i32x4.gt_s(remainder, threshold));
 }
+
+/** round(double(x[i]) * scales[i]) for four lanes, C round() (half away from zero), saturating to i32. */
+// @ts-ignore: decorator
+@inline
+export function scaleRound4(x: v128, scales: usize): v128 {
+  const lo = roundHalfAway2(f64x2.mul(f64x2.convert_low_i32x4_s(x), v128.load(scales)));
+  const hi = roundHalfAway2(f64x2.mul(f64x2.convert_low_i32x4_s(i32x4.shuffle(x, x, 2, 3, 2, 3)), v128.load(scales, 16)));
+  return i32x4.shuffle(i32x4.trunc_sat_f64x2_s_zero(lo), i32x4.trunc_sat_f64x2_s_zero(hi), 0, 1, 4, 5);
+}
+
+// @ts-ignore: decorator
+@inline
+function roundHalfAway2(v: v128): v128 {
+  const t = f64x2.trunc(v);
+  const away = f64x2.ge(f64x2.abs(f64x2.sub(v, t)), f64x2.splat(0.5));
+  const one = v128.or(v128.and(v, i64x2.splat(0x8000000000000000)), f64x2.splat(1.0)); // copysign(1, v)
+  return f64x2.add(t, v128.and(away, one));
+}

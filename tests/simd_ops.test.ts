@@ -1,12 +1,14 @@
 /**
- * SIMD vs scalar twins through the whole pipeline: random single-op models (odd shapes,
+ * SIMD vs scalar twins through the whole pipeline (the registry's prepare, the planner and both
+ * kernel modules): random single-op models (odd shapes,
  * channel tails, strides, dilations, padding, activations, per-channel and per-tensor
  * quantization, multipliers above and below one, large biases) are prepared once and run on
  * both kernel modules with random inputs; every output byte must agree.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { loadModel } from '../host/index.js';
+import { BLOCKS } from '../host/abi/blocks.js';
+import { type EdgerunModel, loadModel } from '../host/index.js';
 import { outputSize } from '../host/ops/quant.js';
 import { BuiltinOperator, BuiltinOptionsType } from '../host/tflite/schema.js';
 import { type OptionField, writeModel } from '../host/tflite/writer.js';
@@ -15,8 +17,13 @@ import { asBytes, rng } from './helpers.js';
 const INT8 = 9;
 const INT32 = 2;
 
-function runBoth(model: Uint8Array, r: () => number): [number[], number[]] {
-  const results = (['simd', 'ref'] as const).map((kernels) => loadModel(model, { kernels }).createInterpreter());
+/** Loads the model for both kernel modules; `patch` may edit the prepared memory image first. */
+function runBoth(model: Uint8Array, r: () => number, patch?: (m: EdgerunModel) => void): [number[], number[]] {
+  const results = (['simd', 'ref'] as const).map((kernels) => {
+    const m = loadModel(model, { kernels });
+    patch?.(m);
+    return m.createInterpreter();
+  });
   const input = Uint8Array.from({ length: results[0].inputs[0].bytes }, () => Math.floor(r() * 256));
   for (const it of results) {
     asBytes(it.inputs[0].data).set(input);
@@ -137,6 +144,51 @@ test('add: SIMD equals scalar on 300 random models (same shape, scalar and chann
       throw e;
     }
     assert.equal(outputs[0], outputs[1], `case ${i}: ${c.label}`);
+  }
+});
+
+test('fully_connected: SIMD equals scalar on 300 random models (depth tails, batches, zero points, both requant paths)', () => {
+  const r = rng(404);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
+  for (let i = 0; i < 300; i++) {
+    const depth = pick([1, 2, 7, 8, 9, 15, 16, 17, 31, 33, 64, 100, 129]);
+    const units = pick([1, 2, 3, 4, 5, 8, 11, 16, 33]);
+    const batches = pick([1, 1, 2, 3]);
+    const perChannel = r() < 0.5;
+    const fScales = Array.from({ length: perChannel ? units : 1 }, () => 0.001 + r() * 0.05);
+    const filterZero = perChannel || r() < 0.5 ? 0 : Math.floor(r() * 21) - 10;
+    const bias = r() < 0.8 ? Int32Array.from({ length: units }, () => Math.floor((r() - 0.5) * 2 ** 16)) : null;
+    const inQ = randomQuant(r);
+    const outQ = { scale: [0.001 + r() * 0.3], zeroPoint: [Math.floor(r() * 256) - 128] };
+    const ties = r() < 0.4;
+    if (ties) {
+      // Effective scale 2^-k with small weights: unclamped outputs, and exact rounding ties
+      // (acc * 2^-k with fraction 1/2) in both requantization paths.
+      inQ.scale[0] = 2 ** -4;
+      fScales.fill(2 ** -6);
+      outQ.scale[0] = 2 ** (-10 + 5 + Math.floor(r() * 3));
+    }
+    const model = writeModel({
+      tensors: [
+        { name: 'x', shape: [batches, depth], type: INT8, quantization: inQ },
+        { name: 'w', shape: [units, depth], type: INT8, data: Int8Array.from({ length: units * depth }, () => ties ? Math.floor(r() * 9) - 4 : Math.floor(r() * 256) - 128),
+          quantization: { scale: fScales, zeroPoint: fScales.map(() => filterZero), quantizedDimension: 0 } },
+        ...(bias ? [{ name: 'b', shape: [units], type: INT32, data: bias }] : []),
+        { name: 'y', shape: [batches, units], type: INT8, quantization: outQ },
+      ],
+      operators: [{ builtinCode: BuiltinOperator.FULLY_CONNECTED, inputs: bias ? [0, 1, 2] : [0, 1, -1], outputs: [bias ? 3 : 2],
+        optionsType: BuiltinOptionsType.FullyConnectedOptions, options: [{ field: 0, kind: 'int8', value: pick([0, 1, 2, 3]) }] }],
+      inputs: [0],
+      outputs: [bias ? 3 : 2],
+    });
+    // Half the cases switch the block to the fixed-point requantization path (requantMode 0).
+    const fixedPoint = r() < 0.5;
+    const patch = (m: EdgerunModel) => {
+      const { image, calls } = m.prepared.layout;
+      new DataView(image.buffer).setInt32(calls[0].block + BLOCKS.fully_connected.offsets.requantMode, 0, true);
+    };
+    const [simd, ref] = runBoth(model, r, fixedPoint ? patch : undefined);
+    assert.equal(simd, ref, `case ${i}: depth ${depth} units ${units} batches ${batches} ${perChannel ? 'per-channel' : `per-tensor zp ${filterZero}`} ${fixedPoint ? 'fixed-point' : 'double'}`);
   }
 });
 

@@ -1,32 +1,18 @@
-// SIMD twin of ../ref/fully_connected.ts (same param block, same results bit for bit).
-// Dot products in 16-byte steps: i16x8.extmul of int8 lanes, i32x4.extadd_pairwise into
-// four i32 partial sums; input/filter offsets folded in algebraically:
-//   sum (f + fo)(x + xo) = sum f*x + xo*sum f + fo*sum x + n*fo*xo  (all mod 2^32, like the reference).
+// SIMD twin of ../ref/fully_connected.ts: same param block, same bytes out.
+// Four output rows per loaded input vector (sign-extending 8-byte loads + i32x4.dot_i16x8_s);
+// offsets folded algebraically, all mod 2^32 like the reference accumulator:
+//   sum (f + fo)(x + xo) + b = sum f*x + [b + xo*sum f + n*fo*xo] + fo*sum x
+// where the bracket is foldedBias (host) and fo*sum x is per input row (fo is 0 for int8
+// per-channel weights). Requantization is vectorized in both modes (simd.ts).
 import { clamp, f64ToI32, multiplyByQuantizedMultiplier, roundHalfAway } from '../quant';
+import { hsum4, narrowClamp4, requant4, scaleRound4 } from '../simd';
 import {
-  FULLY_CONNECTED_INPUT, FULLY_CONNECTED_FILTER, FULLY_CONNECTED_BIAS, FULLY_CONNECTED_OUTPUT,
-  FULLY_CONNECTED_MULTIPLIERS, FULLY_CONNECTED_SHIFTS, FULLY_CONNECTED_SCALES, FULLY_CONNECTED_FILTER_ROW_SUMS,
-  FULLY_CONNECTED_BATCHES, FULLY_CONNECTED_ACCUM_DEPTH, FULLY_CONNECTED_OUT_DEPTH,
-  FULLY_CONNECTED_INPUT_OFFSET, FULLY_CONNECTED_FILTER_OFFSET, FULLY_CONNECTED_OUTPUT_OFFSET,
+  FULLY_CONNECTED_INPUT, FULLY_CONNECTED_FILTER, FULLY_CONNECTED_OUTPUT,
+  FULLY_CONNECTED_MULTIPLIERS, FULLY_CONNECTED_SHIFTS, FULLY_CONNECTED_SCALES, FULLY_CONNECTED_FOLDED_BIAS,
+  FULLY_CONNECTED_REQUANT, FULLY_CONNECTED_BATCHES, FULLY_CONNECTED_ACCUM_DEPTH, FULLY_CONNECTED_K_PAD,
+  FULLY_CONNECTED_OUT_DEPTH, FULLY_CONNECTED_FILTER_OFFSET, FULLY_CONNECTED_OUTPUT_OFFSET,
   FULLY_CONNECTED_ACT_MIN, FULLY_CONNECTED_ACT_MAX, FULLY_CONNECTED_REQUANT_MODE,
 } from '../params';
-
-/** sum_d x[d] * f[d] over int8 vectors, wrapping in i32 like the reference accumulator. */
-// @ts-ignore: decorator
-@inline
-function dot(x: usize, f: usize, n: i32): i32 {
-  let acc = i32x4.splat(0);
-  let d = 0;
-  for (; d + 16 <= n; d += 16) {
-    const xv = v128.load(x + <usize>d);
-    const fv = v128.load(f + <usize>d);
-    acc = i32x4.add(acc, i32x4.extadd_pairwise_i16x8_s(i16x8.extmul_low_i8x16_s(xv, fv)));
-    acc = i32x4.add(acc, i32x4.extadd_pairwise_i16x8_s(i16x8.extmul_high_i8x16_s(xv, fv)));
-  }
-  let s = i32x4.extract_lane(acc, 0) + i32x4.extract_lane(acc, 1) + i32x4.extract_lane(acc, 2) + i32x4.extract_lane(acc, 3);
-  for (; d < n; d++) s += <i32>load<i8>(x + <usize>d) * <i32>load<i8>(f + <usize>d);
-  return s;
-}
 
 /** sum_d x[d] over int8. */
 // @ts-ignore: decorator
@@ -45,38 +31,60 @@ function sum(x: usize, n: i32): i32 {
 export function fully_connected(p: usize): i32 {
   const input = load<usize>(p, FULLY_CONNECTED_INPUT);
   const filter = load<usize>(p, FULLY_CONNECTED_FILTER);
-  const bias = load<usize>(p, FULLY_CONNECTED_BIAS);
   const output = load<usize>(p, FULLY_CONNECTED_OUTPUT);
   const multipliers = load<usize>(p, FULLY_CONNECTED_MULTIPLIERS);
   const shifts = load<usize>(p, FULLY_CONNECTED_SHIFTS);
   const scales = load<usize>(p, FULLY_CONNECTED_SCALES);
-  const rowSums = load<usize>(p, FULLY_CONNECTED_FILTER_ROW_SUMS);
+  const foldedBias = load<usize>(p, FULLY_CONNECTED_FOLDED_BIAS);
+  const requant = load<usize>(p, FULLY_CONNECTED_REQUANT);
   const batches = load<i32>(p, FULLY_CONNECTED_BATCHES);
   const accumDepth = load<i32>(p, FULLY_CONNECTED_ACCUM_DEPTH);
+  const kPad = <usize>load<i32>(p, FULLY_CONNECTED_K_PAD);
   const outDepth = load<i32>(p, FULLY_CONNECTED_OUT_DEPTH);
-  const inputOffset = load<i32>(p, FULLY_CONNECTED_INPUT_OFFSET);
   const filterOffset = load<i32>(p, FULLY_CONNECTED_FILTER_OFFSET);
   const outputOffset = load<i32>(p, FULLY_CONNECTED_OUTPUT_OFFSET);
   const actMin = load<i32>(p, FULLY_CONNECTED_ACT_MIN);
   const actMax = load<i32>(p, FULLY_CONNECTED_ACT_MAX);
   const requantInFloat = load<i32>(p, FULLY_CONNECTED_REQUANT_MODE) == 1;
-  const offsetProduct = accumDepth * filterOffset * inputOffset;
+  const outOffsetV = i32x4.splat(outputOffset);
+  const actMinV = i32x4.splat(actMin);
+  const actMaxV = i32x4.splat(actMax);
 
   for (let b = 0; b < batches; b++) {
-    const inRow = input + <usize>(b * accumDepth);
-    const rowTerm = filterOffset * sum(inRow, accumDepth) + offsetProduct;
-    for (let oc = 0; oc < outDepth; oc++) {
-      const fRow = filter + <usize>(oc * accumDepth);
-      let acc = dot(inRow, fRow, accumDepth) + inputOffset * load<i32>(rowSums + (<usize>oc << 2)) + rowTerm;
-      if (bias) acc += load<i32>(bias + (<usize>oc << 2));
-      let scaled: i32;
-      if (requantInFloat) {
-        scaled = f64ToI32(roundHalfAway(<f64>acc * load<f64>(scales + (<usize>oc << 3))));
-      } else {
-        scaled = multiplyByQuantizedMultiplier(acc, load<i32>(multipliers + (<usize>oc << 2)), load<i32>(shifts + (<usize>oc << 2)));
+    const x = input + <usize>(b * accumDepth);
+    const rowTerm = i32x4.splat(filterOffset == 0 ? 0 : filterOffset * sum(x, accumDepth));
+    const out = output + <usize>(b * outDepth);
+    for (let c = 0; c < outDepth; c += 4) {
+      const r0 = filter + <usize>c * kPad;
+      const r1 = r0 + kPad;
+      const r2 = r1 + kPad;
+      const r3 = r2 + kPad;
+      let a0 = i32x4.splat(0);
+      let a1 = i32x4.splat(0);
+      let a2 = i32x4.splat(0);
+      let a3 = i32x4.splat(0);
+      for (let k: usize = 0; k < kPad; k += 8) {
+        const xv = v128.load8x8_s(x + k); // may read past the row: those weights are zero
+        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(xv, v128.load8x8_s(r0 + k)));
+        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(xv, v128.load8x8_s(r1 + k)));
+        a2 = i32x4.add(a2, i32x4.dot_i16x8_s(xv, v128.load8x8_s(r2 + k)));
+        a3 = i32x4.add(a3, i32x4.dot_i16x8_s(xv, v128.load8x8_s(r3 + k)));
       }
-      scaled += outputOffset;
-      store<i8>(output + <usize>(b * outDepth + oc), <i8>clamp(scaled, actMin, actMax));
+      const acc = i32x4.add(i32x4.add(hsum4(a0, a1, a2, a3), v128.load(foldedBias + (<usize>c << 2))), rowTerm);
+      if (c + 4 <= outDepth) {
+        const scaled = requantInFloat ? scaleRound4(acc, scales + (<usize>c << 3)) : requant4(acc, requant + (<usize>c >> 2) * 48);
+        v128.store32_lane(out + <usize>c, narrowClamp4(scaled, outOffsetV, actMinV, actMaxV), 0);
+      } else {
+        for (let j = 0; j < outDepth - c; j++) {
+          // Partial last block: lane j of acc, through the scalar twin's arithmetic.
+          const lane = j == 0 ? i32x4.extract_lane(acc, 0) : j == 1 ? i32x4.extract_lane(acc, 1) : i32x4.extract_lane(acc, 2);
+          const o = <usize>(c + j);
+          const scaled = requantInFloat
+            ? f64ToI32(roundHalfAway(<f64>lane * load<f64>(scales + (o << 3))))
+            : multiplyByQuantizedMultiplier(lane, load<i32>(multipliers + (o << 2)), load<i32>(shifts + (o << 2)));
+          store<i8>(out + o, <i8>clamp(scaled + outputOffset, actMin, actMax));
+        }
+      }
     }
   }
   return 0;

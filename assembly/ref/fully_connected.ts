@@ -1,16 +1,17 @@
 // Mirrors tflite::reference_integer_ops::FullyConnected / FullyConnectedPerChannel
 // (integer_ops/fully_connected.h): both the fixed-point requantization and the
 // float-scale overloads ("requant in float", used by TFLite's reference path since 2.20).
+// Filter rows are packed with stride kPad (host/abi/blocks.ts); the loop is TFLite's.
 import { clamp, f64ToI32, multiplyByQuantizedMultiplier, roundHalfAway } from '../quant';
 import {
   FULLY_CONNECTED_INPUT, FULLY_CONNECTED_FILTER, FULLY_CONNECTED_BIAS, FULLY_CONNECTED_OUTPUT,
   FULLY_CONNECTED_MULTIPLIERS, FULLY_CONNECTED_SHIFTS, FULLY_CONNECTED_SCALES,
-  FULLY_CONNECTED_BATCHES, FULLY_CONNECTED_ACCUM_DEPTH, FULLY_CONNECTED_OUT_DEPTH,
+  FULLY_CONNECTED_BATCHES, FULLY_CONNECTED_ACCUM_DEPTH, FULLY_CONNECTED_K_PAD, FULLY_CONNECTED_OUT_DEPTH,
   FULLY_CONNECTED_INPUT_OFFSET, FULLY_CONNECTED_FILTER_OFFSET, FULLY_CONNECTED_OUTPUT_OFFSET,
   FULLY_CONNECTED_ACT_MIN, FULLY_CONNECTED_ACT_MAX, FULLY_CONNECTED_REQUANT_MODE,
 } from '../params';
 
-export function fully_connected(p: usize): i32 {
+export function fully_connected_ref(p: usize): i32 {
   const input = load<usize>(p, FULLY_CONNECTED_INPUT);
   const filter = load<usize>(p, FULLY_CONNECTED_FILTER);
   const bias = load<usize>(p, FULLY_CONNECTED_BIAS);
@@ -20,6 +21,7 @@ export function fully_connected(p: usize): i32 {
   const scales = load<usize>(p, FULLY_CONNECTED_SCALES);
   const batches = load<i32>(p, FULLY_CONNECTED_BATCHES);
   const accumDepth = load<i32>(p, FULLY_CONNECTED_ACCUM_DEPTH);
+  const kPad = load<i32>(p, FULLY_CONNECTED_K_PAD);
   const outDepth = load<i32>(p, FULLY_CONNECTED_OUT_DEPTH);
   const inputOffset = load<i32>(p, FULLY_CONNECTED_INPUT_OFFSET);
   const filterOffset = load<i32>(p, FULLY_CONNECTED_FILTER_OFFSET);
@@ -31,7 +33,7 @@ export function fully_connected(p: usize): i32 {
   for (let b = 0; b < batches; b++) {
     const inRow = input + <usize>(b * accumDepth);
     for (let oc = 0; oc < outDepth; oc++) {
-      const fRow = filter + <usize>(oc * accumDepth);
+      const fRow = filter + <usize>(oc * kPad);
       let acc: i32 = 0;
       for (let d = 0; d < accumDepth; d++) {
         const iv = <i32>load<i8>(inRow + <usize>d);

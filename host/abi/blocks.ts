@@ -71,13 +71,15 @@ export const BLOCKS = {
     'strideH', 'strideW', 'dilationH', 'dilationW', 'padH', 'padW',
     'inputOffset', 'outputOffset', 'actMin', 'actMax',
   ]),
-  // reference_integer_ops::FullyConnected(PerChannel). filter [outDepth, accumDepth].
-  // requantMode 0: MultiplyByQuantizedMultiplier with multipliers/shifts;
-  // requantMode 1: round(double(acc) * scales[c]) (TFLite >= 2.20 reference path).
-  // filterRowSums[c] = sum_d filter[c][d] (int32), for kernels that fold the input offset.
+  // reference_integer_ops::FullyConnected(PerChannel). filter: outDepth rows of accumDepth
+  // bytes, packed with stride kPad and padded with zero rows as for conv_2d.
+  // requantMode 0: MultiplyByQuantizedMultiplier with multipliers/shifts (or the requant table);
+  // requantMode 1: round(double(acc) * scales[c]) (TFLite >= 2.20 reference path); scales is
+  // padded to the packed row count. foldedBias[c] = bias[c] + inputOffset * sum(row c)
+  // + accumDepth * filterOffset * inputOffset, for kernels that fold the offsets.
   fully_connected: block('fully_connected', [
-    p('input'), p('filter'), p('bias'), p('output'), p('multipliers'), p('shifts'), p('scales'), p('filterRowSums'),
-    'batches', 'accumDepth', 'outDepth', 'inputOffset', 'filterOffset', 'outputOffset',
+    p('input'), p('filter'), p('bias'), p('output'), p('multipliers'), p('shifts'), p('scales'), p('foldedBias'), p('requant'),
+    'batches', 'accumDepth', 'kPad', 'outDepth', 'inputOffset', 'filterOffset', 'outputOffset',
     'actMin', 'actMax', 'requantMode',
   ]),
   // reference_integer_ops::AveragePool / MaxPool (NHWC).

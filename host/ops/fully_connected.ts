@@ -1,7 +1,7 @@
 import { elementCount, type OpTensors, scaleOf, tensorLabel } from '../graph/tensors.js';
 import { TensorType } from '../tflite/model.js';
 import { FullyConnectedOptionsField as F } from '../tflite/schema.js';
-import { biasArg, expectInt8Activation, fusedActivationRange, perChannelRequant } from './common.js';
+import { biasArg, expectInt8Activation, foldBias, fusedActivationRange, packRows, perChannelRequant, requantTable } from './common.js';
 import { quantizeMultiplier } from './quant.js';
 import { type KernelCall, type OpDef, romFloat64, romInt32, tensorArg } from './types.js';
 
@@ -48,27 +48,30 @@ export const fullyConnected: OpDef = {
     if (!perChannel) {
       // GetQuantizedConvolutionMultipler: the product of scales is taken in float32.
       const q = quantizeMultiplier(Math.fround(scaleOf(input) * scaleOf(filter)) / scaleOf(output));
-      rq.multipliers = romInt32(new Int32Array(units).fill(q.multiplier), 'output multipliers');
-      rq.shifts = romInt32(new Int32Array(units).fill(q.shift), 'output shifts');
+      const multipliers = new Int32Array(units).fill(q.multiplier);
+      const shifts = new Int32Array(units).fill(q.shift);
+      rq.multipliers = romInt32(multipliers, 'output multipliers');
+      rq.shifts = romInt32(shifts, 'output shifts');
+      rq.table = { rom: requantTable(multipliers, shifts, units), label: 'requant table' };
     }
-    const rowSums = new Int32Array(units);
-    const w = new Int8Array(filterData.buffer, filterData.byteOffset, filterData.byteLength);
-    for (let u = 0; u < units; u++) {
-      let s = 0;
-      for (let d = 0; d < accumDepth; d++) s += w[u * accumDepth + d];
-      rowSums[u] = s;
-    }
+    const inputOffset = -input.quantization!.zeroPoint[0];
+    const filterOffset = perChannel ? 0 : -rq.filterZeroPoint;
+    const rows = packRows(filterData, units, accumDepth);
+    const biasRom = biasArg(t, bias, units);
+    const folded = foldBias(biasRom?.rom ?? null, rows.rowSums, units, inputOffset);
+    const offsetProduct = Math.imul(Math.imul(accumDepth, filterOffset), inputOffset);
+    for (let u = 0; u < units; u++) folded[u] = (folded[u] + offsetProduct) | 0;
+    const scales = new Float64Array(rows.rowsPad);
+    scales.set(rq.effective);
     const [actMin, actMax] = fusedActivationRange(t, activation, output);
     return [{
       kernel: 'fully_connected',
       macs: batches * units * accumDepth,
       args: {
-        input: tensorArg(input.index), filter: { rom: filterData, label: 'filter' }, bias: biasArg(t, bias, units),
+        input: tensorArg(input.index), filter: { rom: rows.packed, label: 'filter' }, bias: biasRom,
         output: tensorArg(output.index), multipliers: rq.multipliers, shifts: rq.shifts,
-        scales: romFloat64(rq.effective, 'output scales'), filterRowSums: romInt32(rowSums, 'filter row sums'),
-        batches, accumDepth, outDepth: units,
-        inputOffset: -input.quantization!.zeroPoint[0],
-        filterOffset: perChannel ? 0 : -rq.filterZeroPoint,
+        scales: romFloat64(scales, 'output scales'), foldedBias: romInt32(folded, 'folded bias'), requant: rq.table,
+        batches, accumDepth, kPad: rows.kPad, outDepth: units, inputOffset, filterOffset,
         outputOffset: output.quantization!.zeroPoint[0], actMin, actMax,
         requantMode: FC_REQUANT_IN_DOUBLE ? 1 : 0,
       },
