@@ -22,41 +22,34 @@ export function dot16(acc: v128, xl: v128, xh: v128, w: v128): v128 {
 /**
  * TFLite MultiplyByQuantizedMultiplier on four lanes, bit-exact (double rounding), in native
  * SIMD128 operations only (no i64 multiplies or arithmetic shifts, which V8 emulates on x64):
- *   y = SaturatingRoundingDoublingHighMul(x * (1 << left), m)
- *     = sign(a) * ((|a| * m + 2^30 - (a < 0)) >> 31)      (ties toward +infinity; m >= 0)
- *   RoundingDivideByPOT(y, e) = sign(y) * ((|y| * 2^(31-e) + 2^30) >> 31)   (ties away from zero)
- * Magnitudes are multiplied as unsigned 32x32->64 (|INT32_MIN| = 2^31 is right as unsigned);
- * ">> 31" is a left shift by one and the high half of each 64-bit lane. m < 2^31 keeps
- * |y| < 2^31, and m >= 0 rules out SRDHM's saturation case.
- * (Ties: SRDHM rounds them toward +infinity, i.e. down in magnitude for negatives.)
+ *   SaturatingRoundingDoublingHighMul(a, m) = floor((a*m + 2^30) / 2^31)   (m >= 0, so the
+ *     saturating case cannot occur; this equals gemmlowp's nudge-and-truncate for both signs)
+ *   RoundingDivideByPOT(y, e) = sign(y) * floor((|y| * 2^(31-e) + 2^30) / 2^31)   (half away)
+ * "floor(X / 2^31)" of a 64-bit lane is the high half of X << 1 (|X| < 2^62, no overflow);
+ * |y| is multiplied as unsigned 32x32->64, so |INT32_MIN| = 2^31 is right.
  * `table` points at this channel block's 48-byte record (host/ops/common.ts requantTable):
  * m[4] i32, (1 << left)[4] i32, 2^(31-e)[4] u32.
  */
 // @ts-ignore: decorator
 @inline
 export function requant4(x: v128, table: usize): v128 {
-  const a = i32x4.mul(x, v128.load(table, 16));
-  const y = roundedHighMul(a, v128.load(table), true);
-  return roundedHighMul(y, v128.load(table, 32), false);
-}
-
-/**
- * sign(a) * ((|a| * b + 2^30 - (tiesDown && a < 0 ? 1 : 0)) >> 31) per lane, with b as u32
- * and the product exact in 64 bits.
- */
-// @ts-ignore: decorator
-@inline
-function roundedHighMul(a: v128, b: v128, tiesDown: bool): v128 {
-  const sign = i32x4.shr_s(a, 31);
-  const magnitude = i32x4.abs(a);
-  let lo = i64x2.add(i64x2.extmul_low_i32x4_u(magnitude, b), i64x2.splat(1 << 30));
-  let hi = i64x2.add(i64x2.extmul_high_i32x4_u(magnitude, b), i64x2.splat(1 << 30));
-  if (tiesDown) {
-    lo = i64x2.add(lo, i64x2.extend_low_i32x4_s(sign));
-    hi = i64x2.add(hi, i64x2.extend_high_i32x4_s(sign));
-  }
+  const y = srdhm4(i32x4.mul(x, v128.load(table, 16)), v128.load(table));
+  const sign = i32x4.shr_s(y, 31);
+  const magnitude = i32x4.abs(y);
+  const p = v128.load(table, 32);
+  const lo = i64x2.add(i64x2.extmul_low_i32x4_u(magnitude, p), i64x2.splat(1 << 30));
+  const hi = i64x2.add(i64x2.extmul_high_i32x4_u(magnitude, p), i64x2.splat(1 << 30));
   const q = i32x4.shuffle(i64x2.shl(lo, 1), i64x2.shl(hi, 1), 1, 3, 5, 7);
   return i32x4.sub(v128.xor(q, sign), sign);
+}
+
+/** SaturatingRoundingDoublingHighMul on four lanes with multipliers m >= 0 (see requant4). */
+// @ts-ignore: decorator
+@inline
+function srdhm4(a: v128, m: v128): v128 {
+  const lo = i64x2.add(i64x2.extmul_low_i32x4_s(a, m), i64x2.splat(1 << 30));
+  const hi = i64x2.add(i64x2.extmul_high_i32x4_s(a, m), i64x2.splat(1 << 30));
+  return i32x4.shuffle(i64x2.shl(lo, 1), i64x2.shl(hi, 1), 1, 3, 5, 7);
 }
 
 /** Adds the output offset, clamps to [actMin, actMax] and narrows four i32 lanes to int8 (low 4 bytes). */
@@ -75,7 +68,7 @@ export function narrowClamp4(x: v128, outputOffset: v128, actMin: v128, actMax: 
 // @ts-ignore: decorator
 @inline
 export function mbqmUniform4(x: v128, m: v128, e: i32): v128 {
-  const y = roundedHighMul(x, m, true);
+  const y = srdhm4(x, m);
   const mask = (1 << e) - 1;
   const remainder = v128.and(y, i32x4.splat(mask));
   const threshold = i32x4.sub(i32x4.splat(mask >> 1), i32x4.shr_s(y, 31));
