@@ -1,7 +1,7 @@
 // SIMD twin of ../ref/depthwise_conv_2d.ts for depth multiplier 1 (others use the twin).
-// Per output pixel, a pointer per filter tap: the input pixel, or a row of input zero points
-// when the tap falls outside the image, so that (x + inputOffset) = 0 there, exactly as the
-// reference skips it. Eight channels per step; two taps at a time are interleaved as i16 pairs
+// Each filter tap reads through a table: offsets from the window origin when the window lies
+// inside the image, else per-window addresses that point taps outside the image at a row of
+// input zero points, so that (x + inputOffset) = 0 there, exactly as the reference skips them. Eight channels per step; two taps at a time are interleaved as i16 pairs
 // and multiplied with the pair-interleaved filter by i32x4.dot_i16x8_s: (x + off) is within
 // [-255, 255] and w within [-128, 127], so every pair sum fits i32 exactly.
 import { depthwise_conv_2d_ref } from '../ref/depthwise_conv_2d';
@@ -63,10 +63,24 @@ export function depthwise_conv_2d(p: usize): i32 {
   const pairs = (taps + 1) >> 1;
   const zeroRow = scratch;
   const rowBytes = <usize>(channelsPad + 16);
-  const tapPointers = scratch + ((rowBytes + 15) & ~15);
+  // Two tables of one u32 per tap (an odd last tap has zero weights: any readable byte will do):
+  // byte offsets of the taps from the window origin, for windows inside the image, and
+  // absolute tap addresses, rewritten for each window that crosses the border.
+  const tapOffsets = scratch + ((rowBytes + 15) & ~15);
+  const tapAddresses = tapOffsets + (<usize>pairs << 3);
   memory.fill(zeroRow, <u8>(-inputOffset), rowBytes);
-  store<u32>(tapPointers + (<usize>(pairs * 2 - 1) << 2), <u32>zeroRow); // odd last tap: zero weights
   const pixelBytes = <usize>channels;
+  for (let fy = 0; fy < filterH; fy++) {
+    for (let fx = 0; fx < filterW; fx++) {
+      store<u32>(tapOffsets + (<usize>(fy * filterW + fx) << 2), <u32>(<usize>(fy * dilationH * inW + fx * dilationW) * pixelBytes));
+    }
+  }
+  if (taps & 1) {
+    store<u32>(tapOffsets + (<usize>taps << 2), 0);
+    store<u32>(tapAddresses + (<usize>taps << 2), <u32>zeroRow);
+  }
+  const spanH = (filterH - 1) * dilationH;
+  const spanW = (filterW - 1) * dilationW;
 
   for (let b = 0; b < batches; b++) {
     const image = input + <usize>(b * inH * inW) * pixelBytes;
@@ -74,14 +88,21 @@ export function depthwise_conv_2d(p: usize): i32 {
       const y0 = oy * strideH - padH;
       for (let ox = 0; ox < outW; ox++) {
         const x0 = ox * strideW - padW;
-        let tp = tapPointers;
-        for (let fy = 0; fy < filterH; fy++) {
-          const y = y0 + fy * dilationH;
-          for (let fx = 0; fx < filterW; fx++) {
-            const x = x0 + fx * dilationW;
-            const inside = y >= 0 && y < inH && x >= 0 && x < inW;
-            store<u32>(tp, <u32>(inside ? image + <usize>(y * inW + x) * pixelBytes : zeroRow));
-            tp += 4;
+        let base: usize = 0;
+        let table = tapAddresses;
+        if (y0 >= 0 && y0 + spanH < inH && x0 >= 0 && x0 + spanW < inW) {
+          base = image + <usize>(y0 * inW + x0) * pixelBytes;
+          table = tapOffsets;
+        } else {
+          let tp = tapAddresses;
+          for (let fy = 0; fy < filterH; fy++) {
+            const y = y0 + fy * dilationH;
+            for (let fx = 0; fx < filterW; fx++) {
+              const x = x0 + fx * dilationW;
+              const inside = y >= 0 && y < inH && x >= 0 && x < inW;
+              store<u32>(tp, <u32>(inside ? image + <usize>(y * inW + x) * pixelBytes : zeroRow));
+              tp += 4;
+            }
           }
         }
         const out = output + <usize>(((b * outH + oy) * outW + ox) * channels);
@@ -90,9 +111,9 @@ export function depthwise_conv_2d(p: usize): i32 {
           let hi = i32x4.splat(0);
           let w = filter + (<usize>c << 1);
           for (let j = 0; j < pairs; j++) {
-            const pair = tapPointers + (<usize>j << 3);
-            const xa = i16x8.add(v128.load8x8_s(<usize>load<u32>(pair) + <usize>c), offset);
-            const xb = i16x8.add(v128.load8x8_s(<usize>load<u32>(pair, 4) + <usize>c), offset);
+            const pair = table + (<usize>j << 3);
+            const xa = i16x8.add(v128.load8x8_s(base + <usize>load<u32>(pair) + <usize>c), offset);
+            const xb = i16x8.add(v128.load8x8_s(base + <usize>load<u32>(pair, 4) + <usize>c), offset);
             lo = i32x4.add(lo, i32x4.dot_i16x8_s(i16x8.shuffle(xa, xb, 0, 8, 1, 9, 2, 10, 3, 11), v128.load8x8_s(w)));
             hi = i32x4.add(hi, i32x4.dot_i16x8_s(i16x8.shuffle(xa, xb, 4, 12, 5, 13, 6, 14, 7, 15), v128.load8x8_s(w + 8)));
             w += <usize>channelsPad << 1;

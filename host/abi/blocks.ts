@@ -63,7 +63,7 @@ export const BLOCKS = {
   // t = fy*fW + fx taken in pairs, each pair stored channel-interleaved: byte
   // ((t>>1) * channelsPad + c) * 2 + (t & 1) holds TFLite's filter[0][fy][fx][c]; channelsPad =
   // outC rounded up to 8, the odd last tap and padded channels are zero. scratch: RAM for a row
-  // of channelsPad+16 input zero points and a pointer per tap (host/ops/depthwise_conv_2d.ts).
+  // of channelsPad+16 input zero points and two u32 tables of one entry per tap (padded to pairs).
   // requant: as for conv_2d.
   depthwise_conv_2d: block('depthwise_conv_2d', [
     p('input'), p('filter'), p('bias'), p('output'), p('multipliers'), p('shifts'), p('requant'), p('scratch'),

@@ -62,7 +62,7 @@ export const depthwiseConv2d: OpDef = {
       args: {
         input: tensorArg(input.index), filter: { rom: packed.packed, label: 'filter' }, bias: biasArg(t, bias, outC),
         channelsPad: packed.channelsPad,
-        scratch: { scratch: alignUp(packed.channelsPad + 16) + 8 * packed.pairs },
+        scratch: { scratch: alignUp(packed.channelsPad + 16) + 16 * packed.pairs },
         output: tensorArg(output.index), multipliers: rq.multipliers, shifts: rq.shifts, requant: rq.table,
         batches, inH, inW, inC, outH, outW, outC, filterH, filterW, depthMultiplier,
         strideH: o.strideH, strideW: o.strideW, dilationH: o.dilationH, dilationW: o.dilationW,
