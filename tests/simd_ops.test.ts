@@ -192,4 +192,34 @@ test('fully_connected: SIMD equals scalar on 300 random models (depth tails, bat
   }
 });
 
+test('average and max pool: SIMD equals scalar on 300 random models', () => {
+  const r = rng(505);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
+  let ran = 0;
+  while (ran < 300) {
+    const kind = r() < 0.5 ? 'average' : 'max';
+    const [H, W, C] = [1 + Math.floor(r() * 12), 1 + Math.floor(r() * 12), pick([3, 16, 17, 24, 32, 40, 64])];
+    const [fh, fw, sh, sw] = [pick([1, 2, 3, 5]), pick([1, 2, 3, 4]), pick([1, 2, 3]), pick([1, 2])];
+    const padding = r() < 0.5 ? 0 : 1;
+    const oh = outputSize(padding, H, fh, sh, 1);
+    const ow = outputSize(padding, W, fw, sw, 1);
+    if (oh <= 0 || ow <= 0) continue;
+    const q = randomQuant(r);
+    const model = writeModel({
+      tensors: [{ name: 'x', shape: [1, H, W, C], type: INT8, quantization: q }, { name: 'y', shape: [1, oh, ow, C], type: INT8, quantization: q }],
+      operators: [{
+        builtinCode: kind === 'average' ? BuiltinOperator.AVERAGE_POOL_2D : BuiltinOperator.MAX_POOL_2D, inputs: [0], outputs: [1],
+        optionsType: BuiltinOptionsType.Pool2DOptions,
+        options: [{ field: 0, kind: 'int8', value: padding }, { field: 1, kind: 'int32', value: sw }, { field: 2, kind: 'int32', value: sh },
+          { field: 3, kind: 'int32', value: fw }, { field: 4, kind: 'int32', value: fh }, { field: 5, kind: 'int8', value: pick([0, 1, 2, 3]) }],
+      }],
+      inputs: [0],
+      outputs: [1],
+    });
+    const [simd, ref] = runBoth(model, r);
+    assert.equal(simd, ref, `case ${ran}: ${kind} ${H}x${W}x${C} window ${fh}x${fw} stride ${sh}x${sw} ${padding ? 'VALID' : 'SAME'}`);
+    ran++;
+  }
+});
+
 test.run();
