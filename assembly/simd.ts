@@ -43,10 +43,13 @@ export function requant4(x: v128, table: usize): v128 {
   return i32x4.sub(v128.xor(q, sign), sign);
 }
 
-/** SaturatingRoundingDoublingHighMul on four lanes with multipliers m >= 0 (see requant4). */
+/**
+ * SaturatingRoundingDoublingHighMul on four lanes (see requant4). Exact for any operands but
+ * the saturating pair (INT32_MIN, INT32_MIN), which callers rule out.
+ */
 // @ts-ignore: decorator
 @inline
-function srdhm4(a: v128, m: v128): v128 {
+export function srdhm4(a: v128, m: v128): v128 {
   const lo = i64x2.add(i64x2.extmul_low_i32x4_s(a, m), i64x2.splat(1 << 30));
   const hi = i64x2.add(i64x2.extmul_high_i32x4_s(a, m), i64x2.splat(1 << 30));
   return i32x4.shuffle(i64x2.shl(lo, 1), i64x2.shl(hi, 1), 1, 3, 5, 7);
@@ -68,7 +71,13 @@ export function narrowClamp4(x: v128, outputOffset: v128, actMin: v128, actMax: 
 // @ts-ignore: decorator
 @inline
 export function mbqmUniform4(x: v128, m: v128, e: i32): v128 {
-  const y = srdhm4(x, m);
+  return roundingDivideByPOT4(srdhm4(x, m), e);
+}
+
+/** gemmlowp RoundingDivideByPOT on four lanes by a uniform exponent 0 <= e <= 31. */
+// @ts-ignore: decorator
+@inline
+export function roundingDivideByPOT4(y: v128, e: i32): v128 {
   const mask = (1 << e) - 1;
   const remainder = v128.and(y, i32x4.splat(mask));
   const threshold = i32x4.sub(i32x4.splat(mask >> 1), i32x4.shr_s(y, 31));

@@ -222,4 +222,23 @@ test('average and max pool: SIMD equals scalar on 300 random models', () => {
   }
 });
 
+test('softmax: SIMD equals scalar on 200 random models (depth tails, beta, input scales)', () => {
+  const r = rng(606);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
+  for (let i = 0; i < 200; i++) {
+    const shape = [pick([1, 2, 5]), pick([1, 2, 3, 4, 5, 7, 8, 10, 12, 16, 33, 64, 100])];
+    const beta = pick([1, 1, 0.5, 2, 0.1, 3.7]);
+    const inQ = { scale: [pick([0.01, 0.05, 0.1, 0.25, 1 / 16, 0.003])], zeroPoint: [Math.floor(r() * 256) - 128] };
+    const model = writeModel({
+      tensors: [{ name: 'x', shape, type: INT8, quantization: inQ }, { name: 'y', shape, type: INT8, quantization: { scale: [1 / 256], zeroPoint: [-128] } }],
+      operators: [{ builtinCode: BuiltinOperator.SOFTMAX, inputs: [0], outputs: [1], optionsType: BuiltinOptionsType.SoftmaxOptions,
+        options: [{ field: 0, kind: 'float32', value: beta }] }],
+      inputs: [0],
+      outputs: [1],
+    });
+    const [simd, ref] = runBoth(model, r);
+    assert.equal(simd, ref, `case ${i}: [${shape}] beta ${beta} scale ${inQ.scale[0]}`);
+  }
+});
+
 test.run();

@@ -5,5 +5,5 @@ export { depthwise_conv_2d } from './depthwise_conv_2d';
 export { fully_connected } from './fully_connected';
 export { average_pool_2d, max_pool_2d } from './pooling';
 export { add } from './add';
-export { softmax } from '../ref/softmax';
+export { softmax } from './softmax';
 export { quantize_f32, requantize, dequantize, copy } from '../ref/quantize';

@@ -52,7 +52,7 @@ function expOnNegativeValues(a: i32): i32 {
 }
 
 /** gemmlowp one_over_one_plus_x_for_x_in_0_1: Q0.31 in and out, Newton-Raphson in Q2.29. */
-function oneOverOnePlusX(a: i32): i32 {
+export function oneOverOnePlusX(a: i32): i32 {
   const halfDenominator = <i32>((<i64>a + <i64>i32.MAX_VALUE + 1) / 2); // RoundingHalfSum(a, One)
   const constant48Over17: i32 = 1515870810;
   const constantNeg32Over17: i32 = -1010580540;
@@ -66,7 +66,7 @@ function oneOverOnePlusX(a: i32): i32 {
   return saturatingShiftLeft(x, 1);
 }
 
-export function softmax(p: usize): i32 {
+export function softmax_ref(p: usize): i32 {
   const input = load<usize>(p, SOFTMAX_INPUT);
   const output = load<usize>(p, SOFTMAX_OUTPUT);
   const outer = load<i32>(p, SOFTMAX_OUTER);
