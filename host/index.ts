@@ -20,21 +20,23 @@ export { benchmark, profile } from './run/bench.js';
 export type { BenchOptions, BenchResult, OpProfile } from './run/bench.js';
 
 export interface MemoryFigures {
-  /** Activation arena (all intermediate tensors, planned). */
+  /** Activation arena: every intermediate tensor and per-call scratch, planned. */
   arenaBytes: number;
   /** The most activation bytes live at one step: the smallest arena any plan could reach. */
   lowerBoundBytes: number;
   /** Model constants: weights, biases, constant tensors. */
   weightsBytes: number;
-  /** Param blocks and prepared per-channel quantization data. */
+  /** Param blocks, prepared per-channel quantization data, null guard and alignment. */
   paramsBytes: number;
-  /** The kernel module's bytes. */
+  /** The kernel module's bytes (code lives outside linear memory). */
   codeBytes: number;
-  /** Everything writable at run time. */
+  /** Everything writable at run time: the arena plus the 16 bytes SIMD loads may over-read. */
   ramBytes: number;
-  /** Everything constant: weights + params + code. */
+  /** Constant data in linear memory: weightsBytes + paramsBytes. */
+  romDataBytes: number;
+  /** Everything constant: romDataBytes + codeBytes. */
   romBytes: number;
-  /** Linear memory the interpreter instantiates (ROM data + arena + null guard), before page rounding. */
+  /** Linear memory the model needs: romDataBytes + ramBytes (before rounding to 64 KiB pages). */
   linearMemoryBytes: number;
 }
 
@@ -66,14 +68,16 @@ function modelBytes(source: string | Uint8Array): Uint8Array {
 function memoryFigures(prepared: PreparedModel, flavor: KernelFlavor): MemoryFigures {
   const { layout } = prepared;
   const codeBytes = kernelModule(flavor).byteLength;
+  const romDataBytes = layout.weightsBytes + layout.paramsBytes;
   return {
     arenaBytes: layout.arena.arenaBytes,
     lowerBoundBytes: layout.arena.lowerBoundBytes,
     weightsBytes: layout.weightsBytes,
     paramsBytes: layout.paramsBytes,
     codeBytes,
-    ramBytes: layout.arena.arenaBytes,
-    romBytes: layout.weightsBytes + layout.paramsBytes + codeBytes,
+    ramBytes: layout.totalBytes - romDataBytes,
+    romDataBytes,
+    romBytes: romDataBytes + codeBytes,
     linearMemoryBytes: layout.totalBytes,
   };
 }

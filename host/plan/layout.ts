@@ -33,7 +33,8 @@ export interface MemoryLayout {
   calls: PlannedCall[];
   /** ROM split: model constants (weights, biases, constant tensors) vs. everything prepare adds. */
   weightsBytes: number;
-  /** Param blocks and prepared per-channel data (multipliers, shifts, scales, row sums). */
+  /** Everything else in ROM: param blocks, prepared per-channel data (multipliers, shifts,
+   *  scales, folded biases), the null guard and alignment padding. weights + params = romEnd. */
   paramsBytes: number;
 }
 
@@ -105,7 +106,7 @@ export function layoutMemory(model: Model, prepared: { opIndex: number; calls: K
     romCursor = alignUp(romCursor + BLOCKS[call.kernel].bytes);
   }
   const romEnd = romCursor;
-  const paramsBytes = romEnd - ALIGN - weightsBytes;
+  const paramsBytes = romEnd - weightsBytes; // includes the null guard and alignment padding
   const arenaStart = romEnd;
   for (const [t, off] of arena.offsets) if (t < model.tensors.length) tensorAddress.set(t, arenaStart + off);
   // SIMD kernels may read up to 15 bytes past a tensor (weights there are zero); keep them in memory.
