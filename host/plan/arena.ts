@@ -50,32 +50,150 @@ export function lifetimes(
   return [...span.values()];
 }
 
-/** Greedy placement, largest buffers first, each at the lowest offset free for its lifetime. */
-export function planArena(buffers: Lifetime[]): ArenaPlan {
-  const order = [...buffers].sort((a, b) => b.bytes - a.bytes || a.first - b.first || a.tensor - b.tensor);
-  const placed: { l: Lifetime; offset: number; size: number }[] = [];
+type Placement = Map<number, number>;
+
+interface Placed {
+  offset: number;
+  size: number;
+  first: number;
+  last: number;
+}
+
+const overlapsInTime = (a: { first: number; last: number }, b: { first: number; last: number }) =>
+  a.first <= b.last && b.first <= a.last;
+
+/**
+ * Places buffers in the given order, each at the lowest offset (first fit) or in the smallest
+ * gap (best fit) free for its whole lifetime. `fixed` offsets (offline plans) are placed first.
+ * First fit in order of decreasing size is TFLM's GreedyMemoryPlanner.
+ */
+function place(order: Lifetime[], fit: 'first' | 'best', fixed: Placement = new Map()): { offsets: Placement; arenaBytes: number } {
+  const placed: Placed[] = [];
   const offsets = new Map<number, number>();
   let arenaBytes = 0;
-  for (const l of order) {
+  const put = (l: Lifetime, offset: number) => {
     const size = alignUp(l.bytes);
-    const conflicts = placed
-      .filter((p) => p.l.first <= l.last && l.first <= p.l.last)
-      .sort((a, b) => a.offset - b.offset);
-    let offset = 0;
-    for (const c of conflicts) {
-      if (offset + size <= c.offset) break;
-      offset = Math.max(offset, c.offset + c.size);
-    }
-    placed.push({ l, offset, size });
+    placed.push({ offset, size, first: l.first, last: l.last });
     offsets.set(l.tensor, offset);
     arenaBytes = Math.max(arenaBytes, offset + size);
+  };
+  for (const l of order) if (fixed.has(l.tensor)) put(l, fixed.get(l.tensor)!);
+  for (const l of order) {
+    if (fixed.has(l.tensor)) continue;
+    const size = alignUp(l.bytes);
+    const conflicts = placed.filter((p) => overlapsInTime(p, l)).sort((a, b) => a.offset - b.offset);
+    let cursor = 0;
+    let best = -1;
+    let bestGap = Infinity;
+    for (const c of conflicts) {
+      const gap = c.offset - cursor;
+      if (gap >= size) {
+        if (fit === 'first') break;
+        if (gap < bestGap) {
+          best = cursor;
+          bestGap = gap;
+        }
+      }
+      cursor = Math.max(cursor, c.offset + c.size);
+    }
+    put(l, fit === 'first' || best < 0 ? cursor : best);
   }
-  let lowerBoundBytes = 0;
+  return { offsets, arenaBytes };
+}
+
+/** The most (aligned) bytes live at any one step. */
+export function lowerBound(buffers: Lifetime[]): number {
+  let bound = 0;
   const lastStep = Math.max(-1, ...buffers.map((b) => b.last));
   for (let step = 0; step <= lastStep; step++) {
     let live = 0;
     for (const b of buffers) if (b.first <= step && step <= b.last) live += alignUp(b.bytes);
-    lowerBoundBytes = Math.max(lowerBoundBytes, live);
+    bound = Math.max(bound, live);
   }
-  return { buffers, offsets, arenaBytes, lowerBoundBytes };
+  return bound;
+}
+
+/** Orders the heuristic planner tries; ties always break by tensor id, so plans are deterministic. */
+function orders(buffers: Lifetime[]): Lifetime[][] {
+  const degree = new Map(buffers.map((b) => [b.tensor, buffers.filter((o) => o !== b && overlapsInTime(o, b)).length]));
+  const by = (key: (l: Lifetime) => number[]) => [...buffers].sort((a, b) => {
+    const ka = key(a);
+    const kb = key(b);
+    for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return ka[i] - kb[i];
+    return a.tensor - b.tensor;
+  });
+  return [
+    by((l) => [-l.bytes, l.first]),
+    by((l) => [-l.bytes, -l.first]),
+    by((l) => [l.first, -l.bytes]),
+    by((l) => [-l.last, -l.bytes]),
+    by((l) => [-(l.last - l.first), -l.bytes]),
+    by((l) => [-l.bytes * (l.last - l.first + 1), l.first]),
+    by((l) => [-degree.get(l.tensor)!, -l.bytes]),
+  ];
+}
+
+/**
+ * Exact search for small problems: buffers in decreasing size, each tried at every candidate
+ * offset (0 and the top of each time-overlapping placed buffer), pruned by the best arena so
+ * far; stops at the lower bound or after `budget` placements.
+ */
+function search(buffers: Lifetime[], best: number, bound: number, budget: number): Placement | null {
+  const order = [...buffers].sort((a, b) => b.bytes - a.bytes || a.first - b.first || a.tensor - b.tensor);
+  const placed: (Placed & { tensor: number })[] = [];
+  let found: Placement | null = null;
+  let nodes = 0;
+  const visit = (i: number, top: number): boolean => {
+    if (i === order.length) {
+      best = top;
+      found = new Map(placed.map((p) => [p.tensor, p.offset]));
+      return top <= bound;
+    }
+    const l = order[i];
+    const size = alignUp(l.bytes);
+    const conflicts = placed.filter((p) => overlapsInTime(p, l));
+    const candidates = [...new Set([0, ...conflicts.map((c) => c.offset + c.size)])].sort((a, b) => a - b);
+    for (const offset of candidates) {
+      if (++nodes > budget) return true;
+      if (offset + size >= best) break;
+      if (conflicts.some((c) => offset < c.offset + c.size && c.offset < offset + size)) continue;
+      placed.push({ tensor: l.tensor, offset, size, first: l.first, last: l.last });
+      const done = visit(i + 1, Math.max(top, offset + size));
+      placed.pop();
+      if (done) return true;
+    }
+    return false;
+  };
+  visit(0, 0);
+  return found;
+}
+
+/** Largest problem the exact search is tried on, and its placement budget. */
+const SEARCH_MAX_BUFFERS = 40;
+const SEARCH_BUDGET = 200_000;
+
+/**
+ * Plans the arena: the best of several orderings with first- and best-fit placement, then, if
+ * that is above the lower bound and the problem is small, an exact search. `fixed` offsets
+ * (TFLM offline plans) are kept as given.
+ */
+export function planArena(buffers: Lifetime[], fixed: Placement = new Map()): ArenaPlan {
+  const bound = lowerBound(buffers);
+  let best = place(orders(buffers)[0], 'first', fixed);
+  for (const order of orders(buffers)) {
+    for (const fit of ['first', 'best'] as const) {
+      const plan = place(order, fit, fixed);
+      if (plan.arenaBytes < best.arenaBytes) best = plan;
+    }
+  }
+  if (best.arenaBytes > bound && fixed.size === 0 && buffers.length <= SEARCH_MAX_BUFFERS) {
+    const exact = search(buffers, best.arenaBytes, bound, SEARCH_BUDGET);
+    if (exact) best = { offsets: exact, arenaBytes: Math.max(0, ...buffers.map((b) => exact.get(b.tensor)! + alignUp(b.bytes))) };
+  }
+  return { buffers, offsets: best.offsets, arenaBytes: best.arenaBytes, lowerBoundBytes: bound };
+}
+
+/** TFLM's GreedyMemoryPlanner on the same lifetimes: first fit in order of decreasing size. */
+export function tflmGreedyArenaBytes(buffers: Lifetime[]): number {
+  return place([...buffers].sort((a, b) => b.bytes - a.bytes || a.first - b.first || a.tensor - b.tensor), 'first').arenaBytes;
 }
