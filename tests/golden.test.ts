@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadModel } from '../host/index.js';
-import { asBytes, casePath, firstDifference, goldenCases, npyBytes } from './helpers.js';
+import { join } from 'node:path';
+import { asBytes, casePath, firstDifference, goldenCases, npyBytes, ROOT } from './helpers.js';
 
 const cases = goldenCases();
 
@@ -36,5 +37,15 @@ for (const kernels of ['simd', 'ref'] as const) {
     assert.equal(failures, [], `${failures.length} of ${cases.length} cases differ:\n${failures.slice(0, 20).join('\n')}`);
   });
 }
+
+test('benchmark networks (models/bench) are bit-exact with their reference outputs', () => {
+  for (const name of ['kws_dscnn', 'vww_mobilenetv1_025', 'ic_resnet8', 'ad_autoencoder', 'ww_dscnn1d']) {
+    const base = join(ROOT, 'models', 'bench', name);
+    const it = loadModel(`${base}.tflite`).createInterpreter();
+    asBytes(it.inputs[0].data).set(npyBytes(`${base}.input.npy`));
+    it.invoke();
+    assert.is(firstDifference(asBytes(it.outputs[0].data), npyBytes(`${base}.expected.npy`)), -1, name);
+  }
+});
 
 test.run();

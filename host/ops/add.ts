@@ -75,4 +75,7 @@ export const add: OpDef = {
       },
     }];
   },
+  inPlaceInputs(t: OpTensors) {
+    return [t.input(0), t.input(1)].filter((i) => elementCount(i.shape) === elementCount(t.output(0).shape)).map((i) => i.index);
+  },
 };

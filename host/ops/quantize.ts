@@ -32,6 +32,9 @@ export const quantize: OpDef = {
       },
     }];
   },
+  inPlaceInputs(t: OpTensors) {
+    return t.input(0).type === TensorType.INT8 ? [t.input(0).index] : [];
+  },
 };
 
 export const dequantize: OpDef = {

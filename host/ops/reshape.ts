@@ -1,9 +1,9 @@
-import { elementCount, type OpTensors, tensorBytes, tensorLabel } from '../graph/tensors.js';
-import { type KernelCall, type OpDef, tensorArg } from './types.js';
+import { elementCount, type OpTensors, tensorLabel } from '../graph/tensors.js';
+import type { KernelCall, OpDef } from './types.js';
 
 export const reshape: OpDef = {
   name: 'RESHAPE',
-  summary: 'any dtype; the output shape is the model\'s (new_shape or shape tensor must agree in size)',
+  summary: 'any dtype; free: the output aliases the input buffer (shapes must agree in size)',
   prepare(t: OpTensors): KernelCall[] {
     t.expectCounts([1, 2], 1);
     const input = t.input(0);
@@ -12,7 +12,11 @@ export const reshape: OpDef = {
     if (elementCount(input.shape) !== elementCount(output.shape)) {
       t.fail(`cannot reshape ${tensorLabel(input)} [${input.shape}] into [${output.shape}]`);
     }
-    // Like TFLite's reshape.cc, bytes are copied as they are; quantization parameters are not compared.
-    return [{ kernel: 'copy', macs: 0, args: { input: tensorArg(input.index), output: tensorArg(output.index), bytes: tensorBytes(input) } }];
+    // Like TFLite's reshape.cc, the bytes are taken as they are; quantization is not compared.
+    // The output aliases the input (see alias), so there is nothing to run.
+    return [];
+  },
+  alias(t: OpTensors) {
+    return { output: t.output(0).index, input: t.input(0).index };
   },
 };

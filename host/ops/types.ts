@@ -22,6 +22,13 @@ export interface OpDef {
   summary: string;
   /** Validates the operator and computes everything the kernel needs; throws ModelError. */
   prepare(t: OpTensors): KernelCall[];
+  /** For ops that only reinterpret bytes (RESHAPE): output and input share one buffer. */
+  alias?(t: OpTensors): { output: number; input: number };
+  /**
+   * Inputs whose buffer the output may take over when that input dies at this op (same byte
+   * size; the kernel reads each element before writing the element at the same position).
+   */
+  inPlaceInputs?(t: OpTensors): number[];
 }
 
 export const NULL_PTR = null;

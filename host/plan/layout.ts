@@ -8,10 +8,13 @@
  */
 import { BLOCKS, type KernelName } from '../abi/blocks.js';
 import { ModelError } from '../errors.js';
-import { tensorBytes } from '../graph/tensors.js';
 import type { KernelCall } from '../ops/types.js';
 import type { Model } from '../tflite/model.js';
-import { ALIGN, alignUp, type ArenaPlan, lifetimes, planArena } from './arena.js';
+import { ALIGN, alignUp, type ArenaPlan, planArena } from './arena.js';
+import { planBuffers, type PreparedOp } from './buffers.js';
+import { fixedOffsets, readOfflinePlan } from './offline.js';
+
+export type { PreparedOp } from './buffers.js';
 
 export interface PlannedCall {
   opIndex: number;
@@ -28,7 +31,7 @@ export interface MemoryLayout {
   arenaStart: number;
   arena: ArenaPlan;
   totalBytes: number;
-  /** Address of every tensor a kernel touches. */
+  /** Address of every tensor a kernel touches and of every graph input and output. */
   tensorAddress: Map<number, number>;
   calls: PlannedCall[];
   /** ROM split: model constants (weights, biases, constant tensors) vs. everything prepare adds. */
@@ -46,7 +49,7 @@ export const SIMD_OVERREAD_BYTES = 16;
 /** wasm32 linear memory is at most 65536 pages of 64 KiB. */
 export const MAX_MEMORY_BYTES = 65536 * 65536;
 
-export function layoutMemory(model: Model, prepared: { opIndex: number; calls: KernelCall[] }[]): MemoryLayout {
+export function layoutMemory(model: Model, ops: PreparedOp[]): MemoryLayout {
   const romItems: Uint8Array[] = [];
   const romOffsetOf = new Map<Uint8Array, number>();
   let romCursor = ALIGN;
@@ -62,43 +65,24 @@ export function layoutMemory(model: Model, prepared: { opIndex: number; calls: K
     return at;
   };
 
-  // Constant tensors first (weights), then prepared blobs, then param blocks.
-  const tensorAddress = new Map<number, number>();
-  const flatCalls = prepared.flatMap((p) => p.calls.map((c) => ({ opIndex: p.opIndex, call: c })));
+  const offline = readOfflinePlan(model);
+  const buffers = planBuffers(model, ops, { inPlace: offline === null });
+  const flatCalls = ops.flatMap((p) => p.calls.map((c) => ({ opIndex: p.opIndex, call: c })));
+  const touched = new Set<number>([...model.inputs, ...model.outputs]);
   for (const { call } of flatCalls) {
-    for (const v of Object.values(call.args)) {
-      if (v && typeof v === 'object' && 'tensor' in v) {
-        const data = model.tensors[v.tensor].data;
-        if (data && !tensorAddress.has(v.tensor)) tensorAddress.set(v.tensor, placeRom(data, true));
-      }
-    }
+    for (const v of Object.values(call.args)) if (v && typeof v === 'object' && 'tensor' in v) touched.add(v.tensor);
+  }
+  // Constant tensors first (weights), then prepared blobs, then param blocks.
+  for (const t of touched) {
+    const data = model.tensors[buffers.bufferOf(t)].data;
+    if (data) placeRom(data, true);
   }
   for (const { call } of flatCalls) {
     for (const v of Object.values(call.args)) {
       if (v && typeof v === 'object' && 'rom' in v) placeRom(v.rom, WEIGHT_LABELS.has(v.label));
     }
   }
-
-  // Scratch buffers are planned like tensors, with ids past the model's tensors, live for one step.
-  const scratchBytes = new Map<number, number>();
-  const scratchId = new Map<object, number>();
-  const steps = flatCalls.map(({ call }) => {
-    const touched: number[] = [];
-    for (const v of Object.values(call.args)) {
-      if (!v || typeof v !== 'object' || Array.isArray(v)) continue;
-      if ('tensor' in v && !model.tensors[v.tensor].data) touched.push(v.tensor);
-      if ('scratch' in v && v.scratch > 0) {
-        const id = model.tensors.length + scratchBytes.size;
-        scratchBytes.set(id, v.scratch);
-        scratchId.set(v, id);
-        touched.push(id);
-      }
-    }
-    return { reads: touched, writes: [] as number[] };
-  });
-  const isActivation = (t: number) => !model.tensors[t].data;
-  const arena = planArena(lifetimes(steps, model.inputs.filter(isActivation), model.outputs.filter(isActivation),
-    (t) => scratchBytes.get(t) ?? tensorBytes(model.tensors[t])));
+  const arena = planArena(buffers.lifetimes, offline ? fixedOffsets(offline, buffers.bufferOf, buffers.lifetimes) : undefined);
 
   const blockAt: number[] = [];
   for (const { call } of flatCalls) {
@@ -108,7 +92,12 @@ export function layoutMemory(model: Model, prepared: { opIndex: number; calls: K
   const romEnd = romCursor;
   const paramsBytes = romEnd - weightsBytes; // includes the null guard and alignment padding
   const arenaStart = romEnd;
-  for (const [t, off] of arena.offsets) if (t < model.tensors.length) tensorAddress.set(t, arenaStart + off);
+  const tensorAddress = new Map<number, number>();
+  for (const t of touched) {
+    const b = buffers.bufferOf(t);
+    const data = model.tensors[b].data;
+    tensorAddress.set(t, data ? romOffsetOf.get(data)! : arenaStart + arena.offsets.get(b)!);
+  }
   // SIMD kernels may read up to 15 bytes past a tensor (weights there are zero); keep them in memory.
   const totalBytes = arenaStart + arena.arenaBytes + SIMD_OVERREAD_BYTES;
   if (totalBytes > MAX_MEMORY_BYTES) {
@@ -121,7 +110,7 @@ export function layoutMemory(model: Model, prepared: { opIndex: number; calls: K
   const calls: PlannedCall[] = flatCalls.map(({ opIndex, call }, i) => {
     writeBlock(view, blockAt[i], call, (v) => {
       if ('tensor' in v) return tensorAddress.get(v.tensor)!;
-      if ('scratch' in v) return v.scratch > 0 ? arenaStart + arena.offsets.get(scratchId.get(v)!)! : 0;
+      if ('scratch' in v) return v.scratch > 0 ? arenaStart + arena.offsets.get(buffers.scratchBuffer.get(v)!)! : 0;
       return romOffsetOf.get(v.rom)!;
     });
     return { opIndex, kernel: call.kernel, block: blockAt[i], macs: call.macs };

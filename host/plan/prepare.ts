@@ -2,9 +2,8 @@
 import { ModelError, UnsupportedOpError } from '../errors.js';
 import { OpTensors, dtypeName, scaleOf, tensorBytes, zeroPointOf } from '../graph/tensors.js';
 import { findOp } from '../ops/registry.js';
-import type { KernelCall } from '../ops/types.js';
 import type { Model, Tensor } from '../tflite/model.js';
-import { layoutMemory, type MemoryLayout } from './layout.js';
+import { layoutMemory, type MemoryLayout, type PreparedOp } from './layout.js';
 
 export interface TensorInfo {
   index: number;
@@ -39,10 +38,11 @@ export function prepareModel(model: Model): PreparedModel {
   }
   if (model.inputs.length === 0) throw new ModelError('model: subgraph 0 has no inputs');
   if (model.outputs.length === 0) throw new ModelError('model: subgraph 0 has no outputs');
-  const prepared: { opIndex: number; calls: KernelCall[] }[] = model.operators.map((op) => ({
-    opIndex: op.index,
-    calls: findOp(op.opName)!.prepare(new OpTensors(model, op)),
-  }));
+  const prepared: PreparedOp[] = model.operators.map((op) => {
+    const def = findOp(op.opName)!;
+    const t = new OpTensors(model, op);
+    return { opIndex: op.index, calls: def.prepare(t), alias: def.alias?.(t) ?? null, inPlaceInputs: def.inPlaceInputs?.(t) ?? [] };
+  });
   const layout = layoutMemory(model, prepared);
   return {
     model,
