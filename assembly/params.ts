@@ -174,8 +174,3 @@ export const DEQUANTIZE_COUNT: usize = 8;
 export const DEQUANTIZE_SCALE: usize = 12;
 export const DEQUANTIZE_ZERO_POINT: usize = 16;
 export const DEQUANTIZE_BLOCK_BYTES: usize = 20;
-
-export const COPY_INPUT: usize = 0;
-export const COPY_OUTPUT: usize = 4;
-export const COPY_BYTES: usize = 8;
-export const COPY_BLOCK_BYTES: usize = 12;

@@ -6,4 +6,4 @@ export { fully_connected } from './fully_connected';
 export { average_pool_2d, max_pool_2d } from './pooling';
 export { add } from './add';
 export { softmax } from './softmax';
-export { quantize_f32, requantize, dequantize, copy } from '../ref/quantize';
+export { quantize_f32, requantize, dequantize } from '../ref/quantize';

@@ -5,4 +5,4 @@ export { fully_connected_ref as fully_connected } from './fully_connected';
 export { average_pool_2d, max_pool_2d } from './pooling';
 export { add } from './add';
 export { softmax_ref as softmax } from './softmax';
-export { quantize_f32, requantize, dequantize, copy } from './quantize';
+export { quantize_f32, requantize, dequantize } from './quantize';

@@ -6,7 +6,6 @@ import {
   REQUANTIZE_INPUT, REQUANTIZE_OUTPUT, REQUANTIZE_COUNT, REQUANTIZE_INPUT_ZERO_POINT,
   REQUANTIZE_OUTPUT_ZERO_POINT, REQUANTIZE_MULTIPLIER, REQUANTIZE_SHIFT,
   DEQUANTIZE_INPUT, DEQUANTIZE_OUTPUT, DEQUANTIZE_COUNT, DEQUANTIZE_SCALE, DEQUANTIZE_ZERO_POINT,
-  COPY_INPUT, COPY_OUTPUT, COPY_BYTES,
 } from '../params';
 
 export function quantize_f32(p: usize): i32 {
@@ -51,10 +50,5 @@ export function dequantize(p: usize): i32 {
     const v = <i32>load<i8>(input + <usize>i) - zeroPoint;
     store<f32>(output + (<usize>i << 2), <f32>(scale * <f64>v));
   }
-  return 0;
-}
-
-export function copy(p: usize): i32 {
-  memory.copy(load<usize>(p, COPY_OUTPUT), load<usize>(p, COPY_INPUT), load<usize>(p, COPY_BYTES));
   return 0;
 }

@@ -114,8 +114,6 @@ export const BLOCKS = {
   ]),
   // reference_ops::Dequantize, int8 -> float32.
   dequantize: block('dequantize', [p('input'), p('output'), 'count', ['scale', 'f32'], 'zeroPoint']),
-  // Byte copy (RESHAPE).
-  copy: block('copy', [p('input'), p('output'), 'bytes']),
 } as const;
 
 export type KernelName = keyof typeof BLOCKS;
