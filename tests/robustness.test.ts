@@ -10,6 +10,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ModelError, UnsupportedOpError } from '../host/errors.js';
+import { rng } from './helpers.js';
 import { loadModel } from '../host/index.js';
 import type { Model } from '../host/tflite/model.js';
 import { TENSOR_TYPE_BITS } from '../host/tflite/schema.js';
@@ -27,17 +28,8 @@ const MUTATIONS = FUZZ || 1000;
 
 // ---- seeded mutations (exported for reuse and replay) ----------------------------------------
 
-/** mulberry32: small seeded PRNG returning floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32: small seeded PRNG returning floats in [0, 1) (tests/helpers.ts). */
+export const mulberry32 = rng;
 
 export interface Mutation {
   kind: 'flip' | 'byte' | 'u16' | 'u32' | 'span';

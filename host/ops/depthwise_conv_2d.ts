@@ -2,10 +2,9 @@ import { type OpTensors } from '../graph/tensors.js';
 import { TensorType } from '../tflite/model.js';
 import { DepthwiseConv2DOptionsField as F } from '../tflite/schema.js';
 import { biasArg, expectInt8Activation, fusedActivationRange, perChannelRequant } from './common.js';
-import { checkWindow, type WindowOptions } from './conv_2d.js';
-import { outputSize, paddingBefore } from './quant.js';
 import { type KernelCall, type OpDef, tensorArg } from './types.js';
 import { alignUp } from '../plan/arena.js';
+import { readWindowOptions, windowGeometry } from './window.js';
 
 /** The pair-interleaved filter layout of host/abi/blocks.ts depthwise_conv_2d. */
 export function packDepthwise(filter: Uint8Array, taps: number, channels: number) {
@@ -27,31 +26,18 @@ export const depthwiseConv2d: OpDef = {
     const filter = t.input(1);
     const bias = t.optionalInput(2);
     const output = t.output(0);
-    const opts = t.op.options;
-    const o: WindowOptions = {
-      padding: opts?.int8(F.padding, 0) ?? 0,
-      strideW: opts?.int32(F.strideW, 0) ?? 0,
-      strideH: opts?.int32(F.strideH, 0) ?? 0,
-      dilationW: opts?.int32(F.dilationWFactor, 1) ?? 1,
-      dilationH: opts?.int32(F.dilationHFactor, 1) ?? 1,
-      activation: opts?.int8(F.fusedActivationFunction, 0) ?? 0,
-    };
-    checkWindow(t, o);
+    const o = readWindowOptions(t, F);
     expectInt8Activation(t, input, 'input');
     expectInt8Activation(t, output, 'output');
     t.expectType(filter, TensorType.INT8, 'filter');
-    t.expectRank(input, 4, 'input');
     t.expectRank(filter, 4, 'filter');
     const filterData = t.expectConstant(filter, 'filter');
-    const [batches, inH, inW, inC] = input.shape;
     const [one, filterH, filterW, outC] = filter.shape;
     if (one !== 1) t.fail(`filter shape [${filter.shape}] must be [1, h, w, channels]`);
+    const { batches, inH, inW, inC, outH, outW, padH, padW } = windowGeometry(t, input, filterH, filterW, o);
     // TFLite derives the multiplier from the shapes; the option is advisory (often 0 in old files).
     if (inC <= 0 || outC % inC !== 0) t.fail(`filter channels ${outC} are not a multiple of input channels ${inC}`);
     const depthMultiplier = outC / inC;
-    const outH = outputSize(o.padding, inH, filterH, o.strideH, o.dilationH);
-    const outW = outputSize(o.padding, inW, filterW, o.strideW, o.dilationW);
-    if (outH <= 0 || outW <= 0) t.fail(`filter ${filterH}x${filterW} does not fit input ${inH}x${inW} with VALID padding`);
     t.expectShape(output, [batches, outH, outW, outC], 'output');
     const rq = perChannelRequant(t, input, filter, output, outC, 3);
     const packed = packDepthwise(filterData, filterH * filterW, outC);
@@ -66,8 +52,7 @@ export const depthwiseConv2d: OpDef = {
         output: tensorArg(output.index), multipliers: rq.multipliers, shifts: rq.shifts, requant: rq.table,
         batches, inH, inW, inC, outH, outW, outC, filterH, filterW, depthMultiplier,
         strideH: o.strideH, strideW: o.strideW, dilationH: o.dilationH, dilationW: o.dilationW,
-        padH: paddingBefore(o.strideH, o.dilationH, inH, filterH, outH),
-        padW: paddingBefore(o.strideW, o.dilationW, inW, filterW, outW),
+        padH, padW,
         inputOffset: -input.quantization!.zeroPoint[0], outputOffset: output.quantization!.zeroPoint[0], actMin, actMax,
       },
     }];
