@@ -3,8 +3,9 @@
 import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import {
-  benchmark, EdgerunError, InputError, inspectModel, loadModel, type ModelReport, profile, readNpy, supportedOps,
-  type TensorInfo, type TensorView, writeNpy,
+  benchmark, type EdgerunModel, EdgerunError, formatBytes, formatSize, InputError, inspectModel, type Interpreter, loadModel,
+  type MemoryLimits, memoryPages, type ModelReport, parseSize, parseSizeList, planReport, profile, readNpy, renderPlanSvg,
+  renderPlanText, supportedOps, sweepMemoryLimits, type TensorInfo, type TensorView, writeNpy,
 } from './index.js';
 
 const VERSION = '0.1.0';
@@ -17,11 +18,14 @@ Usage: edgerun <command> [options]
 Commands:
   inspect MODEL     ops, inputs, outputs and memory figures of a .tflite model
   run MODEL         run a model on input tensors (.npy or raw .bin)
-  bench MODEL       latency: median, p10, p90 per inference; --profile for a per-op table
+  bench MODEL       latency: median, p10, p90 per inference; --profile for a per-op table;
+                    --memory-limit A,B,C sweeps memory caps
+  plan MODEL        the activation arena as a timeline (op x offset), with totals; --svg FILE
   ops               list the supported TFLite ops
 
 Run \`edgerun <command> --help\` for a command's options.
-Exit codes: 0 success, 2 invalid usage or invalid input (model or data), 1 internal fault.`,
+Exit codes: 0 success, 2 invalid usage or invalid input (model or data), 3 the model does not fit
+a --memory-limit / --ram-limit, 1 internal fault.`,
   inspect: `Usage: edgerun inspect MODEL [--json] [--kernels simd|ref]
 
 Prints the model's ops in execution order, its inputs and outputs (name, shape, dtype, scale,
@@ -37,7 +41,20 @@ match the tensor) or .bin (raw little-endian bytes, exactly the tensor's size).
   --output FILE   one per model output, in order; .npy or .bin by extension (default: print them)
   --runtime v8    WebAssembly runtime (v8 is the only one so far)
   --kernels K     simd (default) or ref (scalar reference twins)
-  --json          print {outputs: [{name, shape, dtype, data}], latencyMs}`,
+  --json          print {outputs: [{name, shape, dtype, data}], latencyMs, memory}; memory is
+                  {linearMemoryBytes, ramBytes, romDataBytes, memoryLimit, ramLimit, pages, maximumPages}
+
+Memory limits (SIZE: bytes, or a whole number with KiB/MiB/GiB (1024-based) or KB/MB/GB
+(1000-based), e.g. 262144, 256KiB, 1MB):
+  --memory-limit SIZE  cap on the module's whole linear memory: ROM data (weights, param blocks)
+                       + RAM (arena). Checked exactly, in bytes; over it: exit 3 with
+                       "needs N bytes (RAM R + ROM W), limit is M". Under it, the model runs in a
+                       memory of ceil(N / 64 KiB) pages (at least 1) whose maximum is the limit
+                       rounded down to whole 64 KiB pages (never below the pages the need takes),
+                       so the runtime itself refuses to grow past the cap.
+  --ram-limit SIZE     cap on the writable part alone (RAM, for MCU SRAM budgets); over it:
+                       exit 3 with "needs R bytes of RAM, limit is M".
+With a limit, the exact need and the pages are printed before the outputs.`,
   bench: `Usage: edgerun bench MODEL [--input FILE ...] [--iterations N] [--warmup N] [--profile] [options]
 
 Times inferences of the model. Inputs default to seeded random data of the right dtype and shape.
@@ -46,7 +63,37 @@ Times inferences of the model. Inputs default to seeded random data of the right
   --profile       per-op table: median time, MACs, GMAC/s, share of total
   --runtime v8    WebAssembly runtime
   --kernels K     simd (default) or ref
-  --json          print {medianMs, p10Ms, p90Ms, minMs, iterations, warmup, macs, gmacPerS[, profile]}`,
+  --json          print {medianMs, p10Ms, p90Ms, minMs, iterations, warmup, macs, gmacPerS[, profile]
+                  [, memory]} (memory as in run --json, with a limit)
+
+Memory limits (SIZE: bytes, or a whole number with KiB/MiB/GiB (1024-based) or KB/MB/GB
+(1000-based), e.g. 262144, 256KiB, 1MB):
+  --memory-limit SIZE  cap on the module's whole linear memory: ROM data (weights, param blocks)
+                       + RAM (arena). Checked exactly, in bytes; over it: exit 3 with
+                       "needs N bytes (RAM R + ROM W), limit is M". Under it, the model runs in a
+                       memory of ceil(N / 64 KiB) pages (at least 1) whose maximum is the limit
+                       rounded down to whole 64 KiB pages (never below the pages the need takes),
+                       so the runtime itself refuses to grow past the cap.
+  --ram-limit SIZE     cap on the writable part alone (RAM, for MCU SRAM budgets); over it:
+                       exit 3 with "needs R bytes of RAM, limit is M".
+
+Sweep: --memory-limit SIZE,SIZE,... (two or more) benchmarks under each cap in turn and prints,
+per cap, whether the model fits and, when it fits, the median latency; exit 0 either way.
+--ram-limit applies to every cap. --json prints [{limitBytes, fits, neededBytes, medianMs?}].`,
+  plan: `Usage: edgerun plan MODEL [--svg FILE] [--json]
+
+Shows how the activation arena is planned. First the totals: arena, lower bound (the most bytes
+live at once: no plan can be smaller), RAM, ROM data. Then a timeline with one column per op
+(execution step) and one row per range of arena offsets (scaled to at most 28 rows; offset 0 at
+the bottom), each cell marked with the letter of the buffer holding those bytes at that op ("."
+is free; a cell lists several letters when small buffers share it). Then one line per buffer:
+letter, tensor index, bytes, offset, first..last op, name. Per-call workspace is named
+"scratch (op K)"; tensors aliasing a buffer (RESHAPE, in-place outputs) share its line.
+  --svg FILE  also write the picture to FILE (must end in .svg): x = op index, y = offset, one
+              rectangle per buffer labelled with its tensor index, dashed line at the lower bound
+  --json      print {arenaBytes, lowerBoundBytes, ramBytes, romDataBytes,
+              buffers: [{tensor, name, bytes, offset, first, last}]} (first/last: op indices)
+              instead of the timeline`,
   ops: `Usage: edgerun ops [--json]
 
 Lists the TFLite builtin ops edgerun runs, with what each supports.`,
@@ -215,19 +262,49 @@ function positiveInt(args: Args, name: string, fallback: number): number {
   return n;
 }
 
-function cmdBench(argv: string[]): void {
-  const args = parseArgs(argv, ['--input', '--iterations', '--warmup', '--profile', '--runtime', '--kernels', '--json']);
-  if (args.flags.has('--help') || args.flags.has('-h')) return void console.log(HELP.bench);
-  const path = modelPath(args, 'bench');
+/** --memory-limit (one size) and --ram-limit. */
+function limitsOf(args: Args): MemoryLimits {
+  const limits: MemoryLimits = {};
+  if (args.flags.has('--memory-limit')) limits.memoryLimit = parseSize(one(args, '--memory-limit', ''), '--memory-limit');
+  if (args.flags.has('--ram-limit')) limits.ramLimit = parseSize(one(args, '--ram-limit', ''), '--ram-limit');
+  return limits;
+}
+
+/** One line: the exact need, the limits and the pages the runtime caps memory at. */
+function memoryLine(interpreter: Interpreter): string {
+  const m = interpreter.linearMemory;
+  const limits = [
+    m.memoryLimit !== null ? `limit ${m.memoryLimit}` : '',
+    m.ramLimit !== null ? `RAM limit ${m.ramLimit}` : '',
+  ].filter(Boolean).join(', ');
+  const pages = (n: number) => `${n} page${n === 1 ? '' : 's'}`;
+  return `memory: needs ${m.linearMemoryBytes} bytes (RAM ${m.ramBytes} + ROM ${m.romDataBytes}), ${limits}; ` +
+    `linear memory ${pages(m.pages)} of 64 KiB, maximum ${pages(m.maximumPages)}`;
+}
+
+function runtimeOf(args: Args): string {
   const runtime = one(args, '--runtime', 'v8');
   if (runtime !== 'v8') throw new InputError(`--runtime ${runtime} is not available (supported: v8)`);
+  return runtime;
+}
+
+function cmdBench(argv: string[]): void {
+  const args = parseArgs(argv, ['--input', '--iterations', '--warmup', '--profile', '--runtime', '--kernels', '--json', '--memory-limit', '--ram-limit']);
+  if (args.flags.has('--help') || args.flags.has('-h')) return void console.log(HELP.bench);
+  const path = modelPath(args, 'bench');
+  const runtime = runtimeOf(args);
   const iterations = positiveInt(args, '--iterations', 200);
   const warmup = positiveInt(args, '--warmup', 20);
   if (iterations === 0) throw new InputError('--iterations must be at least 1');
+  const caps = args.flags.has('--memory-limit') ? parseSizeList(one(args, '--memory-limit', ''), '--memory-limit') : [];
+  const ramLimit = args.flags.has('--ram-limit') ? parseSize(one(args, '--ram-limit', ''), '--ram-limit') : undefined;
+  if (caps.length > 1 && args.flags.has('--profile')) throw new InputError('--profile cannot be combined with a --memory-limit sweep');
   const files = args.flags.get('--input') ?? [];
   const model = loadModel(path, { kernels: kernelsOf(args) });
   if (files.length > 0) checkInputCount(model.inputs, files);
-  const interpreter = model.createInterpreter();
+  if (caps.length > 1) return benchSweep(path, model, caps, { ramLimit, files, iterations, warmup, json: args.flags.has('--json') });
+  const interpreter = model.createInterpreter({ memoryLimit: caps[0], ramLimit });
+  const limited = caps.length > 0 || ramLimit !== undefined;
   fillInputs(interpreter.inputs, files);
   const showProgress = process.stderr.isTTY && !args.flags.has('--json');
   const result = benchmark(interpreter, {
@@ -236,10 +313,13 @@ function cmdBench(argv: string[]): void {
   });
   if (showProgress) process.stderr.write('\r\x1b[K');
   const ops = args.flags.has('--profile') ? profile(interpreter, Math.max(1, Math.min(iterations, 50))) : null;
-  if (args.flags.has('--json')) return void console.log(JSON.stringify(ops ? { ...result, profile: ops } : result));
+  if (args.flags.has('--json')) {
+    return void console.log(JSON.stringify({ ...result, ...(ops ? { profile: ops } : {}), ...(limited ? { memory: interpreter.linearMemory } : {}) }));
+  }
   const ms = (x: number) => x.toFixed(4);
   console.log(`${path}: median ${ms(result.medianMs)} ms  p10 ${ms(result.p10Ms)}  p90 ${ms(result.p90Ms)}  ` +
     `(${iterations} iterations, ${warmup} warm-up, ${model.kernels} kernels, ${runtime})  ${(result.macs / 1e6).toFixed(2)} M MACs  ${result.gmacPerS.toFixed(2)} GMAC/s`);
+  if (limited) console.log(memoryLine(interpreter));
   if (ops) {
     console.log('  op  name                 kernel               ms        MACs        GMAC/s  share');
     for (const o of ops) {
@@ -248,12 +328,35 @@ function cmdBench(argv: string[]): void {
   }
 }
 
+/** bench --memory-limit A,B,...: per cap, whether the model fits and its median latency. */
+function benchSweep(
+  path: string, model: EdgerunModel, caps: number[],
+  o: { ramLimit?: number; files: string[]; iterations: number; warmup: number; json: boolean },
+): void {
+  const rows = sweepMemoryLimits(caps, model.memory.linearMemoryBytes, (memoryLimit) => {
+    const interpreter = model.createInterpreter({ memoryLimit, ramLimit: o.ramLimit });
+    fillInputs(interpreter.inputs, o.files);
+    return interpreter;
+  }, { iterations: o.iterations, warmup: o.warmup });
+  if (o.json) return void console.log(JSON.stringify(rows));
+  const m = model.memory;
+  const ram = o.ramLimit !== undefined ? `, RAM limit ${o.ramLimit}` : '';
+  console.log(`${path}: needs ${m.linearMemoryBytes} bytes (RAM ${m.ramBytes} + ROM ${m.romDataBytes})${ram}; ` +
+    `${o.iterations} iterations, ${o.warmup} warm-up per cap`);
+  console.log('       limit         bytes  fits  pages (max)  median ms');
+  for (const r of rows) {
+    const p = r.fits ? memoryPages(m, { memoryLimit: r.limitBytes, ramLimit: o.ramLimit }) : null;
+    const pages = p ? `${p.initial} (${p.maximum})` : '-';
+    console.log(`  ${formatSize(r.limitBytes).padStart(10)} ${formatBytes(r.limitBytes).padStart(13)}  ${(r.fits ? 'yes' : 'no').padEnd(4)}  ${pages.padStart(11)}  ${r.medianMs !== undefined ? r.medianMs.toFixed(4).padStart(9) : '        -'}`);
+  }
+}
+
 function cmdRun(argv: string[]): void {
-  const args = parseArgs(argv, ['--input', '--output', '--runtime', '--kernels', '--json']);
+  const args = parseArgs(argv, ['--input', '--output', '--runtime', '--kernels', '--json', '--memory-limit', '--ram-limit']);
   if (args.flags.has('--help') || args.flags.has('-h')) return void console.log(HELP.run);
   const path = modelPath(args, 'run');
-  const runtime = one(args, '--runtime', 'v8');
-  if (runtime !== 'v8') throw new InputError(`--runtime ${runtime} is not available (supported: v8)`);
+  runtimeOf(args);
+  const limits = limitsOf(args);
   const inputs = args.flags.get('--input') ?? [];
   const outputs = args.flags.get('--output') ?? [];
   const model = loadModel(path, { kernels: kernelsOf(args) });
@@ -261,7 +364,7 @@ function cmdRun(argv: string[]): void {
   if (outputs.length > 0 && outputs.length !== model.outputs.length) {
     throw new InputError(`the model has ${model.outputs.length} output(s), got ${outputs.length} --output`);
   }
-  const interpreter = model.createInterpreter();
+  const interpreter = model.createInterpreter(limits);
   fillInputs(interpreter.inputs, inputs);
   const t0 = performance.now();
   interpreter.invoke();
@@ -271,12 +374,42 @@ function cmdRun(argv: string[]): void {
     console.log(JSON.stringify({
       outputs: interpreter.outputs.map((o) => ({ name: o.name, shape: o.shape, dtype: o.dtype, data: values(o) })),
       latencyMs,
+      memory: interpreter.linearMemory,
     }));
-  } else if (outputs.length === 0) {
+    return;
+  }
+  if (limits.memoryLimit !== undefined || limits.ramLimit !== undefined) console.log(memoryLine(interpreter));
+  if (outputs.length === 0) {
     for (const o of interpreter.outputs) console.log(`${JSON.stringify(o.name)} ${fmtShape(o.shape)} ${o.dtype}:\n${values(o).join(' ')}`);
   } else {
     console.log(`wrote ${outputs.join(', ')} (${latencyMs.toFixed(3)} ms)`);
   }
+}
+
+/** Writes a file through a temporary file and a rename: never a half-written FILE. */
+function writeFileAtomic(file: string, text: string): void {
+  const tmp = `${file}.edgerun-${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, file);
+  } catch (e) {
+    try { unlinkSync(tmp); } catch { /* never written or already renamed */ }
+    throw new InputError(`${file}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+function cmdPlan(argv: string[]): void {
+  const args = parseArgs(argv, ['--svg', '--json']);
+  if (args.flags.has('--help') || args.flags.has('-h')) return void console.log(HELP.plan);
+  const path = modelPath(args, 'plan');
+  const svg = args.flags.has('--svg') ? one(args, '--svg', '') : undefined;
+  if (svg !== undefined && extname(svg).toLowerCase() !== '.svg') throw new InputError(`--svg ${svg}: the file name must end in .svg`);
+  const model = loadModel(path);
+  const report = planReport(model);
+  if (svg !== undefined) writeFileAtomic(svg, renderPlanSvg(report, model.ops, path));
+  if (args.flags.has('--json')) return void console.log(JSON.stringify(report));
+  console.log(renderPlanText(report, model.ops, path));
+  if (svg !== undefined) console.log(`\nwrote ${svg}`);
 }
 
 function cmdOps(argv: string[]): void {
@@ -288,7 +421,7 @@ function cmdOps(argv: string[]): void {
   else console.log(ops.map((o) => `${o.name.padEnd(20)} ${o.summary}`).join('\n'));
 }
 
-const COMMANDS: Record<string, (argv: string[]) => void> = { inspect: cmdInspect, run: cmdRun, bench: cmdBench, ops: cmdOps };
+const COMMANDS: Record<string, (argv: string[]) => void> = { inspect: cmdInspect, run: cmdRun, bench: cmdBench, plan: cmdPlan, ops: cmdOps };
 
 export function main(argv: string[]): number {
   const [command, ...rest] = argv;

@@ -14,10 +14,15 @@ export type { InterpreterOptions, OpTiming, TensorData, TensorView } from './run
 export type { TensorInfo } from './plan/prepare.js';
 export type { KernelFlavor } from './run/kernels.js';
 export { v8Runtime } from './run/runtimes/v8.js';
-export type { Runtime, KernelInstance } from './run/runtimes/runtime.js';
+export type { Runtime, KernelInstance, MemoryPages } from './run/runtimes/runtime.js';
 export { readNpy, writeNpy } from './io/npy.js';
-export { benchmark, profile } from './run/bench.js';
-export type { BenchOptions, BenchResult, OpProfile } from './run/bench.js';
+export { formatBytes, formatSize, parseSize, parseSizeList } from './io/size.js';
+export { benchmark, profile, sweepMemoryLimits } from './run/bench.js';
+export type { BenchOptions, BenchResult, LimitSweepRow, OpProfile } from './run/bench.js';
+export { checkLimits, fitsLimits, memoryPages, PAGE_BYTES } from './run/limits.js';
+export type { LinearMemoryInfo, MemoryLimits, MemoryNeed } from './run/limits.js';
+export { planReport, renderPlanSvg, renderPlanText } from './plan/render.js';
+export type { PlanBuffer, PlannedModel, PlanReport } from './plan/render.js';
 
 export interface MemoryFigures {
   /** Activation arena: every intermediate tensor and per-call scratch, planned. */

@@ -1,11 +1,11 @@
 /** The CLI contract: outputs, JSON shapes, exit codes and one-line errors. */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readNpy } from '../host/index.js';
+import { loadModel, readNpy } from '../host/index.js';
 import { ROOT } from './helpers.js';
 
 const CLI = join(ROOT, 'dist', 'host', 'cli.js');
@@ -102,12 +102,107 @@ test('bench --json reports medians and a per-op profile (structure only; tests n
   expectError(edgerun('bench', MODEL, '--iterations', 'lots'), 2, /--iterations must be a whole number/);
 });
 
+const commas = (n: number) => n.toLocaleString('en-US');
+
+test('plan prints the timeline with totals and one line per buffer', () => {
+  const r = edgerun('plan', MODEL);
+  assert.is(r.code, 0, r.stderr);
+  const m = JSON.parse(edgerun('inspect', MODEL, '--json').stdout).memory;
+  assert.match(r.stdout, `arena ${commas(m.arenaBytes)} B  lower bound ${commas(m.lowerBoundBytes)} B`);
+  assert.match(r.stdout, `RAM ${commas(m.ramBytes)} B  ROM data ${commas(m.romDataBytes)} B`);
+  const layout = loadModel(MODEL).prepared.layout;
+  const rows = r.stdout.split('\n').filter((l) => /^ +[0-9,]+ \|/.test(l));
+  assert.ok(rows.length >= 10 && rows.length <= 30, `${rows.length} offset rows`);
+  const lines = r.stdout.split('\n').filter((l) => /^  [A-Za-z0-9]  +\d+ /.test(l));
+  assert.is(lines.length, layout.arena.buffers.length);
+  assert.match(r.stdout, /scratch \(op \d+\)/);
+});
+
+test('plan --json: the documented fields, offsets and sizes from the model\'s layout', () => {
+  const r = edgerun('plan', MODEL, '--json');
+  assert.is(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  const model = loadModel(MODEL);
+  const { arena, calls } = model.prepared.layout;
+  assert.equal(Object.keys(j).sort(), ['arenaBytes', 'buffers', 'lowerBoundBytes', 'ramBytes', 'romDataBytes']);
+  assert.equal([j.arenaBytes, j.lowerBoundBytes, j.ramBytes, j.romDataBytes],
+    [arena.arenaBytes, arena.lowerBoundBytes, model.memory.ramBytes, model.memory.romDataBytes]);
+  assert.is(j.buffers.length, arena.buffers.length);
+  const tensors = model.prepared.model.tensors;
+  for (const b of j.buffers) {
+    assert.equal(Object.keys(b).sort(), ['bytes', 'first', 'last', 'name', 'offset', 'tensor']);
+    const planned = arena.buffers.find((l) => l.tensor === b.tensor)!;
+    assert.ok(planned, `buffer ${b.tensor}`);
+    assert.is(b.offset, arena.offsets.get(b.tensor));
+    assert.is(b.bytes, planned.bytes);
+    assert.ok(b.first <= b.last && b.first <= calls[planned.first].opIndex && b.last >= calls[planned.last].opIndex);
+    if (b.tensor < tensors.length) assert.is(b.name, tensors[b.tensor].name);
+    else assert.is(b.name, `scratch (op ${b.first})`);
+  }
+  // Lifetimes are op indices: call-less RESHAPEs at either end are covered by the buffers they alias.
+  const reshapes = join(ROOT, 'tests', 'golden', 'cases', 'MULTI', 'x010-reshape-softmax-3x5x4', 'model.tflite');
+  const rj = JSON.parse(edgerun('plan', reshapes, '--json').stdout);
+  assert.is(Math.min(...rj.buffers.map((b: { first: number }) => b.first)), 0);
+  assert.is(Math.max(...rj.buffers.map((b: { last: number }) => b.last)), loadModel(reshapes).ops.length - 1);
+  // Buffers live at the same op never share bytes (what the picture shows).
+  for (const a of j.buffers) {
+    for (const b of j.buffers) {
+      if (a === b || a.last < b.first || b.last < a.first) continue;
+      assert.ok(a.offset + a.bytes <= b.offset || b.offset + b.bytes <= a.offset, `${a.tensor} and ${b.tensor} overlap`);
+    }
+  }
+});
+
+/** Well-formed XML, enough for our hand-written SVG: balanced tags, quoted attributes, escaped text. */
+function assertWellFormed(svg: string): void {
+  const stack: string[] = [];
+  const tags = svg.match(/<[^>]*>/g) ?? [];
+  for (const tag of tags) {
+    const m = /^<(\/?)([a-zA-Z][\w:-]*)((?:\s+[\w:-]+="[^"<]*")*)\s*(\/?)>$/.exec(tag);
+    assert.ok(m, `malformed tag ${tag}`);
+    const [, close, name, , self] = m!;
+    if (close) assert.is(stack.pop(), name, `closing ${name}`);
+    else if (!self) stack.push(name);
+  }
+  assert.equal(stack, []);
+  const text = svg.replace(/<[^>]*>/g, '');
+  assert.not.match(text, /&(?!(amp|lt|gt|quot|apos);)/);
+  assert.not.match(text, /[<>]/);
+}
+
+test('plan --svg writes a well-formed SVG: one rectangle per buffer, offset axis, dashed lower bound', () => {
+  const file = join(tmp, 'plan.svg');
+  const r = edgerun('plan', MODEL, '--svg', file);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, `wrote ${file}`);
+  const svg = readFileSync(file, 'utf8');
+  assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" /);
+  assert.match(svg, /<\/svg>\n$/);
+  assertWellFormed(svg);
+  const buffers = JSON.parse(edgerun('plan', MODEL, '--json').stdout).buffers;
+  assert.is((svg.match(/<g><title>tensor /g) ?? []).length, buffers.length);
+  assert.match(svg, /stroke-dasharray/);
+  assert.match(svg, />arena offset \(bytes\)</);
+  assert.ok(readdirSync(tmp).every((f) => !f.includes('.tmp')), 'no temporary file left');
+  if (spawnSync('rsvg-convert', ['--version']).status === 0) {
+    const png = spawnSync('rsvg-convert', [file, '-o', join(tmp, 'plan.png')]);
+    assert.is(png.status, 0, String(png.stderr));
+  }
+  expectError(edgerun('plan', MODEL, '--svg', join(tmp, 'plan.png')), 2, /must end in \.svg/);
+  expectError(edgerun('plan', MODEL, '--svg', join(tmp, 'missing-dir', 'plan.svg')), 2, /cannot write \(ENOENT\)/);
+  expectError(edgerun('plan'), 2, /plan takes one MODEL/);
+});
+
 test('--help on every command', () => {
-  for (const args of [['--help'], ['inspect', '--help'], ['run', '--help'], ['bench', '--help'], ['ops', '--help']]) {
+  for (const args of [['--help'], ['inspect', '--help'], ['run', '--help'], ['bench', '--help'], ['plan', '--help'], ['ops', '--help']]) {
     const r = edgerun(...args);
     assert.is(r.code, 0);
     assert.match(r.stdout, /Usage: edgerun/);
   }
+  const main = edgerun('--help').stdout;
+  assert.match(main, /plan MODEL/);
+  assert.match(main, /3 the model does not fit/);
+  for (const command of ['run', 'bench']) assert.match(edgerun(command, '--help').stdout, /--memory-limit SIZE[\s\S]*--ram-limit SIZE/);
 });
 
 test.run();

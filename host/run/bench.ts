@@ -1,4 +1,5 @@
 /** Latency measurement over an interpreter: medians and percentiles, and per-op profiles. */
+import { MemoryLimitError } from '../errors.js';
 import type { Interpreter, OpTiming } from './interpreter.js';
 
 export interface BenchOptions {
@@ -68,4 +69,36 @@ export function profile(interpreter: Interpreter, iterations: number): OpProfile
   const total = rows.reduce((s, r) => s + r.ms, 0);
   for (const r of rows) r.share = total > 0 ? r.ms / total : 0;
   return rows;
+}
+
+/** One cap of a memory-limit sweep: whether the model fits and, when it does, its latency. */
+export interface LimitSweepRow {
+  limitBytes: number;
+  fits: boolean;
+  /** The model's linear-memory need (ROM data + RAM), bytes. */
+  neededBytes: number;
+  /** Median latency under this cap; absent when the model does not fit. */
+  medianMs?: number;
+}
+
+/**
+ * Benchmarks under each cap in turn. `create(limit)` makes an interpreter capped at `limit`
+ * (inputs filled); a MemoryLimitError from it means the model does not fit that cap.
+ */
+export function sweepMemoryLimits(
+  limits: readonly number[],
+  neededBytes: number,
+  create: (limitBytes: number) => Interpreter,
+  options: BenchOptions,
+): LimitSweepRow[] {
+  return limits.map((limitBytes) => {
+    let interpreter: Interpreter;
+    try {
+      interpreter = create(limitBytes);
+    } catch (e) {
+      if (e instanceof MemoryLimitError) return { limitBytes, fits: false, neededBytes };
+      throw e;
+    }
+    return { limitBytes, fits: true, neededBytes, medianMs: benchmark(interpreter, options).medianMs };
+  });
 }

@@ -2,6 +2,7 @@
 import { KernelError } from '../errors.js';
 import type { PreparedModel, TensorInfo } from '../plan/prepare.js';
 import { kernelModule, type KernelFlavor } from './kernels.js';
+import { type LinearMemoryInfo, type MemoryLimits, memoryNeed, memoryPages } from './limits.js';
 import type { KernelInstance, Runtime } from './runtimes/runtime.js';
 import { v8Runtime } from './runtimes/v8.js';
 
@@ -12,7 +13,7 @@ export interface TensorView extends TensorInfo {
   data: TensorData;
 }
 
-export interface InterpreterOptions {
+export interface InterpreterOptions extends MemoryLimits {
   runtime?: Runtime;
   kernels?: KernelFlavor;
 }
@@ -24,8 +25,6 @@ export interface OpTiming {
   ms: number;
   macs: number;
 }
-
-const PAGE = 65536;
 
 function view(memory: Uint8Array, address: number, info: TensorInfo): TensorData {
   const { buffer } = memory;
@@ -46,14 +45,22 @@ export class Interpreter {
   readonly outputs: TensorView[];
   readonly runtime: string;
   readonly kernels: KernelFlavor;
+  /** The exact need, the limits and the pages the runtime caps memory at. */
+  readonly linearMemory: LinearMemoryInfo;
   private readonly instance: KernelInstance;
 
+  /** Throws MemoryLimitError when the model does not fit options.memoryLimit / options.ramLimit. */
   constructor(readonly prepared: PreparedModel, options: InterpreterOptions = {}) {
     const runtime = options.runtime ?? v8Runtime;
     this.runtime = runtime.name;
     this.kernels = options.kernels ?? 'simd';
     const { layout } = prepared;
-    const pages = Math.max(1, Math.ceil(layout.totalBytes / PAGE));
+    const need = memoryNeed(layout);
+    const pages = memoryPages(need, options);
+    this.linearMemory = {
+      ...need, memoryLimit: options.memoryLimit ?? null, ramLimit: options.ramLimit ?? null,
+      pages: pages.initial, maximumPages: pages.maximum,
+    };
     this.instance = runtime.instantiate(kernelModule(this.kernels), pages);
     this.instance.memory.set(layout.image, 0);
     const at = (info: TensorInfo) => layout.tensorAddress.get(info.index)!;

@@ -1,13 +1,24 @@
 /** The small interface every WebAssembly runtime implements for edgerun. */
 export interface KernelInstance {
-  /** Linear memory as bytes; stable for the instance's life (memory never grows). */
+  /** Linear memory as bytes. The memory is sized once and never grows in normal use; after a
+   *  successful grow() this returns a new view and every earlier view (tensor views too) is dead. */
   readonly memory: Uint8Array;
   /** Calls kernel export `name` with a param-block address; returns its status (0 = ok). */
   call(name: string, block: number): number;
+  /** Grows linear memory by `pages` 64 KiB pages; false when the runtime refuses (past the
+   *  memory's maximum). Exists to prove that a cap holds; the interpreter never grows memory. */
+  grow(pages: number): boolean;
+}
+
+/** Linear memory size in 64 KiB pages: `initial` at instantiation, never more than `maximum`. */
+export interface MemoryPages {
+  initial: number;
+  maximum: number;
 }
 
 export interface Runtime {
   readonly name: string;
-  /** Instantiates kernel module bytes over a fresh memory of exactly `pages` 64 KiB pages. */
-  instantiate(moduleBytes: Uint8Array, pages: number): KernelInstance;
+  /** Instantiates kernel module bytes over a fresh memory of `pages.initial` pages that the
+   *  runtime itself caps at `pages.maximum` pages. */
+  instantiate(moduleBytes: Uint8Array, pages: MemoryPages): KernelInstance;
 }
