@@ -1,0 +1,93 @@
+/** Help texts of the `edgerun` command. */
+
+export const VERSION = '0.1.0';
+
+export const HELP: Record<string, string> = {
+  main: `edgerun ${VERSION}: run int8 TFLite models on WebAssembly, bit-exact with TFLite's reference kernels.
+
+Usage: edgerun <command> [options]
+
+Commands:
+  inspect MODEL     ops, inputs, outputs and memory figures of a .tflite model
+  run MODEL         run a model on input tensors (.npy or raw .bin)
+  bench MODEL       latency: median, p10, p90 per inference; --profile for a per-op table;
+                    --memory-limit A,B,C sweeps memory caps
+  plan MODEL        the activation arena as a timeline (op x offset), with totals; --svg FILE
+  ops               list the supported TFLite ops
+
+Run \`edgerun <command> --help\` for a command's options.
+Exit codes: 0 success, 2 invalid usage or invalid input (model or data), 3 the model does not fit
+a --memory-limit / --ram-limit, 1 internal fault.`,
+  inspect: `Usage: edgerun inspect MODEL [--json] [--kernels simd|ref]
+
+Prints the model's ops in execution order, its inputs and outputs (name, shape, dtype, scale,
+zero point), ops edgerun does not support, and memory figures (bytes):
+  arena (activations), weights, params (param blocks + per-channel quantization), code (kernel module),
+  RAM (writable at run time) and ROM (constant: weights + params + code).
+  --json      one JSON object: {ops, inputs, outputs, unsupported, memory}
+  --kernels   which kernel module the code figure counts (default simd)`,
+  run: `Usage: edgerun run MODEL --input FILE [--input FILE ...] [--output FILE ...] [options]
+
+Runs the model once. One --input per model input, in input order: .npy (dtype and shape must
+match the tensor) or .bin (raw little-endian bytes, exactly the tensor's size).
+  --output FILE   one per model output, in order; .npy or .bin by extension (default: print them)
+  --runtime v8    WebAssembly runtime (v8 is the only one so far)
+  --kernels K     simd (default) or ref (scalar reference twins)
+  --json          print {outputs: [{name, shape, dtype, data}], latencyMs, memory}; memory is
+                  {linearMemoryBytes, ramBytes, romDataBytes, memoryLimit, ramLimit, pages, maximumPages}
+
+Memory limits (SIZE: bytes, or a whole number with KiB/MiB/GiB (1024-based) or KB/MB/GB
+(1000-based), e.g. 262144, 256KiB, 1MB):
+  --memory-limit SIZE  cap on the module's whole linear memory: ROM data (weights, param blocks)
+                       + RAM (arena). Checked exactly, in bytes; over it: exit 3 with
+                       "needs N bytes (RAM R + ROM W), limit is M". Under it, the model runs in a
+                       memory of ceil(N / 64 KiB) pages (at least 1) whose maximum is the limit
+                       rounded down to whole 64 KiB pages (never below the pages the need takes),
+                       so the runtime itself refuses to grow past the cap.
+  --ram-limit SIZE     cap on the writable part alone (RAM, for MCU SRAM budgets); over it:
+                       exit 3 with "needs R bytes of RAM, limit is M".
+With a limit, the exact need and the pages are printed before the outputs.`,
+  bench: `Usage: edgerun bench MODEL [--input FILE ...] [--iterations N] [--warmup N] [--profile] [options]
+
+Times inferences of the model. Inputs default to seeded random data of the right dtype and shape.
+  --iterations N  timed inferences (default 200)
+  --warmup N      untimed inferences first (default 20)
+  --profile       per-op table: median time, MACs, GMAC/s, share of total
+  --runtime v8    WebAssembly runtime
+  --kernels K     simd (default) or ref
+  --json          print {medianMs, p10Ms, p90Ms, minMs, iterations, warmup, macs, gmacPerS[, profile]
+                  [, memory]} (memory as in run --json, with a limit)
+
+Memory limits (SIZE: bytes, or a whole number with KiB/MiB/GiB (1024-based) or KB/MB/GB
+(1000-based), e.g. 262144, 256KiB, 1MB):
+  --memory-limit SIZE  cap on the module's whole linear memory: ROM data (weights, param blocks)
+                       + RAM (arena). Checked exactly, in bytes; over it: exit 3 with
+                       "needs N bytes (RAM R + ROM W), limit is M". Under it, the model runs in a
+                       memory of ceil(N / 64 KiB) pages (at least 1) whose maximum is the limit
+                       rounded down to whole 64 KiB pages (never below the pages the need takes),
+                       so the runtime itself refuses to grow past the cap.
+  --ram-limit SIZE     cap on the writable part alone (RAM, for MCU SRAM budgets); over it:
+                       exit 3 with "needs R bytes of RAM, limit is M".
+
+Sweep: --memory-limit SIZE,SIZE,... (two or more) benchmarks under each cap in turn and prints,
+per cap, whether the model fits and, when it fits, the median latency; exit 0 either way.
+--ram-limit applies to every cap. --json prints [{limitBytes, fits, neededBytes, medianMs?}].`,
+  plan: `Usage: edgerun plan MODEL [--svg FILE] [--json]
+
+Shows how the activation arena is planned. First the totals: arena, lower bound (the most bytes
+live at once: no plan can be smaller), RAM, ROM data. Then a timeline with one column per op
+(execution step) and one row per range of arena offsets (scaled to at most 28 rows; offset 0 at
+the bottom), each cell marked with the letter of the buffer holding those bytes at that op ("."
+is free; a cell lists several letters when small buffers share it). Then one line per buffer:
+letter, tensor index, bytes, offset, first..last op, name. Per-call workspace is named
+"scratch (op K)"; tensors aliasing a buffer (RESHAPE, in-place outputs) share its line.
+  --svg FILE  also write the picture to FILE (must end in .svg): x = op index, y = offset, one
+              rectangle per buffer labelled with its tensor index, dashed line at the lower bound
+  --json      print {arenaBytes, lowerBoundBytes, ramBytes, romDataBytes,
+              buffers: [{tensor, name, bytes, offset, first, last}]} (first/last: op indices)
+              instead of the timeline`,
+  ops: `Usage: edgerun ops [--json]
+
+Lists the TFLite builtin ops edgerun runs, with what each supports.`,
+};
+

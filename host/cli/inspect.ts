@@ -1,0 +1,38 @@
+/** `edgerun inspect`. */
+import { inspectModel, type ModelReport, type TensorInfo } from '../index.js';
+import { kernelsOf, modelPath, parseArgs } from './args.js';
+import { HELP } from './help.js';
+import { fmtShape } from './tensors.js';
+
+export function tensorLine(t: TensorInfo): string {
+  const q = t.scale ? `  scale ${t.scale}  zero point ${t.zeroPoint}` : '';
+  return `  ${JSON.stringify(t.name)}  ${fmtShape(t.shape)}  ${t.dtype}${q}`;
+}
+
+export function printReport(path: string, r: ModelReport): void {
+  const lines = [`${path}`, `ops (${r.ops.length}):`];
+  r.ops.forEach((op, i) => lines.push(`  ${String(i).padStart(3)}  ${op}`));
+  lines.push('inputs:', ...r.inputs.map(tensorLine), 'outputs:', ...r.outputs.map(tensorLine));
+  if (r.unsupported.length > 0) {
+    lines.push(`unsupported ops: ${r.unsupported.map((u) => `${u.op} (op ${u.index})`).join(', ')}`);
+  }
+  if (r.memory) {
+    const m = r.memory;
+    lines.push('memory (bytes):',
+      `  arena ${m.arenaBytes} (lower bound ${m.lowerBoundBytes})  weights ${m.weightsBytes}  params ${m.paramsBytes}  code ${m.codeBytes}`,
+      `  RAM ${m.ramBytes}  ROM ${m.romBytes}`);
+  } else {
+    lines.push('memory: not computed (the model has unsupported ops)');
+  }
+  console.log(lines.join('\n'));
+}
+
+export function cmdInspect(argv: string[]): void {
+  const args = parseArgs(argv, ['--json', '--kernels']);
+  if (args.flags.has('--help') || args.flags.has('-h')) return void console.log(HELP.inspect);
+  const path = modelPath(args, 'inspect');
+  const report = inspectModel(path, { kernels: kernelsOf(args) });
+  if (args.flags.has('--json')) console.log(JSON.stringify(report));
+  else printReport(path, report);
+}
+
