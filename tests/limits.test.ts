@@ -33,6 +33,7 @@ function capturingRuntime(): { runtime: Runtime; instances: KernelInstance[] } {
         instances.push(instance);
         return instance;
       },
+      instantiateStandalone: (bytes, options) => v8Runtime.instantiateStandalone(bytes, options),
     },
   };
 }

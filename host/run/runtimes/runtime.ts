@@ -10,10 +10,25 @@ export interface KernelInstance {
   grow(pages: number): boolean;
 }
 
+/** An instance of a standalone module (an ahead-of-time compiled model): it defines and
+ *  exports its own `memory` and imports nothing. */
+export interface ModuleInstance {
+  /** The exported memory as bytes (a fresh view after a grow, as for KernelInstance). */
+  readonly memory: Uint8Array;
+  /** Calls an exported function taking and returning i32 values. */
+  call(name: string, ...args: number[]): number;
+  grow(pages: number): boolean;
+}
+
 /** Linear memory size in 64 KiB pages: `initial` at instantiation, never more than `maximum`. */
 export interface MemoryPages {
   initial: number;
   maximum: number;
+}
+
+export interface StandaloneOptions {
+  /** The most pages the module's memory may ever have (the runtime refuses growth past it). */
+  maximumPages?: number;
 }
 
 export interface Runtime {
@@ -21,4 +36,6 @@ export interface Runtime {
   /** Instantiates kernel module bytes over a fresh memory of `pages.initial` pages that the
    *  runtime itself caps at `pages.maximum` pages. */
   instantiate(moduleBytes: Uint8Array, pages: MemoryPages): KernelInstance;
+  /** Instantiates a standalone module (no imports). */
+  instantiateStandalone(moduleBytes: Uint8Array, options?: StandaloneOptions): ModuleInstance;
 }
