@@ -7,15 +7,21 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadModel } from '../host/index.js';
 import { join } from 'node:path';
-import { asBytes, casePath, firstDifference, goldenCases, npyBytes, ROOT } from './helpers.js';
+import { allGoldenCases, asBytes, casePath, firstDifference, goldenCases, npyBytes, pendingGoldenCases, ROOT } from './helpers.js';
 
 const cases = goldenCases();
+const pending = pendingGoldenCases();
+if (pending.size > 0) {
+  const list = [...pending].sort((a, b) => a[0].localeCompare(b[0])).map(([op, n]) => `${op} (${n})`).join(', ');
+  console.log(`  golden cases waiting for ops edgerun does not run yet: ${list}`);
+}
 
 test('the golden set covers every op in the issue with enough cases', () => {
   const counts = new Map<string, number>();
   for (const c of cases) counts.set(c.op, (counts.get(c.op) ?? 0) + 1);
   assert.ok(cases.length >= 200, `${cases.length} cases`);
   for (const op of ['CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED', 'AVERAGE_POOL_2D', 'MAX_POOL_2D', 'ADD', 'RESHAPE', 'SOFTMAX', 'QUANTIZE', 'DEQUANTIZE', 'NETWORK']) {
+    // Counted over runnable cases only: every op the registry runs has golden data.
     assert.ok((counts.get(op) ?? 0) > 0, `no golden case for ${op}`);
   }
 });
@@ -26,17 +32,31 @@ for (const kernels of ['simd', 'ref'] as const) {
     for (const c of cases) {
       const model = loadModel(new Uint8Array(readFileSync(casePath(c, 'model.tflite'))), { kernels });
       const interpreter = model.createInterpreter();
-      interpreter.inputs.forEach((v, i) => asBytes(v.data).set(npyBytes(casePath(c, `input_${i}.npy`))));
-      interpreter.invoke();
-      interpreter.outputs.forEach((v, i) => {
-        const expected = npyBytes(casePath(c, `output_${i}.npy`));
-        const at = firstDifference(asBytes(v.data), expected);
-        if (at >= 0) failures.push(`${c.op}/${c.id} output ${i}: first difference at byte ${at}`);
-      });
+      const steps = c.steps ?? 1;
+      const file = (kind: string, i: number, step: number) => casePath(c, c.steps ? `${kind}_${i}.step${step}.npy` : `${kind}_${i}.npy`);
+      for (let step = 0; step < steps; step++) {
+        interpreter.inputs.forEach((v, i) => asBytes(v.data).set(npyBytes(file('input', i, step))));
+        interpreter.invoke();
+        interpreter.outputs.forEach((v, i) => {
+          const at = firstDifference(asBytes(v.data), npyBytes(file('output', i, step)));
+          if (at >= 0) failures.push(`${c.op}/${c.id} output ${i}${c.steps ? ` step ${step}` : ''}: first difference at byte ${at}`);
+        });
+      }
     }
     assert.equal(failures, [], `${failures.length} of ${cases.length} cases differ:\n${failures.slice(0, 20).join('\n')}`);
   });
 }
+
+test('models the runtime must reject fail with the expected one-line error', () => {
+  for (const c of allGoldenCases().filter((g) => g.expectError)) {
+    try {
+      loadModel(new Uint8Array(readFileSync(casePath(c, 'model.tflite'))));
+      assert.unreachable(`${c.id} loaded`);
+    } catch (e) {
+      assert.ok((e as Error).message.includes(c.expectError!), `${c.id}: ${(e as Error).message}`);
+    }
+  }
+});
 
 test('benchmark networks (models/bench) are bit-exact with their reference outputs', () => {
   for (const name of ['kws_dscnn', 'vww_mobilenetv1_025', 'ic_resnet8', 'ad_autoencoder', 'ww_dscnn1d']) {

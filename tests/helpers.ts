@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readNpy } from '../host/index.js';
+import { findOp } from '../host/ops/registry.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const GOLDEN_DIR = join(ROOT, 'tests', 'golden', 'cases');
@@ -15,12 +16,31 @@ export interface GoldenCase {
   config: Record<string, unknown>;
   inputs: { shape: number[]; dtype: string }[];
   outputs: { shape: number[]; dtype: string }[];
+  /** Stateful cases: this many invocations, files input_N.stepK.npy / output_N.stepK.npy. */
+  steps?: number;
+  /** Cases the runtime must reject, with this message. */
+  expectError?: string;
 }
 
-export function goldenCases(): GoldenCase[] {
+/** Every case in the fixture index. */
+export function allGoldenCases(): GoldenCase[] {
   const index = join(GOLDEN_DIR, 'index.json');
   if (!existsSync(index)) throw new Error(`golden fixtures missing: ${index} (run npm run golden)`);
   return (JSON.parse(readFileSync(index, 'utf8')) as { cases: GoldenCase[] }).cases;
+}
+
+/** Cases whose ops are all in the registry and that are expected to run. */
+export function goldenCases(): GoldenCase[] {
+  return allGoldenCases().filter((c) => !c.expectError && c.ops.every((op) => findOp(op)));
+}
+
+/** Cases waiting for ops edgerun does not run yet, by op. */
+export function pendingGoldenCases(): Map<string, number> {
+  const pending = new Map<string, number>();
+  for (const c of allGoldenCases()) {
+    for (const op of new Set(c.ops.filter((o) => !findOp(o)))) pending.set(op, (pending.get(op) ?? 0) + 1);
+  }
+  return pending;
 }
 
 export function casePath(c: GoldenCase, file: string): string {
