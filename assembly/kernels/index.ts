@@ -7,3 +7,4 @@ export { average_pool_2d, max_pool_2d } from './pooling';
 export { add } from './add';
 export { softmax } from './softmax';
 export { quantize_f32, requantize, dequantize } from '../ref/quantize';
+export { gather, resize_nearest, strided_copy } from '../ref/data_movement';

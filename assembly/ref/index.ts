@@ -6,3 +6,4 @@ export { average_pool_2d, max_pool_2d } from './pooling';
 export { add } from './add';
 export { softmax_ref as softmax } from './softmax';
 export { quantize_f32, requantize, dequantize } from './quantize';
+export { gather, resize_nearest, strided_copy } from './data_movement';

@@ -114,6 +114,26 @@ export const BLOCKS = {
   ]),
   // reference_ops::Dequantize, int8 -> float32.
   dequantize: block('dequantize', [p('input'), p('output'), 'count', ['scale', 'f32'], 'zeroPoint']),
+  // Strided box copy (TRANSPOSE, SLICE, STRIDED_SLICE, CONCATENATION, PAD, SPLIT, PACK, …):
+  // for every index i of a box of `dims` (padded to 6 dims, row-major),
+  //   output[outOffset + sum i_k*outStrides_k] = input[inOffset + sum i_k*inStrides_k],
+  // offsets and strides in elements of elementBytes (1, 2, 4 or 8); strides may be negative.
+  // When fill is 1 the whole output (outputBytes) is first set to the byte fillValue.
+  strided_copy: block('strided_copy', [
+    p('input'), p('output'), 'elementBytes', 'inOffset', 'outOffset',
+    ['dims', 'i32', MAX_BROADCAST_RANK], ['inStrides', 'i32', MAX_BROADCAST_RANK], ['outStrides', 'i32', MAX_BROADCAST_RANK],
+    'fill', 'fillValue', 'outputBytes',
+  ]),
+  // GATHER along one axis: output[o][j] = params[o][indices[j]] for o < outer, j < count, each
+  // item `innerBytes` long; indices are int32 (indexBytes 4) or int64 (8, low word used after a
+  // range check). An index outside [0, axisSize) fails with status 1, as TFLite's gather does.
+  gather: block('gather', [
+    p('params'), p('indices'), p('output'), 'outer', 'axisSize', 'count', 'innerBytes', 'indexBytes',
+  ]),
+  // RESIZE_NEAREST_NEIGHBOR: output[b][y][x] = input[b][rows[y]][cols[x]], pixels of pixelBytes.
+  resize_nearest: block('resize_nearest', [
+    p('input'), p('output'), p('rows'), p('cols'), 'batches', 'inH', 'inW', 'outH', 'outW', 'pixelBytes',
+  ]),
 } as const;
 
 export type KernelName = keyof typeof BLOCKS;

@@ -8,9 +8,20 @@ import { dequantize, quantize } from './quantize.js';
 import { reshape } from './reshape.js';
 import { softmax } from './softmax.js';
 import type { OpDef } from './types.js';
+import { concatenation, pack } from './concatenation.js';
+import { gather } from './gather.js';
+import { pad, padV2 } from './pad.js';
+import { resizeNearestNeighbor } from './resize_nearest_neighbor.js';
+import { slice, stridedSlice } from './slice.js';
+import { depthToSpace, spaceToDepth } from './space_to_depth.js';
+import { split, splitV, unpack } from './split.js';
+import { expandDims, squeeze } from './squeeze.js';
+import { transpose } from './transpose.js';
 
 export const OPS: readonly OpDef[] = [
-  add, averagePool2d, conv2d, depthwiseConv2d, dequantize, fullyConnected, maxPool2d, quantize, reshape, softmax,
+  add, averagePool2d, concatenation, conv2d, depthToSpace, depthwiseConv2d, dequantize, expandDims, fullyConnected,
+  gather, maxPool2d, pack, pad, padV2, quantize, reshape, resizeNearestNeighbor, slice, softmax, spaceToDepth, split,
+  splitV, squeeze, stridedSlice, transpose, unpack,
 ];
 
 const BY_NAME = new Map(OPS.map((op) => [op.name, op]));

@@ -263,3 +263,18 @@ export const FullyConnectedWeightsFormat = { DEFAULT: 0, SHUFFLED4x16INT8: 1 } a
 /** The file_identifier at bytes 4..8. */
 export const FILE_IDENTIFIER = 'TFL3';
 export const SCHEMA_VERSION = 3;
+
+// Options of the data-movement ops (field order from TF 2.21's schema).
+export const StridedSliceOptionsField = {
+  beginMask: 0, endMask: 1, ellipsisMask: 2, newAxisMask: 3, shrinkAxisMask: 4, offset: 5,
+} as const;
+export const ConcatenationOptionsField = { axis: 0, fusedActivationFunction: 1 } as const;
+export const PackOptionsField = { valuesCount: 0, axis: 1 } as const;
+export const UnpackOptionsField = { num: 0, axis: 1 } as const;
+export const SplitOptionsField = { numSplits: 0 } as const;
+export const SplitVOptionsField = { numSplits: 0 } as const;
+export const GatherOptionsField = { axis: 0, batchDims: 1 } as const;
+export const ResizeNearestNeighborOptionsField = { alignCorners: 0, halfPixelCenters: 1 } as const;
+export const SpaceToDepthOptionsField = { blockSize: 0 } as const;
+export const DepthToSpaceOptionsField = { blockSize: 0 } as const;
+export const SqueezeOptionsField = { squeezeDims: 0 } as const;
