@@ -4,7 +4,7 @@ export { conv_2d } from './conv_2d';
 export { depthwise_conv_2d } from './depthwise_conv_2d';
 export { fully_connected } from './fully_connected';
 export { average_pool_2d, max_pool_2d } from './pooling';
-export { add } from './add';
+export { binary } from './binary';
 export { softmax } from './softmax';
 export { quantize_f32, requantize, dequantize } from '../ref/quantize';
 export { gather, resize_nearest, strided_copy } from '../ref/data_movement';

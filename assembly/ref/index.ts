@@ -3,7 +3,7 @@ export { conv_2d_ref as conv_2d } from './conv_2d';
 export { depthwise_conv_2d_ref as depthwise_conv_2d } from './depthwise_conv_2d';
 export { fully_connected_ref as fully_connected } from './fully_connected';
 export { average_pool_2d, max_pool_2d } from './pooling';
-export { add } from './add';
+export { binary_ref as binary } from './binary';
 export { softmax_ref as softmax } from './softmax';
 export { quantize_f32, requantize, dequantize } from './quantize';
 export { gather, resize_nearest, strided_copy } from './data_movement';

@@ -91,12 +91,15 @@ export const BLOCKS = {
     p('input'), p('output'), 'batches', 'inH', 'inW', 'channels', 'outH', 'outW',
     'filterH', 'filterW', 'strideH', 'strideW', 'padH', 'padW', 'actMin', 'actMax',
   ]),
-  // reference_integer_ops::Add / BroadcastAdd6DSlow. Shapes padded to 6 dims; a stride of 0
-  // broadcasts that input along the dim. Element strides, row-major.
-  // layout: 0 broadcast (use the strides), 1 same shape (both dense), 2 input2 is one element,
-  // 3 input1 is one element: SIMD kernels take fast paths; the reference always uses strides.
-  add: block('add', [
-    p('input1'), p('input2'), p('output'), 'layout', 'count',
+  // Binary elementwise int8 ops with TFLite's broadcasting (BroadcastAdd6DSlow and kin). Shapes
+  // padded to 6 dims; a stride of 0 broadcasts that input along the dim. Element strides.
+  // operation: 0 ADD and 1 SUB (reference_integer_ops::AddElementwise, with the second term
+  // negated for SUB), 2 SQUARED_DIFFERENCE (squared_difference.cc), 3 MUL (MulElementwise),
+  // 4 MAXIMUM and 5 MINIMUM (raw values). layout: 0 broadcast (use the strides), 1 same shape
+  // (both dense), 2 input2 is one element, 3 input1 is one element: SIMD kernels take fast
+  // paths; the reference always uses strides.
+  binary: block('binary', [
+    p('input1'), p('input2'), p('output'), 'operation', 'layout', 'count',
     ['outDims', 'i32', MAX_BROADCAST_RANK], ['strides1', 'i32', MAX_BROADCAST_RANK], ['strides2', 'i32', MAX_BROADCAST_RANK],
     'input1Offset', 'input2Offset', 'outputOffset', 'leftShift',
     'input1Multiplier', 'input1Shift', 'input2Multiplier', 'input2Shift', 'outputMultiplier', 'outputShift',

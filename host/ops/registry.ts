@@ -1,5 +1,5 @@
 /** The op registry: every TFLite builtin edgerun runs. Tests, docs and tools enumerate it. */
-import { add } from './add.js';
+import { add, maximum, minimum, mul, squaredDifference, sub } from './binary.js';
 import { conv2d } from './conv_2d.js';
 import { depthwiseConv2d } from './depthwise_conv_2d.js';
 import { fullyConnected } from './fully_connected.js';
@@ -20,8 +20,8 @@ import { transpose } from './transpose.js';
 
 export const OPS: readonly OpDef[] = [
   add, averagePool2d, concatenation, conv2d, depthToSpace, depthwiseConv2d, dequantize, expandDims, fullyConnected,
-  gather, maxPool2d, pack, pad, padV2, quantize, reshape, resizeNearestNeighbor, slice, softmax, spaceToDepth, split,
-  splitV, squeeze, stridedSlice, transpose, unpack,
+  gather, maximum, maxPool2d, minimum, mul, pack, pad, padV2, quantize, reshape, resizeNearestNeighbor, slice, softmax,
+  spaceToDepth, split, splitV, squaredDifference, squeeze, stridedSlice, sub, transpose, unpack,
 ];
 
 const BY_NAME = new Map(OPS.map((op) => [op.name, op]));

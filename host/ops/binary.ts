@@ -1,0 +1,118 @@
+import { MAX_BROADCAST_RANK } from '../abi/blocks.js';
+import { elementCount, type OpTensors, scaleOf, zeroPointOf } from '../graph/tensors.js';
+import type { Tensor } from '../tflite/model.js';
+import { AddOptionsField } from '../tflite/schema.js';
+import { expectInt8Activation, fusedActivationRange } from './common.js';
+import { quantizeMultiplier } from './quant.js';
+import { type KernelCall, type OpDef, tensorArg } from './types.js';
+
+/** Broadcast shape (CalculateShapeForBroadcast) and per-input element strides padded to rank 6. */
+export function broadcast(t: OpTensors, a: readonly number[], b: readonly number[]) {
+  const rank = Math.max(a.length, b.length);
+  if (rank > MAX_BROADCAST_RANK) t.fail(`broadcasting supports rank <= ${MAX_BROADCAST_RANK}, got ${rank}`);
+  const pad = (s: readonly number[]) => [...new Array(MAX_BROADCAST_RANK - s.length).fill(1), ...s];
+  const pa = pad(a);
+  const pb = pad(b);
+  const out = pa.map((d, i) => {
+    const e = pb[i];
+    if (d !== e && d !== 1 && e !== 1) t.fail(`shapes [${a}] and [${b}] cannot be broadcast`);
+    return Math.max(d, e);
+  });
+  const strides = (s: number[]) => {
+    const st = new Array<number>(MAX_BROADCAST_RANK);
+    let step = 1;
+    for (let i = MAX_BROADCAST_RANK - 1; i >= 0; i--) {
+      st[i] = s[i] === 1 ? 0 : step;
+      step *= s[i];
+    }
+    return st;
+  };
+  return { outDims: out, strides1: strides(pa), strides2: strides(pb), shape: out.slice(MAX_BROADCAST_RANK - rank) };
+}
+
+/** The binary block's layout code (host/abi/blocks.ts) from element counts. */
+function binaryLayout(n1: number, n2: number, out: number): number {
+  if (n1 === out && n2 === out) return 1;
+  if (n2 === 1) return 2;
+  if (n1 === 1) return 3;
+  return 0;
+}
+
+const OPERATION = { ADD: 0, SUB: 1, SQUARED_DIFFERENCE: 2, MUL: 3, MAXIMUM: 4, MINIMUM: 5 } as const;
+type Operation = keyof typeof OPERATION;
+
+/** QuantizeMultiplierSmallerThanOneExp: TFLite aborts on a multiplier >= 1; edgerun reports it. */
+function smallerThanOne(t: OpTensors, real: number, what: string) {
+  const q = quantizeMultiplier(real);
+  if (q.shift > 0) t.fail(`${what} rescale multiplier ${real} is >= 1 (TFLite rejects these scales)`);
+  return q;
+}
+
+/** Requantization parameters of each operation, as TFLite's Prepare computes them. */
+function arithmetic(t: OpTensors, operation: Operation, in1: Tensor, in2: Tensor, output: Tensor) {
+  const [s1, s2, so] = [scaleOf(in1), scaleOf(in2), scaleOf(output)];
+  const none = { multiplier: 0, shift: 0 };
+  if (operation === 'ADD' || operation === 'SUB' || operation === 'SQUARED_DIFFERENCE') {
+    // add.cc / sub.cc: left shift 20; squared_difference.cc: 7. 2 * max(s1, s2) is exact in float.
+    const leftShift = operation === 'SQUARED_DIFFERENCE' ? 7 : 20;
+    const twiceMax = 2 * Math.max(s1, s2);
+    const out = operation === 'SQUARED_DIFFERENCE'
+      ? (twiceMax * twiceMax) / Math.fround((1 << (2 * leftShift)) * so)
+      : twiceMax / Math.fround((1 << leftShift) * so);
+    return {
+      leftShift, m1: smallerThanOne(t, s1 / twiceMax, 'input 1'), m2: smallerThanOne(t, s2 / twiceMax, 'input 2'),
+      mo: smallerThanOne(t, out, 'output'),
+    };
+  }
+  if (operation === 'MUL') {
+    // mul.cc: input1 scale * input2 scale / output scale, in float.
+    return { leftShift: 0, m1: none, m2: none, mo: quantizeMultiplier(Math.fround(Math.fround(s1 * s2) / so)) };
+  }
+  return { leftShift: 0, m1: none, m2: none, mo: none };
+}
+
+function binaryOp(name: Operation, summary: string, activationField: number | null): OpDef {
+  return {
+    name,
+    summary,
+    prepare(t: OpTensors): KernelCall[] {
+      t.expectCounts([2, 2], 1);
+      const in1 = t.input(0);
+      const in2 = t.input(1);
+      const output = t.output(0);
+      expectInt8Activation(t, in1, 'input 1');
+      expectInt8Activation(t, in2, 'input 2');
+      expectInt8Activation(t, output, 'output');
+      const bc = broadcast(t, in1.shape, in2.shape);
+      t.expectShape(output, bc.shape, 'output');
+      const a = arithmetic(t, name, in1, in2, output);
+      const activation = activationField === null ? 0 : t.op.options?.int8(activationField, 0) ?? 0;
+      const [actMin, actMax] = fusedActivationRange(t, activation, output);
+      return [{
+        kernel: 'binary',
+        macs: 0,
+        args: {
+          input1: tensorArg(in1.index), input2: tensorArg(in2.index), output: tensorArg(output.index),
+          operation: OPERATION[name],
+          layout: binaryLayout(elementCount(in1.shape), elementCount(in2.shape), elementCount(output.shape)),
+          count: elementCount(output.shape),
+          outDims: bc.outDims, strides1: bc.strides1, strides2: bc.strides2,
+          input1Offset: -zeroPointOf(in1), input2Offset: -zeroPointOf(in2), outputOffset: zeroPointOf(output), leftShift: a.leftShift,
+          input1Multiplier: a.m1.multiplier, input1Shift: a.m1.shift, input2Multiplier: a.m2.multiplier, input2Shift: a.m2.shift,
+          outputMultiplier: a.mo.multiplier, outputShift: a.mo.shift, actMin, actMax,
+        },
+      }];
+    },
+    inPlaceInputs(t: OpTensors) {
+      return [t.input(0), t.input(1)].filter((i) => elementCount(i.shape) === elementCount(t.output(0).shape)).map((i) => i.index);
+    },
+  };
+}
+
+// AddOptions, SubOptions and MulOptions all hold fused_activation_function at field 0.
+export const add = binaryOp('ADD', 'int8, broadcasting up to rank 6, fused activation', AddOptionsField.fusedActivationFunction);
+export const sub = binaryOp('SUB', 'int8, broadcasting up to rank 6, fused activation', AddOptionsField.fusedActivationFunction);
+export const mul = binaryOp('MUL', 'int8, broadcasting up to rank 6, fused activation', AddOptionsField.fusedActivationFunction);
+export const squaredDifference = binaryOp('SQUARED_DIFFERENCE', 'int8, broadcasting up to rank 6', null);
+export const maximum = binaryOp('MAXIMUM', 'int8 (raw values, as TFLite), broadcasting up to rank 6', null);
+export const minimum = binaryOp('MINIMUM', 'int8 (raw values, as TFLite), broadcasting up to rank 6', null);
