@@ -210,3 +210,9 @@ export const RESIZE_NEAREST_OUT_H: usize = 28;
 export const RESIZE_NEAREST_OUT_W: usize = 32;
 export const RESIZE_NEAREST_PIXEL_BYTES: usize = 36;
 export const RESIZE_NEAREST_BLOCK_BYTES: usize = 40;
+
+export const LUT8_INPUT: usize = 0;
+export const LUT8_OUTPUT: usize = 4;
+export const LUT8_TABLE: usize = 8;
+export const LUT8_COUNT: usize = 12;
+export const LUT8_BLOCK_BYTES: usize = 16;

@@ -8,3 +8,4 @@ export { binary } from './binary';
 export { softmax } from './softmax';
 export { quantize_f32, requantize, dequantize } from '../ref/quantize';
 export { gather, resize_nearest, strided_copy } from '../ref/data_movement';
+export { lut8 } from '../ref/lut';

@@ -7,3 +7,4 @@ export { binary_ref as binary } from './binary';
 export { softmax_ref as softmax } from './softmax';
 export { quantize_f32, requantize, dequantize } from './quantize';
 export { gather, resize_nearest, strided_copy } from './data_movement';
+export { lut8 } from './lut';

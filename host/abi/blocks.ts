@@ -137,6 +137,10 @@ export const BLOCKS = {
   resize_nearest: block('resize_nearest', [
     p('input'), p('output'), p('rows'), p('cols'), 'batches', 'inH', 'inW', 'outH', 'outW', 'pixelBytes',
   ]),
+  // Unary int8 -> int8 by table: output[i] = table[input[i] + 128]. The host fills the table
+  // by running TFLite's own arithmetic for each of the 256 inputs (host/ops/activations.ts),
+  // so the result is exact by construction.
+  lut8: block('lut8', [p('input'), p('output'), p('table'), 'count']),
 } as const;
 
 export type KernelName = keyof typeof BLOCKS;

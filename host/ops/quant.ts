@@ -93,3 +93,25 @@ export function paddingBefore(stride: number, dilation: number, inSize: number, 
   const total = Math.max(0, (outSize - 1) * stride + effective - inSize);
   return Math.floor(total / 2);
 }
+
+/** gemmlowp SaturatingRoundingDoublingHighMul on int32 values (for tables built at prepare time). */
+export function saturatingRoundingDoublingHighMul(a: number, b: number): number {
+  if (a === b && a === -2147483648) return 2147483647;
+  const ab = BigInt(a) * BigInt(b);
+  const nudge = ab >= 0n ? 1n << 30n : 1n - (1n << 30n);
+  return Number((ab + nudge) / (1n << 31n)); // BigInt division truncates toward zero, as C++ does
+}
+
+/** gemmlowp RoundingDivideByPOT on an int32 value, 0 <= exponent <= 31. */
+export function roundingDivideByPOT(x: number, exponent: number): number {
+  const mask = exponent === 31 ? 0x7fffffff : (1 << exponent) - 1;
+  const remainder = x & mask;
+  const threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+  return (x >> exponent) + (remainder > threshold ? 1 : 0);
+}
+
+/** TFLite MultiplyByQuantizedMultiplier (int32 x; the left shift wraps like C++). */
+export function multiplyByQuantizedMultiplier(x: number, multiplier: number, shift: number): number {
+  const left = Math.max(shift, 0);
+  return roundingDivideByPOT(saturatingRoundingDoublingHighMul(Math.imul(x, 2 ** left | 0), multiplier), Math.max(-shift, 0));
+}

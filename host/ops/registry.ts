@@ -8,6 +8,7 @@ import { dequantize, quantize } from './quantize.js';
 import { reshape } from './reshape.js';
 import { softmax } from './softmax.js';
 import type { OpDef } from './types.js';
+import { elu, hardSwish, leakyRelu, logistic, relu, relu6, reluN1To1, tanh } from './activations.js';
 import { concatenation, pack } from './concatenation.js';
 import { gather } from './gather.js';
 import { pad, padV2 } from './pad.js';
@@ -20,8 +21,9 @@ import { transpose } from './transpose.js';
 
 export const OPS: readonly OpDef[] = [
   add, averagePool2d, concatenation, conv2d, depthToSpace, depthwiseConv2d, dequantize, expandDims, fullyConnected,
-  gather, maximum, maxPool2d, minimum, mul, pack, pad, padV2, quantize, reshape, resizeNearestNeighbor, slice, softmax,
-  spaceToDepth, split, splitV, squaredDifference, squeeze, stridedSlice, sub, transpose, unpack,
+  elu, gather, hardSwish, leakyRelu, logistic, maximum, maxPool2d, minimum, mul, pack, pad, padV2, quantize, relu,
+  relu6, reluN1To1, reshape, resizeNearestNeighbor, slice, softmax, spaceToDepth, split, splitV, squaredDifference,
+  squeeze, stridedSlice, sub, tanh, transpose, unpack,
 ];
 
 const BY_NAME = new Map(OPS.map((op) => [op.name, op]));
