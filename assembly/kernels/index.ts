@@ -9,3 +9,4 @@ export { softmax } from './softmax';
 export { quantize_f32, requantize, dequantize } from '../ref/quantize';
 export { gather, resize_nearest, strided_copy } from '../ref/data_movement';
 export { lut8 } from '../ref/lut';
+export { reduce } from '../ref/reduce';

@@ -8,3 +8,4 @@ export { softmax_ref as softmax } from './softmax';
 export { quantize_f32, requantize, dequantize } from './quantize';
 export { gather, resize_nearest, strided_copy } from './data_movement';
 export { lut8 } from './lut';
+export { reduce } from './reduce';

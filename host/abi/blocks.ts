@@ -141,6 +141,19 @@ export const BLOCKS = {
   // by running TFLite's own arithmetic for each of the 256 inputs (host/ops/activations.ts),
   // so the result is exact by construction.
   lut8: block('lut8', [p('input'), p('output'), p('table'), 'count']),
+  // Reductions over int8: for every output element (outDims, row-major, input offset
+  // sum i_k*outStrides_k) visit the reduced box (redDims, offsets sum j_k*redStrides_k).
+  // operation 0 MEAN / 1 SUM: reference_ops::QuantizedMeanOrSum, output =
+  // MultiplyByQuantizedMultiplier(sum - inputZeroPoint*count, multiplier, shift) + outputZeroPoint
+  // with the mean's 1/count already folded into multiplier/shift by the host (for SUM, TFLite's
+  // reference path reads the int8 data as uint8 and clamps to 0..255: so does the kernel); 2 REDUCE_MAX: raw
+  // maximum; 3 ARG_MAX / 4 ARG_MIN over one axis: the first index of the extreme value, written
+  // as int32 or int64 (indexBytes).
+  reduce: block('reduce', [
+    p('input'), p('output'), 'operation', ['outDims', 'i32', MAX_BROADCAST_RANK], ['outStrides', 'i32', MAX_BROADCAST_RANK],
+    ['redDims', 'i32', MAX_BROADCAST_RANK], ['redStrides', 'i32', MAX_BROADCAST_RANK], 'count',
+    'inputZeroPoint', 'outputZeroPoint', 'multiplier', 'shift', 'indexBytes',
+  ]),
 } as const;
 
 export type KernelName = keyof typeof BLOCKS;

@@ -8,6 +8,7 @@ import { dequantize, quantize } from './quantize.js';
 import { reshape } from './reshape.js';
 import { softmax } from './softmax.js';
 import type { OpDef } from './types.js';
+import { argMax, argMin, mean, reduceMax, sum } from './reduce.js';
 import { elu, hardSwish, leakyRelu, logistic, relu, relu6, reluN1To1, tanh } from './activations.js';
 import { concatenation, pack } from './concatenation.js';
 import { gather } from './gather.js';
@@ -20,7 +21,7 @@ import { expandDims, squeeze } from './squeeze.js';
 import { transpose } from './transpose.js';
 
 export const OPS: readonly OpDef[] = [
-  add, averagePool2d, concatenation, conv2d, depthToSpace, depthwiseConv2d, dequantize, expandDims, fullyConnected,
+  add, argMax, argMin, mean, reduceMax, sum, averagePool2d, concatenation, conv2d, depthToSpace, depthwiseConv2d, dequantize, expandDims, fullyConnected,
   elu, gather, hardSwish, leakyRelu, logistic, maximum, maxPool2d, minimum, mul, pack, pad, padV2, quantize, relu,
   relu6, reluN1To1, reshape, resizeNearestNeighbor, slice, softmax, spaceToDepth, split, splitV, squaredDifference,
   squeeze, stridedSlice, sub, tanh, transpose, unpack,

@@ -278,3 +278,5 @@ export const ResizeNearestNeighborOptionsField = { alignCorners: 0, halfPixelCen
 export const SpaceToDepthOptionsField = { blockSize: 0 } as const;
 export const DepthToSpaceOptionsField = { blockSize: 0 } as const;
 export const SqueezeOptionsField = { squeezeDims: 0 } as const;
+export const ReducerOptionsField = { keepDims: 0 } as const;
+export const ArgMinMaxOptionsField = { outputType: 0 } as const;
