@@ -1,6 +1,7 @@
 // Binary elementwise int8 ops (host/abi/blocks.ts `binary`), each element as TFLite computes it:
 // reference_integer_ops::AddElementwise (ADD, and SUB with the second term negated),
-// squared_difference.cc's SquaredDifference, MulElementwise, and raw MAXIMUM / MINIMUM;
+// squared_difference.cc's SquaredDifference, MulElementwise, raw MAXIMUM / MINIMUM, and PRELU
+// (reference_ops::BroadcastPrelu4DSlow, input2 = alpha);
 // broadcasting as BroadcastAdd6DSlow: output dims padded to rank 6, a stride of 0 repeats an input.
 import { clamp, multiplyByQuantizedMultiplier } from '../quant';
 import {
@@ -16,6 +17,7 @@ export const SQUARED_DIFFERENCE: i32 = 2;
 export const MUL: i32 = 3;
 export const MAXIMUM: i32 = 4;
 export const MINIMUM: i32 = 5;
+export const PRELU: i32 = 6;
 
 export function binary_ref(p: usize): i32 {
   const operation = load<i32>(p, BINARY_OPERATION);
@@ -66,6 +68,10 @@ export function binary_ref(p: usize): i32 {
               if (operation == MAXIMUM) raw = max(x, y);
               else if (operation == MINIMUM) raw = min(x, y);
               else if (operation == MUL) raw = multiplyByQuantizedMultiplier((x + in1Offset) * (y + in2Offset), mo, so) + outOffset;
+              else if (operation == PRELU) {
+                const v = x + in1Offset;
+                raw = (v >= 0 ? multiplyByQuantizedMultiplier(v, m1, s1) : multiplyByQuantizedMultiplier(v * (y + in2Offset), m2, s2)) + outOffset;
+              }
               else {
                 const sx = multiplyByQuantizedMultiplier((x + in1Offset) * (1 << leftShift), m1, s1);
                 const sy = multiplyByQuantizedMultiplier((y + in2Offset) * (1 << leftShift), m2, s2);

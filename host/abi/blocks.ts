@@ -95,7 +95,8 @@ export const BLOCKS = {
   // padded to 6 dims; a stride of 0 broadcasts that input along the dim. Element strides.
   // operation: 0 ADD and 1 SUB (reference_integer_ops::AddElementwise, with the second term
   // negated for SUB), 2 SQUARED_DIFFERENCE (squared_difference.cc), 3 MUL (MulElementwise),
-  // 4 MAXIMUM and 5 MINIMUM (raw values). layout: 0 broadcast (use the strides), 1 same shape
+  // 4 MAXIMUM and 5 MINIMUM (raw values), 6 PRELU (input2 = alpha; input1Multiplier/Shift for
+  // x >= 0, input2Multiplier/Shift for x * alpha). layout: 0 broadcast (use the strides), 1 same shape
   // (both dense), 2 input2 is one element, 3 input1 is one element: SIMD kernels take fast
   // paths; the reference always uses strides.
   binary: block('binary', [

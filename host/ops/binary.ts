@@ -38,7 +38,7 @@ function binaryLayout(n1: number, n2: number, out: number): number {
   return 0;
 }
 
-const OPERATION = { ADD: 0, SUB: 1, SQUARED_DIFFERENCE: 2, MUL: 3, MAXIMUM: 4, MINIMUM: 5 } as const;
+const OPERATION = { ADD: 0, SUB: 1, SQUARED_DIFFERENCE: 2, MUL: 3, MAXIMUM: 4, MINIMUM: 5, PRELU: 6 } as const;
 type Operation = keyof typeof OPERATION;
 
 /** QuantizeMultiplierSmallerThanOneExp: TFLite aborts on a multiplier >= 1; edgerun reports it. */
@@ -63,6 +63,10 @@ function arithmetic(t: OpTensors, operation: Operation, in1: Tensor, in2: Tensor
       leftShift, m1: smallerThanOne(t, s1 / twiceMax, 'input 1'), m2: smallerThanOne(t, s2 / twiceMax, 'input 2'),
       mo: smallerThanOne(t, out, 'output'),
     };
+  }
+  if (operation === 'PRELU') {
+    // activations.cc PreluPrepare: input / output and input * alpha / output, in float.
+    return { leftShift: 0, m1: quantizeMultiplier(Math.fround(s1 / so)), m2: quantizeMultiplier(Math.fround(Math.fround(s1 * s2) / so)), mo: none };
   }
   if (operation === 'MUL') {
     // mul.cc: input1 scale * input2 scale / output scale, in float.
@@ -116,3 +120,4 @@ export const mul = binaryOp('MUL', 'int8, broadcasting up to rank 6, fused activ
 export const squaredDifference = binaryOp('SQUARED_DIFFERENCE', 'int8, broadcasting up to rank 6', null);
 export const maximum = binaryOp('MAXIMUM', 'int8 (raw values, as TFLite), broadcasting up to rank 6', null);
 export const minimum = binaryOp('MINIMUM', 'int8 (raw values, as TFLite), broadcasting up to rank 6', null);
+export const prelu = binaryOp('PRELU', 'int8, alpha broadcast', null);

@@ -1,5 +1,5 @@
 /** The op registry: every TFLite builtin edgerun runs. Tests, docs and tools enumerate it. */
-import { add, maximum, minimum, mul, squaredDifference, sub } from './binary.js';
+import { add, maximum, minimum, mul, prelu, squaredDifference, sub } from './binary.js';
 import { conv2d } from './conv_2d.js';
 import { depthwiseConv2d } from './depthwise_conv_2d.js';
 import { fullyConnected } from './fully_connected.js';
@@ -8,6 +8,7 @@ import { dequantize, quantize } from './quantize.js';
 import { reshape } from './reshape.js';
 import { softmax } from './softmax.js';
 import type { OpDef } from './types.js';
+import { batchToSpaceNd, spaceToBatchNd } from './space_to_batch.js';
 import { argMax, argMin, mean, reduceMax, sum } from './reduce.js';
 import { elu, hardSwish, leakyRelu, logistic, relu, relu6, reluN1To1, tanh } from './activations.js';
 import { concatenation, pack } from './concatenation.js';
@@ -21,8 +22,8 @@ import { expandDims, squeeze } from './squeeze.js';
 import { transpose } from './transpose.js';
 
 export const OPS: readonly OpDef[] = [
-  add, argMax, argMin, mean, reduceMax, sum, averagePool2d, concatenation, conv2d, depthToSpace, depthwiseConv2d, dequantize, expandDims, fullyConnected,
-  elu, gather, hardSwish, leakyRelu, logistic, maximum, maxPool2d, minimum, mul, pack, pad, padV2, quantize, relu,
+  add, batchToSpaceNd, spaceToBatchNd, argMax, argMin, mean, reduceMax, sum, averagePool2d, concatenation, conv2d, depthToSpace, depthwiseConv2d, dequantize, expandDims, fullyConnected,
+  elu, gather, hardSwish, leakyRelu, logistic, maximum, maxPool2d, minimum, mul, pack, pad, padV2, prelu, quantize, relu,
   relu6, reluN1To1, reshape, resizeNearestNeighbor, slice, softmax, spaceToDepth, split, splitV, squaredDifference,
   squeeze, stridedSlice, sub, tanh, transpose, unpack,
 ];
