@@ -231,3 +231,15 @@ export const REDUCE_MULTIPLIER: usize = 120;
 export const REDUCE_SHIFT: usize = 124;
 export const REDUCE_INDEX_BYTES: usize = 128;
 export const REDUCE_BLOCK_BYTES: usize = 132;
+
+export const RESIZE_BILINEAR_INPUT: usize = 0;
+export const RESIZE_BILINEAR_OUTPUT: usize = 4;
+export const RESIZE_BILINEAR_ROWS: usize = 8;
+export const RESIZE_BILINEAR_COLS: usize = 12;
+export const RESIZE_BILINEAR_BATCHES: usize = 16;
+export const RESIZE_BILINEAR_IN_H: usize = 20;
+export const RESIZE_BILINEAR_IN_W: usize = 24;
+export const RESIZE_BILINEAR_OUT_H: usize = 28;
+export const RESIZE_BILINEAR_OUT_W: usize = 32;
+export const RESIZE_BILINEAR_CHANNELS: usize = 36;
+export const RESIZE_BILINEAR_BLOCK_BYTES: usize = 40;

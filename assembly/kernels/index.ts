@@ -7,6 +7,6 @@ export { average_pool_2d, max_pool_2d } from './pooling';
 export { binary } from './binary';
 export { softmax } from './softmax';
 export { quantize_f32, requantize, dequantize } from '../ref/quantize';
-export { gather, resize_nearest, strided_copy } from '../ref/data_movement';
+export { gather, resize_bilinear, resize_nearest, strided_copy } from '../ref/data_movement';
 export { lut8 } from '../ref/lut';
 export { reduce } from '../ref/reduce';

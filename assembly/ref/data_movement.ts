@@ -1,4 +1,4 @@
-// Data movement kernels: no arithmetic, so one implementation serves both modules.
+// Data movement and resampling kernels; one implementation serves both modules.
 import {
   STRIDED_COPY_INPUT, STRIDED_COPY_OUTPUT, STRIDED_COPY_ELEMENT_BYTES, STRIDED_COPY_IN_OFFSET,
   STRIDED_COPY_OUT_OFFSET, STRIDED_COPY_DIMS, STRIDED_COPY_IN_STRIDES, STRIDED_COPY_OUT_STRIDES,
@@ -8,6 +8,9 @@ import {
   RESIZE_NEAREST_INPUT, RESIZE_NEAREST_OUTPUT, RESIZE_NEAREST_ROWS, RESIZE_NEAREST_COLS,
   RESIZE_NEAREST_BATCHES, RESIZE_NEAREST_IN_H, RESIZE_NEAREST_IN_W, RESIZE_NEAREST_OUT_H,
   RESIZE_NEAREST_OUT_W, RESIZE_NEAREST_PIXEL_BYTES,
+  RESIZE_BILINEAR_INPUT, RESIZE_BILINEAR_OUTPUT, RESIZE_BILINEAR_ROWS, RESIZE_BILINEAR_COLS,
+  RESIZE_BILINEAR_BATCHES, RESIZE_BILINEAR_IN_H, RESIZE_BILINEAR_IN_W, RESIZE_BILINEAR_OUT_H,
+  RESIZE_BILINEAR_OUT_W, RESIZE_BILINEAR_CHANNELS,
 } from '../params';
 
 // @ts-ignore: decorator
@@ -107,6 +110,48 @@ export function resize_nearest(p: usize): i32 {
       for (let x = 0; x < outW; x++) {
         memory.copy(out, row + <usize>load<i32>(cols + (<usize>x << 2)) * pixel, pixel);
         out += pixel;
+      }
+    }
+  }
+  return 0;
+}
+
+/** reference_ops::ResizeBilinearInteger for int8 (double-rounding build: round half away). */
+export function resize_bilinear(p: usize): i32 {
+  const input = load<usize>(p, RESIZE_BILINEAR_INPUT);
+  let out = load<usize>(p, RESIZE_BILINEAR_OUTPUT);
+  const rows = load<usize>(p, RESIZE_BILINEAR_ROWS);
+  const cols = load<usize>(p, RESIZE_BILINEAR_COLS);
+  const batches = load<i32>(p, RESIZE_BILINEAR_BATCHES);
+  const inH = load<i32>(p, RESIZE_BILINEAR_IN_H);
+  const inW = load<i32>(p, RESIZE_BILINEAR_IN_W);
+  const outH = load<i32>(p, RESIZE_BILINEAR_OUT_H);
+  const outW = load<i32>(p, RESIZE_BILINEAR_OUT_W);
+  const channels = load<i32>(p, RESIZE_BILINEAR_CHANNELS);
+  for (let b = 0; b < batches; b++) {
+    const image = input + <usize>(b * inH * inW * channels);
+    for (let y = 0; y < outH; y++) {
+      const row = rows + <usize>(y * 12);
+      const y0 = load<i32>(row);
+      const y1 = load<i32>(row, 4);
+      const dy = <i64>(load<i32>(row, 8) - (y0 << 10));
+      for (let x = 0; x < outW; x++) {
+        const col = cols + <usize>(x * 12);
+        const x0 = load<i32>(col);
+        const x1 = load<i32>(col, 4);
+        const dx = <i64>(load<i32>(col, 8) - (x0 << 10));
+        const ll = image + <usize>((y0 * inW + x0) * channels);
+        const lu = image + <usize>((y1 * inW + x0) * channels);
+        const rl = image + <usize>((y0 * inW + x1) * channels);
+        const ru = image + <usize>((y1 * inW + x1) * channels);
+        for (let c = 0; c < channels; c++) {
+          const o = <usize>c;
+          const sum: i64 =
+            <i64>load<i8>(ll + o) * (1024 - dy) * (1024 - dx) + <i64>load<i8>(lu + o) * dy * (1024 - dx) +
+            <i64>load<i8>(rl + o) * (1024 - dy) * dx + <i64>load<i8>(ru + o) * dy * dx;
+          store<i8>(out, <i8>((sum + (sum > 0 ? (1 << 19) : -(1 << 19))) / (1 << 20)));
+          out++;
+        }
       }
     }
   }

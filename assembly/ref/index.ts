@@ -6,6 +6,6 @@ export { average_pool_2d, max_pool_2d } from './pooling';
 export { binary_ref as binary } from './binary';
 export { softmax_ref as softmax } from './softmax';
 export { quantize_f32, requantize, dequantize } from './quantize';
-export { gather, resize_nearest, strided_copy } from './data_movement';
+export { gather, resize_bilinear, resize_nearest, strided_copy } from './data_movement';
 export { lut8 } from './lut';
 export { reduce } from './reduce';

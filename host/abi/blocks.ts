@@ -155,6 +155,12 @@ export const BLOCKS = {
     ['redDims', 'i32', MAX_BROADCAST_RANK], ['redStrides', 'i32', MAX_BROADCAST_RANK], 'count',
     'inputZeroPoint', 'outputZeroPoint', 'multiplier', 'shift', 'indexBytes',
   ]),
+  // RESIZE_BILINEAR on int8 (reference_ops::ResizeBilinearInteger, 10-bit fixed point): rows
+  // and cols hold, per output index, (lower source index, upper source index, scaled position
+  // in 1/1024 units) as three i32.
+  resize_bilinear: block('resize_bilinear', [
+    p('input'), p('output'), p('rows'), p('cols'), 'batches', 'inH', 'inW', 'outH', 'outW', 'channels',
+  ]),
 } as const;
 
 export type KernelName = keyof typeof BLOCKS;

@@ -14,7 +14,7 @@ import { elu, hardSwish, leakyRelu, logistic, relu, relu6, reluN1To1, tanh } fro
 import { concatenation, pack } from './concatenation.js';
 import { gather } from './gather.js';
 import { pad, padV2 } from './pad.js';
-import { resizeNearestNeighbor } from './resize_nearest_neighbor.js';
+import { resizeBilinear, resizeNearestNeighbor } from './resize.js';
 import { slice, stridedSlice } from './slice.js';
 import { depthToSpace, spaceToDepth } from './space_to_depth.js';
 import { split, splitV, unpack } from './split.js';
@@ -24,7 +24,7 @@ import { transpose } from './transpose.js';
 export const OPS: readonly OpDef[] = [
   add, batchToSpaceNd, spaceToBatchNd, argMax, argMin, mean, reduceMax, sum, averagePool2d, concatenation, conv2d, depthToSpace, depthwiseConv2d, dequantize, expandDims, fullyConnected,
   elu, gather, hardSwish, leakyRelu, logistic, maximum, maxPool2d, minimum, mul, pack, pad, padV2, prelu, quantize, relu,
-  relu6, reluN1To1, reshape, resizeNearestNeighbor, slice, softmax, spaceToDepth, split, splitV, squaredDifference,
+  relu6, reluN1To1, reshape, resizeBilinear, resizeNearestNeighbor, slice, softmax, spaceToDepth, split, splitV, squaredDifference,
   squeeze, stridedSlice, sub, tanh, transpose, unpack,
 ];
 
