@@ -10,3 +10,4 @@ export { quantize_f32, requantize, dequantize } from '../ref/quantize';
 export { gather, resize_bilinear, resize_nearest, strided_copy } from '../ref/data_movement';
 export { lut8 } from '../ref/lut';
 export { reduce } from '../ref/reduce';
+export { transpose_conv } from '../ref/transpose_conv';

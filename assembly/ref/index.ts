@@ -9,3 +9,4 @@ export { quantize_f32, requantize, dequantize } from './quantize';
 export { gather, resize_bilinear, resize_nearest, strided_copy } from './data_movement';
 export { lut8 } from './lut';
 export { reduce } from './reduce';
+export { transpose_conv } from './transpose_conv';

@@ -161,6 +161,14 @@ export const BLOCKS = {
   resize_bilinear: block('resize_bilinear', [
     p('input'), p('output'), p('rows'), p('cols'), 'batches', 'inH', 'inW', 'outH', 'outW', 'channels',
   ]),
+  // reference_integer_ops::TransposeConv: every input element scatters into an int32 scratch
+  // of the output's size (scratch, 4 bytes per output element), then per-channel requantization.
+  // filter [outC, fH, fW, inC] as in the model.
+  transpose_conv: block('transpose_conv', [
+    p('input'), p('filter'), p('bias'), p('output'), p('multipliers'), p('shifts'), p('scratch'),
+    'batches', 'inH', 'inW', 'inC', 'outH', 'outW', 'outC', 'filterH', 'filterW', 'strideH', 'strideW', 'padH', 'padW',
+    'inputOffset', 'outputOffset', 'actMin', 'actMax',
+  ]),
 } as const;
 
 export type KernelName = keyof typeof BLOCKS;

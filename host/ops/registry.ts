@@ -8,6 +8,7 @@ import { dequantize, quantize } from './quantize.js';
 import { reshape } from './reshape.js';
 import { softmax } from './softmax.js';
 import type { OpDef } from './types.js';
+import { transposeConv } from './transpose_conv.js';
 import { batchToSpaceNd, spaceToBatchNd } from './space_to_batch.js';
 import { argMax, argMin, mean, reduceMax, sum } from './reduce.js';
 import { elu, hardSwish, leakyRelu, logistic, relu, relu6, reluN1To1, tanh } from './activations.js';
@@ -25,7 +26,7 @@ export const OPS: readonly OpDef[] = [
   add, batchToSpaceNd, spaceToBatchNd, argMax, argMin, mean, reduceMax, sum, averagePool2d, concatenation, conv2d, depthToSpace, depthwiseConv2d, dequantize, expandDims, fullyConnected,
   elu, gather, hardSwish, leakyRelu, logistic, maximum, maxPool2d, minimum, mul, pack, pad, padV2, prelu, quantize, relu,
   relu6, reluN1To1, reshape, resizeBilinear, resizeNearestNeighbor, slice, softmax, spaceToDepth, split, splitV, squaredDifference,
-  squeeze, stridedSlice, sub, tanh, transpose, unpack,
+  squeeze, stridedSlice, sub, tanh, transpose, transposeConv, unpack,
 ];
 
 const BY_NAME = new Map(OPS.map((op) => [op.name, op]));
