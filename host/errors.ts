@@ -27,3 +27,8 @@ export class MemoryLimitError extends EdgerunError {
 export class KernelError extends EdgerunError {
   override readonly exitCode: number = 1;
 }
+
+/** WebAssembly ran past a --timeout / timeoutMs and was stopped (not a fault of edgerun: exit 4). */
+export class TimeoutError extends EdgerunError {
+  override readonly exitCode: number = 4;
+}

@@ -1,5 +1,5 @@
 /** Command-line argument parsing shared by the commands. */
-import { InputError, type MemoryLimits, parseSize } from '../index.js';
+import { getRuntime, InputError, MAX_TIMEOUT_MS, type MemoryLimits, parseSize, type Runtime, RUNTIME_NAMES } from '../index.js';
 
 export interface Args {
   positional: string[];
@@ -62,9 +62,19 @@ export function limitsOf(args: Args): MemoryLimits {
   return limits;
 }
 
-export function runtimeOf(args: Args): string {
-  const runtime = one(args, '--runtime', 'v8');
-  if (runtime !== 'v8') throw new InputError(`--runtime ${runtime} is not available (supported: v8)`);
-  return runtime;
+/** --runtime NAME through the runtime registry (default v8). */
+export function runtimeOf(args: Args): Runtime {
+  const name = one(args, '--runtime', 'v8');
+  if (!RUNTIME_NAMES.includes(name)) throw new InputError(`--runtime ${name}: unknown runtime (runtimes: ${RUNTIME_NAMES.join(', ')})`);
+  return getRuntime(name);
+}
+
+/** --timeout MS: a whole number of milliseconds, 1..2^31-1; undefined when not given. */
+export function timeoutOf(args: Args): number | undefined {
+  if (!args.flags.has('--timeout')) return undefined;
+  const text = one(args, '--timeout', '');
+  const ms = /^[1-9][0-9]{0,9}$/.test(text) ? Number(text) : NaN;
+  if (!(ms <= MAX_TIMEOUT_MS)) throw new InputError(`--timeout must be a whole number of milliseconds 1..${MAX_TIMEOUT_MS}, got ${JSON.stringify(text)}`);
+  return ms;
 }
 

@@ -1,18 +1,19 @@
 /** `edgerun bench` (and memory-limit sweeps). */
 import {
   benchmark, type EdgerunModel, formatBytes, formatSize, InputError, loadModel, memoryPages, parseSize,
-  parseSizeList, profile, sweepMemoryLimits,
+  parseSizeList, profile, type Runtime, sweepMemoryLimits,
 } from '../index.js';
-import { kernelsOf, modelPath, one, parseArgs, positiveInt, runtimeOf } from './args.js';
+import { kernelsOf, modelPath, one, parseArgs, positiveInt, runtimeOf, timeoutOf } from './args.js';
 import { HELP } from './help.js';
 import { memoryLine } from './run.js';
 import { checkInputCount, fillInputs } from './tensors.js';
 
 export function cmdBench(argv: string[]): void {
-  const args = parseArgs(argv, ['--input', '--iterations', '--warmup', '--profile', '--runtime', '--kernels', '--json', '--memory-limit', '--ram-limit']);
+  const args = parseArgs(argv, ['--input', '--iterations', '--warmup', '--profile', '--runtime', '--kernels', '--json', '--memory-limit', '--ram-limit', '--timeout']);
   if (args.flags.has('--help') || args.flags.has('-h')) return void console.log(HELP.bench);
   const path = modelPath(args, 'bench');
   const runtime = runtimeOf(args);
+  const timeoutMs = timeoutOf(args);
   const iterations = positiveInt(args, '--iterations', 200);
   const warmup = positiveInt(args, '--warmup', 20);
   if (iterations === 0) throw new InputError('--iterations must be at least 1');
@@ -22,8 +23,8 @@ export function cmdBench(argv: string[]): void {
   const files = args.flags.get('--input') ?? [];
   const model = loadModel(path, { kernels: kernelsOf(args) });
   if (files.length > 0) checkInputCount(model.inputs, files);
-  if (caps.length > 1) return benchSweep(path, model, caps, { ramLimit, files, iterations, warmup, json: args.flags.has('--json') });
-  const interpreter = model.createInterpreter({ memoryLimit: caps[0], ramLimit });
+  if (caps.length > 1) return benchSweep(path, model, caps, { ramLimit, files, iterations, warmup, json: args.flags.has('--json'), runtime, timeoutMs });
+  const interpreter = model.createInterpreter({ memoryLimit: caps[0], ramLimit, runtime, timeoutMs });
   const limited = caps.length > 0 || ramLimit !== undefined;
   fillInputs(interpreter.inputs, files);
   const showProgress = process.stderr.isTTY && !args.flags.has('--json');
@@ -38,7 +39,7 @@ export function cmdBench(argv: string[]): void {
   }
   const ms = (x: number) => x.toFixed(4);
   console.log(`${path}: median ${ms(result.medianMs)} ms  p10 ${ms(result.p10Ms)}  p90 ${ms(result.p90Ms)}  ` +
-    `(${iterations} iterations, ${warmup} warm-up, ${model.kernels} kernels, ${runtime})  ${(result.macs / 1e6).toFixed(2)} M MACs  ${result.gmacPerS.toFixed(2)} GMAC/s`);
+    `(${iterations} iterations, ${warmup} warm-up, ${model.kernels} kernels, ${runtime.name}${timeoutMs !== undefined ? `, timeout ${timeoutMs} ms` : ''})  ${(result.macs / 1e6).toFixed(2)} M MACs  ${result.gmacPerS.toFixed(2)} GMAC/s`);
   if (limited) console.log(memoryLine(interpreter));
   if (ops) {
     console.log('  op  name                 kernel               ms        MACs        GMAC/s  share');
@@ -51,10 +52,10 @@ export function cmdBench(argv: string[]): void {
 /** bench --memory-limit A,B,...: per cap, whether the model fits and its median latency. */
 export function benchSweep(
   path: string, model: EdgerunModel, caps: number[],
-  o: { ramLimit?: number; files: string[]; iterations: number; warmup: number; json: boolean },
+  o: { ramLimit?: number; files: string[]; iterations: number; warmup: number; json: boolean; runtime?: Runtime; timeoutMs?: number },
 ): void {
   const rows = sweepMemoryLimits(caps, model.memory.linearMemoryBytes, (memoryLimit) => {
-    const interpreter = model.createInterpreter({ memoryLimit, ramLimit: o.ramLimit });
+    const interpreter = model.createInterpreter({ memoryLimit, ramLimit: o.ramLimit, runtime: o.runtime, timeoutMs: o.timeoutMs });
     fillInputs(interpreter.inputs, o.files);
     return interpreter;
   }, { iterations: o.iterations, warmup: o.warmup });

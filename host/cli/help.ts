@@ -17,7 +17,7 @@ Commands:
 
 Run \`edgerun <command> --help\` for a command's options.
 Exit codes: 0 success, 2 invalid usage or invalid input (model or data), 3 the model does not fit
-a --memory-limit / --ram-limit, 1 internal fault.`,
+a --memory-limit / --ram-limit, 4 stopped by --timeout, 1 internal fault or a WebAssembly trap.`,
   inspect: `Usage: edgerun inspect MODEL [--json] [--kernels simd|ref]
 
 Prints the model's ops in execution order, its inputs and outputs (name, shape, dtype, scale,
@@ -31,7 +31,10 @@ zero point), ops edgerun does not support, and memory figures (bytes):
 Runs the model once. One --input per model input, in input order: .npy (dtype and shape must
 match the tensor) or .bin (raw little-endian bytes, exactly the tensor's size).
   --output FILE   one per model output, in order; .npy or .bin by extension (default: print them)
-  --runtime v8    WebAssembly runtime (v8 is the only one so far)
+  --runtime R     WebAssembly runtime: v8 (default, Node's own) or wasmtime (libwasmtime through
+                  koffi: scripts/setup-wasmtime.sh installs it, or set WASMTIME_LIB=/path/to/lib)
+  --timeout MS    stop the inference once it has run MS milliseconds (a whole number,
+                  1..2147483647): exit 4 with "stopped: still running after the MS ms timeout"
   --kernels K     simd (default) or ref (scalar reference twins)
   --json          print {outputs: [{name, shape, dtype, data}], latencyMs, memory}; memory is
                   {linearMemoryBytes, ramBytes, romDataBytes, memoryLimit, ramLimit, pages, maximumPages}
@@ -53,7 +56,10 @@ Times inferences of the model. Inputs default to seeded random data of the right
   --iterations N  timed inferences (default 200)
   --warmup N      untimed inferences first (default 20)
   --profile       per-op table: median time, MACs, GMAC/s, share of total
-  --runtime v8    WebAssembly runtime
+  --runtime R     WebAssembly runtime: v8 (default) or wasmtime (see run --help)
+  --timeout MS    stop any inference that runs MS milliseconds (exit 4). It costs time: on v8 a
+                  watchdog thread per inference (~0.05 ms), on wasmtime epoch checks compiled into
+                  every loop (kernels ~1.5x slower)
   --kernels K     simd (default) or ref
   --json          print {medianMs, p10Ms, p90Ms, minMs, iterations, warmup, macs, gmacPerS[, profile]
                   [, memory]} (memory as in run --json, with a limit)

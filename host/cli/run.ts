@@ -1,6 +1,6 @@
 /** `edgerun run`. */
 import { InputError, type Interpreter, loadModel } from '../index.js';
-import { kernelsOf, limitsOf, modelPath, parseArgs, runtimeOf } from './args.js';
+import { kernelsOf, limitsOf, modelPath, parseArgs, runtimeOf, timeoutOf } from './args.js';
 import { HELP } from './help.js';
 import { checkInputCount, fillInputs, fmtShape, values, writeOutputs } from './tensors.js';
 
@@ -17,10 +17,11 @@ export function memoryLine(interpreter: Interpreter): string {
 }
 
 export function cmdRun(argv: string[]): void {
-  const args = parseArgs(argv, ['--input', '--output', '--runtime', '--kernels', '--json', '--memory-limit', '--ram-limit']);
+  const args = parseArgs(argv, ['--input', '--output', '--runtime', '--kernels', '--json', '--memory-limit', '--ram-limit', '--timeout']);
   if (args.flags.has('--help') || args.flags.has('-h')) return void console.log(HELP.run);
   const path = modelPath(args, 'run');
-  runtimeOf(args);
+  const runtime = runtimeOf(args);
+  const timeoutMs = timeoutOf(args);
   const limits = limitsOf(args);
   const inputs = args.flags.get('--input') ?? [];
   const outputs = args.flags.get('--output') ?? [];
@@ -29,7 +30,7 @@ export function cmdRun(argv: string[]): void {
   if (outputs.length > 0 && outputs.length !== model.outputs.length) {
     throw new InputError(`the model has ${model.outputs.length} output(s), got ${outputs.length} --output`);
   }
-  const interpreter = model.createInterpreter(limits);
+  const interpreter = model.createInterpreter({ ...limits, runtime, timeoutMs });
   fillInputs(interpreter.inputs, inputs);
   const t0 = performance.now();
   interpreter.invoke();

@@ -1,10 +1,13 @@
 /** Runs a prepared model: one kernel call per planned step, over zero-copy tensor views. */
-import { KernelError } from '../errors.js';
+import { InputError, KernelError } from '../errors.js';
 import type { PreparedModel, TensorInfo } from '../plan/prepare.js';
 import { kernelModule, type KernelFlavor } from './kernels.js';
 import { type LinearMemoryInfo, type MemoryLimits, memoryNeed, memoryPages } from './limits.js';
 import type { KernelInstance, Runtime } from './runtimes/runtime.js';
 import { v8Runtime } from './runtimes/v8.js';
+
+/** Longest timeout accepted, in milliseconds (2^31 - 1, about 24.8 days). */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 export type TensorData = Int8Array | Uint8Array | Int16Array | Int32Array | Float32Array | BigInt64Array;
 
@@ -16,6 +19,9 @@ export interface TensorView extends TensorInfo {
 export interface InterpreterOptions extends MemoryLimits {
   runtime?: Runtime;
   kernels?: KernelFlavor;
+  /** Stop an invoke() that runs longer than this many milliseconds with TimeoutError (v8 and
+   *  wasmtime; both make timed inferences slower, see README "Runtimes"). */
+  timeoutMs?: number;
 }
 
 export interface OpTiming {
@@ -48,6 +54,7 @@ export class Interpreter {
   /** The exact need, the limits and the pages the runtime caps memory at. */
   readonly linearMemory: LinearMemoryInfo;
   private readonly instance: KernelInstance;
+  private readonly timeoutMs: number | undefined;
 
   /** Throws MemoryLimitError when the model does not fit options.memoryLimit / options.ramLimit. */
   constructor(readonly prepared: PreparedModel, options: InterpreterOptions = {}) {
@@ -61,15 +68,28 @@ export class Interpreter {
       ...need, memoryLimit: options.memoryLimit ?? null, ramLimit: options.ramLimit ?? null,
       pages: pages.initial, maximumPages: pages.maximum,
     };
-    this.instance = runtime.instantiate(kernelModule(this.kernels), pages);
+    this.timeoutMs = options.timeoutMs;
+    if (this.timeoutMs !== undefined && !(Number.isInteger(this.timeoutMs) && this.timeoutMs >= 1 && this.timeoutMs <= MAX_TIMEOUT_MS)) {
+      throw new InputError(`timeout must be a whole number of milliseconds 1..${MAX_TIMEOUT_MS}, got ${this.timeoutMs}`);
+    }
+    this.instance = runtime.instantiate(kernelModule(this.kernels), pages, { interruptible: this.timeoutMs !== undefined });
+    if (this.timeoutMs !== undefined && !this.instance.withTimeout) {
+      throw new InputError(`runtime ${runtime.name} cannot stop running WebAssembly, so it takes no timeout (v8 and wasmtime can)`);
+    }
     this.instance.memory.set(layout.image, 0);
     const at = (info: TensorInfo) => layout.tensorAddress.get(info.index)!;
     this.inputs = prepared.inputs.map((i) => ({ ...i, data: view(this.instance.memory, at(i), i) }));
     this.outputs = prepared.outputs.map((o) => ({ ...o, data: view(this.instance.memory, at(o), o) }));
   }
 
-  /** Runs every kernel in order. Throws KernelError naming the op if a kernel reports failure. */
+  /** Runs every kernel in order. Throws KernelError naming the op if a kernel reports failure,
+   *  TimeoutError if it runs past options.timeoutMs. */
   invoke(): void {
+    if (this.timeoutMs === undefined) return this.run();
+    this.instance.withTimeout!(this.timeoutMs, () => this.run());
+  }
+
+  private run(): void {
     for (const c of this.prepared.layout.calls) {
       const status = this.instance.call(c.kernel, c.block);
       if (status !== 0) this.fail(c.opIndex, c.kernel, status);
@@ -78,6 +98,11 @@ export class Interpreter {
 
   /** Like invoke(), timing each kernel call. */
   invokeProfiled(): OpTiming[] {
+    if (this.timeoutMs === undefined) return this.runProfiled();
+    return this.instance.withTimeout!(this.timeoutMs, () => this.runProfiled());
+  }
+
+  private runProfiled(): OpTiming[] {
     const timings: OpTiming[] = [];
     for (const c of this.prepared.layout.calls) {
       const t0 = performance.now();
