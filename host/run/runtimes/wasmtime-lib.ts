@@ -4,12 +4,13 @@
  * The library: $WASMTIME_LIB if set, else the `wasmtime` Python wheel's copy inside the repository's
  * `.venv` (scripts/setup-wasmtime.sh installs wasmtime==49.0.0 there). Pointers are koffi BigInts.
  *
- * Layouts (x86-64 and aarch64, wasmtime 49; checked against crates/c-api/include and the wheel's
- * generated ctypes bindings): wasmtime_extern_t is 32 bytes, `kind` (u8) at 0 and the payload at 8;
+ * Layouts (LP64, wasmtime 49; checked on x86-64 against crates/c-api/include and the sizes of the
+ * wheel's generated ctypes bindings): wasmtime_extern_t is 32 bytes, `kind` (u8) at 0 and the payload at 8;
  * wasmtime_func_t is 16 bytes {u64 store_id, size_t}; wasmtime_memory_t 24 bytes {{u64, u32}, u32};
  * wasmtime_instance_t 16 bytes; wasmtime_val_raw_t 16 bytes (an i32 lives in its first 4);
  * wasm_limits_t {u32 min, u32 max}; wasm_byte_vec_t and wasm_valtype_vec_t {size_t size, T *data}.
- * Handles (func, memory, instance) are copied as opaque bytes and only passed back by pointer.
+ * Handles (func, memory, instance) are copied as opaque bytes, the whole 24-byte extern payload, and
+ * only passed back by pointer.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -21,8 +22,6 @@ export type Ptr = bigint;
 
 export const EXTERN_BYTES = 32;
 export const EXTERN_PAYLOAD = 8;
-export const FUNC_BYTES = 16;
-export const MEMORY_BYTES = 24;
 export const INSTANCE_BYTES = 16;
 export const VAL_RAW_BYTES = 16;
 export const EXTERN_FUNC = 0;

@@ -22,7 +22,7 @@
 import { InputError, KernelError, MemoryLimitError, ModelError, TimeoutError } from '../../errors.js';
 import type { InstanceOptions, KernelInstance, MemoryPages, ModuleInstance, Runtime, StandaloneOptions } from './runtime.js';
 import {
-  EXTERN_BYTES, EXTERN_FUNC, EXTERN_MEMORY, EXTERN_PAYLOAD, FUNC_BYTES, firstLine, loadWasmtimeApi, MEMORY_BYTES, type Ptr,
+  EXTERN_BYTES, EXTERN_FUNC, EXTERN_MEMORY, EXTERN_PAYLOAD, firstLine, INSTANCE_BYTES, loadWasmtimeApi, type Ptr,
   summarizeReport, takeError, takeMessage, TRAP_INTERRUPT, VAL_RAW_BYTES, VALKIND_I32, type WasmtimeApi,
 } from './wasmtime-lib.js';
 import { Watchdog } from './wasmtime-watchdog.js';
@@ -36,10 +36,12 @@ const ARGS = EXT + EXTERN_BYTES;
 const TRAP = ARGS + MAX_ARGS * VAL_RAW_BYTES;
 const PREV = TRAP + 8;
 const INST = PREV + 8;
-const MEM = INST + 16;
+const MEM = INST + INSTANCE_BYTES;
 const FUNCS = 256;
 const SCRATCH_BYTES = 4096;
-const MAX_FUNCS = (SCRATCH_BYTES - FUNCS) / FUNC_BYTES;
+/** Handles are copied as the whole extern payload, whatever the size of the handle itself. */
+const HANDLE_BYTES = EXTERN_BYTES - EXTERN_PAYLOAD;
+const MAX_FUNCS = Math.floor((SCRATCH_BYTES - FUNCS) / HANDLE_BYTES);
 
 interface Engine {
   api: WasmtimeApi;
@@ -185,7 +187,7 @@ class WasmtimeInstance implements KernelInstance, ModuleInstance {
     if (withMemory) {
       bytes.fill(0, EXT, EXT + EXTERN_BYTES);
       bytes[EXT] = EXTERN_MEMORY;
-      bytes.copyWithin(EXT + EXTERN_PAYLOAD, MEM, MEM + MEMORY_BYTES);
+      bytes.copyWithin(EXT + EXTERN_PAYLOAD, MEM, MEM + HANDLE_BYTES);
     }
     const at = (offset: number) => this.base + BigInt(offset);
     const error = api.instance_new(this.ctx, module, withMemory ? at(EXT) : null, withMemory ? 1 : 0, at(INST), at(TRAP));
@@ -194,7 +196,7 @@ class WasmtimeInstance implements KernelInstance, ModuleInstance {
     if (!withMemory) {
       const exported = this.exported('memory');
       if (exported !== EXTERN_MEMORY) throw new ModelError('the module exports no memory named "memory"');
-      bytes.copyWithin(MEM, EXT + EXTERN_PAYLOAD, EXT + EXTERN_PAYLOAD + MEMORY_BYTES);
+      bytes.copyWithin(MEM, EXT + EXTERN_PAYLOAD, EXT + EXTERN_BYTES);
     }
   }
 
@@ -239,8 +241,8 @@ class WasmtimeInstance implements KernelInstance, ModuleInstance {
   private lookup(name: string, argCount: number): Func {
     if (this.exported(name) !== EXTERN_FUNC) throw new ModelError(`the module exports no function named ${JSON.stringify(name)}`);
     if (this.funcs.size >= MAX_FUNCS) throw new KernelError(`wasmtime: more than ${MAX_FUNCS} distinct exports called`);
-    const slot = FUNCS + this.funcs.size * FUNC_BYTES;
-    this.bytes.copyWithin(slot, EXT + EXTERN_PAYLOAD, EXT + EXTERN_PAYLOAD + FUNC_BYTES);
+    const slot = FUNCS + this.funcs.size * HANDLE_BYTES;
+    this.bytes.copyWithin(slot, EXT + EXTERN_PAYLOAD, EXT + EXTERN_BYTES);
     const ptr = this.base + BigInt(slot);
     const { api } = this;
     const type = api.func_type(this.ctx, ptr);
