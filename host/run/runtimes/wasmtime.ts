@@ -1,5 +1,6 @@
 /**
- * wasmtime, driven through its C API (wasmtime-lib.ts). One engine per process, one store per instance.
+ * wasmtime, driven through its C API (wasmtime-lib.ts). Two engines per process (without and with
+ * epoch interruption), one store per instance.
  *
  * - Memory caps: a kernel module's memory is created host-side with type limits {initial, maximum}
  *   and the store limiter caps linear memory at `maximum` pages too; a standalone module's memory is
@@ -141,6 +142,9 @@ class WasmtimeInstance implements KernelInstance, ModuleInstance {
   private readonly handle: StoreHandle;
   private readonly ctx: Ptr;
   private readonly base: Ptr;
+  private readonly argsPtr: Ptr;
+  private readonly trapPtr: Ptr;
+  private readonly memPtr: Ptr;
   private readonly bytes: Uint8Array;
   private readonly i32: Int32Array;
   private readonly funcs = new Map<string, Func>();
@@ -157,6 +161,9 @@ class WasmtimeInstance implements KernelInstance, ModuleInstance {
     hold(this, this.handle);
     this.ctx = api.store_context(store);
     this.base = scratch;
+    this.argsPtr = scratch + BigInt(ARGS);
+    this.trapPtr = scratch + BigInt(TRAP);
+    this.memPtr = scratch + BigInt(MEM);
     const buffer = api.koffi.view(scratch, SCRATCH_BYTES);
     this.bytes = new Uint8Array(buffer);
     this.bytes.fill(0);
@@ -173,7 +180,7 @@ class WasmtimeInstance implements KernelInstance, ModuleInstance {
   /** Creates the kernel module's `env.memory`: {initial, maximum} pages. */
   createMemory(pages: MemoryPages): void {
     const type = this.api.memorytype_new(new Uint32Array([pages.initial, pages.maximum]));
-    const error = this.api.memory_new(this.ctx, type, this.base + BigInt(MEM));
+    const error = this.api.memory_new(this.ctx, type, this.memPtr);
     this.api.memorytype_delete(type);
     if (error !== null) {
       takeError(this.api, error);
@@ -207,9 +214,8 @@ class WasmtimeInstance implements KernelInstance, ModuleInstance {
   }
 
   get memory(): Uint8Array {
-    const mem = this.base + BigInt(MEM);
-    const size = Number(this.api.memory_data_size(this.ctx, mem));
-    const data = size === 0 ? 0n : this.api.memory_data(this.ctx, mem);
+    const size = Number(this.api.memory_data_size(this.ctx, this.memPtr));
+    const data = size === 0 ? 0n : this.api.memory_data(this.ctx, this.memPtr);
     if (size !== this.view.byteLength || data !== this.viewData) {
       const buffer = size === 0 ? new ArrayBuffer(0) : this.api.koffi.view(data, size);
       hold(buffer, this.handle);
@@ -220,7 +226,7 @@ class WasmtimeInstance implements KernelInstance, ModuleInstance {
   }
 
   grow(pages: number): boolean {
-    const error = this.api.memory_grow(this.ctx, this.base + BigInt(MEM), pages, this.base + BigInt(PREV));
+    const error = this.api.memory_grow(this.ctx, this.memPtr, pages, this.base + BigInt(PREV));
     if (error === null) return true;
     takeError(this.api, error);
     return false;
@@ -231,7 +237,7 @@ class WasmtimeInstance implements KernelInstance, ModuleInstance {
     if (args.length !== f.params) throw new KernelError(`wasmtime: export "${name}" takes ${f.params} argument(s), got ${args.length}`);
     const { i32 } = this;
     for (let i = 0; i < args.length; i++) i32[(ARGS + i * VAL_RAW_BYTES) >> 2] = args[i];
-    const error = this.api.func_call_unchecked(this.ctx, f.ptr, this.base + BigInt(ARGS), Math.max(f.params, f.results), this.base + BigInt(TRAP));
+    const error = this.api.func_call_unchecked(this.ctx, f.ptr, this.argsPtr, Math.max(f.params, f.results), this.trapPtr);
     if (error !== null) throw new KernelError(`wasmtime: ${firstLine(takeError(this.api, error))}`);
     if (i32[TRAP >> 2] !== 0 || i32[(TRAP >> 2) + 1] !== 0) this.checkTrap();
     return f.results === 1 ? i32[ARGS >> 2] : 0;
