@@ -3,7 +3,7 @@ import {
   STRIDED_COPY_INPUT, STRIDED_COPY_OUTPUT, STRIDED_COPY_ELEMENT_BYTES, STRIDED_COPY_IN_OFFSET,
   STRIDED_COPY_OUT_OFFSET, STRIDED_COPY_DIMS, STRIDED_COPY_IN_STRIDES, STRIDED_COPY_OUT_STRIDES,
   STRIDED_COPY_FILL, STRIDED_COPY_FILL_VALUE, STRIDED_COPY_OUTPUT_BYTES,
-  GATHER_PARAMS, GATHER_INDICES, GATHER_OUTPUT, GATHER_OUTER, GATHER_AXIS_SIZE, GATHER_COUNT,
+  GATHER_PARAMS, GATHER_INDICES, GATHER_OUTPUT, GATHER_BATCHES, GATHER_OUTER, GATHER_AXIS_SIZE, GATHER_COUNT,
   GATHER_INNER_BYTES, GATHER_INDEX_BYTES,
   RESIZE_NEAREST_INPUT, RESIZE_NEAREST_OUTPUT, RESIZE_NEAREST_ROWS, RESIZE_NEAREST_COLS,
   RESIZE_NEAREST_BATCHES, RESIZE_NEAREST_IN_H, RESIZE_NEAREST_IN_W, RESIZE_NEAREST_OUT_H,
@@ -76,18 +76,22 @@ export function gather(p: usize): i32 {
   const params = load<usize>(p, GATHER_PARAMS);
   const indices = load<usize>(p, GATHER_INDICES);
   let out = load<usize>(p, GATHER_OUTPUT);
+  const batches = load<i32>(p, GATHER_BATCHES);
   const outer = load<i32>(p, GATHER_OUTER);
   const axisSize = load<i32>(p, GATHER_AXIS_SIZE);
   const count = load<i32>(p, GATHER_COUNT);
   const inner = <usize>load<i32>(p, GATHER_INNER_BYTES);
   const indexBytes = load<i32>(p, GATHER_INDEX_BYTES);
-  for (let o = 0; o < outer; o++) {
-    const base = params + <usize>(o * axisSize) * inner;
-    for (let j = 0; j < count; j++) {
-      const index: i64 = indexBytes == 8 ? load<i64>(indices + (<usize>j << 3)) : <i64>load<i32>(indices + (<usize>j << 2));
-      if (index < 0 || index >= <i64>axisSize) return 1;
-      memory.copy(out, base + <usize>index * inner, inner);
-      out += inner;
+  for (let b = 0; b < batches; b++) {
+    for (let o = 0; o < outer; o++) {
+      const base = params + <usize>((b * outer + o) * axisSize) * inner;
+      for (let j = 0; j < count; j++) {
+        const k = <usize>(b * count + j);
+        const index: i64 = indexBytes == 8 ? load<i64>(indices + (k << 3)) : <i64>load<i32>(indices + (k << 2));
+        if (index < 0 || index >= <i64>axisSize) return 1;
+        memory.copy(out, base + <usize>index * inner, inner);
+        out += inner;
+      }
     }
   }
   return 0;

@@ -128,11 +128,12 @@ export const BLOCKS = {
     ['dims', 'i32', MAX_BROADCAST_RANK], ['inStrides', 'i32', MAX_BROADCAST_RANK], ['outStrides', 'i32', MAX_BROADCAST_RANK],
     'fill', 'fillValue', 'outputBytes',
   ]),
-  // GATHER along one axis: output[o][j] = params[o][indices[j]] for o < outer, j < count, each
-  // item `innerBytes` long; indices are int32 (indexBytes 4) or int64 (8, low word used after a
-  // range check). An index outside [0, axisSize) fails with status 1, as TFLite's gather does.
+  // GATHER along one axis (reference_ops::Gather): for batch b < batches, o < outer, j < count,
+  //   output[b][o][j] = params[b][o][indices[b][j]], each item `innerBytes` long; indices are
+  // int32 (indexBytes 4) or int64 (8). An index outside [0, axisSize) fails with status 1, as
+  // TFLite's gather does.
   gather: block('gather', [
-    p('params'), p('indices'), p('output'), 'outer', 'axisSize', 'count', 'innerBytes', 'indexBytes',
+    p('params'), p('indices'), p('output'), 'batches', 'outer', 'axisSize', 'count', 'innerBytes', 'indexBytes',
   ]),
   // RESIZE_NEAREST_NEIGHBOR: output[b][y][x] = input[b][rows[y]][cols[x]], pixels of pixelBytes.
   resize_nearest: block('resize_nearest', [
