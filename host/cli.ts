@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `edgerun` command: a thin layer over the public API (host/index.ts); one module per command in host/cli/. */
 import { cmdBench } from './cli/bench.js';
+import { cmdCompile } from './cli/compile.js';
 import { HELP, VERSION } from './cli/help.js';
 import { cmdInspect } from './cli/inspect.js';
 import { cmdOps } from './cli/ops.js';
@@ -8,9 +9,11 @@ import { cmdPlan } from './cli/plan.js';
 import { cmdRun } from './cli/run.js';
 import { EdgerunError, InputError } from './index.js';
 
-const COMMANDS: Record<string, (argv: string[]) => void> = { inspect: cmdInspect, run: cmdRun, bench: cmdBench, plan: cmdPlan, ops: cmdOps };
+const COMMANDS: Record<string, (argv: string[]) => void | Promise<void>> = {
+  inspect: cmdInspect, run: cmdRun, bench: cmdBench, compile: cmdCompile, plan: cmdPlan, ops: cmdOps,
+};
 
-export function main(argv: string[]): number {
+export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
@@ -23,7 +26,7 @@ export function main(argv: string[]): number {
     }
     const fn = COMMANDS[command];
     if (!fn) throw new InputError(`unknown command ${JSON.stringify(command)} (commands: ${Object.keys(COMMANDS).join(', ')}; see edgerun --help)`);
-    fn(rest);
+    await fn(rest);
     return 0;
   } catch (e) {
     if (e instanceof EdgerunError) {
@@ -37,4 +40,4 @@ export function main(argv: string[]): number {
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

@@ -1,9 +1,12 @@
 /** edgerun's public API: the only module other code imports. */
 import { readFileSync } from 'node:fs';
-import { EdgerunError, InputError } from './errors.js';
+import { compilePrepared, type CompiledModule } from './aot/compile.js';
+import { isWasm } from './aot/sections.js';
+import { EdgerunError, InputError, ModelError } from './errors.js';
 import { OPS } from './ops/registry.js';
 import { type PreparedModel, prepareModel, type TensorInfo, tensorInfo, unsupportedOps } from './plan/prepare.js';
 import { Interpreter, type InterpreterOptions } from './run/interpreter.js';
+import { CompiledModel, type ModuleReport } from './run/compiled.js';
 import { kernelModule, type KernelFlavor } from './run/kernels.js';
 import type { Model } from './tflite/model.js';
 import { readModel } from './tflite/reader.js';
@@ -25,6 +28,12 @@ export type { BenchOptions, BenchResult, LimitSweepRow, OpProfile } from './run/
 export { checkLimits, fitsLimits, memoryPages, PAGE_BYTES } from './run/limits.js';
 export type { LinearMemoryInfo, MemoryLimits, MemoryNeed } from './run/limits.js';
 export { planReport, renderPlanSvg, renderPlanText } from './plan/render.js';
+export { CompiledInterpreter, CompiledModel, MODULE_ABI } from './run/compiled.js';
+export type { ModuleReport } from './run/compiled.js';
+export type { ModelRunner } from './run/runner.js';
+export type { CompiledModule } from './aot/compile.js';
+export type { MetaMemory, ModuleMeta } from './aot/meta.js';
+export { isWasm } from './aot/sections.js';
 export type { PlanBuffer, PlannedModel, PlanReport } from './plan/render.js';
 
 export interface MemoryFigures {
@@ -57,6 +66,8 @@ export interface ModelReport {
   memory: MemoryFigures | null;
   description: string;
   version: number;
+  /** Compiled modules only: the module's own figures. */
+  module?: ModuleReport;
 }
 
 export interface LoadOptions {
@@ -115,9 +126,37 @@ export function loadModel(source: string | Uint8Array, options: LoadOptions = {}
   return new EdgerunModel(prepareModel(model), options.kernels ?? 'simd');
 }
 
-/** Describes a model without requiring every op to be supported. Throws ModelError if malformed. */
+/** Reads a module made by compileModel / `edgerun compile`. Throws ModelError if it is not one. */
+export function loadCompiled(source: string | Uint8Array): CompiledModel {
+  return new CompiledModel(modelBytes(source));
+}
+
+/** A .tflite model or a compiled .wasm, told apart by content (the `\0asm` magic), not by name.
+ *  options.kernels, for a compiled module, must be the flavour it was compiled with. */
+export function openModel(source: string | Uint8Array, options: LoadOptions = {}): EdgerunModel | CompiledModel {
+  const bytes = modelBytes(source);
+  if (!isWasm(bytes)) return loadModel(bytes, options);
+  const compiled = new CompiledModel(bytes);
+  if (options.kernels !== undefined && options.kernels !== compiled.kernels) {
+    throw new InputError(`the module was compiled with ${compiled.kernels} kernels; --kernels ${options.kernels} needs a recompile`);
+  }
+  return compiled;
+}
+
+/** Compiles a .tflite model ahead of time into one standalone .wasm (README, "Compiling a model"). */
+export async function compileModel(source: string | Uint8Array, options: LoadOptions = {}): Promise<CompiledModule> {
+  const bytes = modelBytes(source);
+  if (isWasm(bytes)) throw new InputError('the input is already a compiled WebAssembly module; compile takes a .tflite model');
+  const model = loadModel(bytes, options);
+  return compilePrepared(model.prepared, bytes, model.kernels);
+}
+
+/** Describes a model without requiring every op to be supported. Throws ModelError if malformed.
+ *  A compiled .wasm is described from its edgerun.meta section. */
 export function inspectModel(source: string | Uint8Array, options: LoadOptions = {}): ModelReport {
-  const model = parse(source);
+  const bytes = modelBytes(source);
+  if (isWasm(bytes)) return (openModel(bytes, options) as CompiledModel).report();
+  const model = parse(bytes);
   const unsupported = unsupportedOps(model);
   const base = {
     ops: model.operators.map((op) => op.opName),
@@ -132,7 +171,9 @@ export function inspectModel(source: string | Uint8Array, options: LoadOptions =
 }
 
 function parse(source: string | Uint8Array): Model {
-  return readModel(modelBytes(source));
+  const bytes = modelBytes(source);
+  if (isWasm(bytes)) throw new ModelError('model: this is a compiled WebAssembly module, not a .tflite model (use openModel or loadCompiled)');
+  return readModel(bytes);
 }
 
 /** The op registry, for tools and docs: builtin name and what is supported. */

@@ -42,6 +42,11 @@ export function kernelsOf(args: Args): 'simd' | 'ref' {
   return k;
 }
 
+/** --kernels when given, else undefined: a compiled module then runs the kernels it was built with. */
+export function kernelsOption(args: Args): 'simd' | 'ref' | undefined {
+  return args.flags.has('--kernels') ? kernelsOf(args) : undefined;
+}
+
 export function modelPath(args: Args, command: string): string {
   if (args.positional.length !== 1) throw new InputError(`${command} takes one MODEL argument (see edgerun ${command} --help)`);
   return args.positional[0];

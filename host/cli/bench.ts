@@ -1,9 +1,9 @@
 /** `edgerun bench` (and memory-limit sweeps). */
 import {
-  benchmark, type EdgerunModel, formatBytes, formatSize, InputError, loadModel, memoryPages, parseSize,
+  benchmark, CompiledModel, type EdgerunModel, formatBytes, formatSize, InputError, Interpreter, memoryPages, openModel, parseSize,
   parseSizeList, profile, type Runtime, sweepMemoryLimits,
 } from '../index.js';
-import { kernelsOf, modelPath, one, parseArgs, positiveInt, runtimeOf, timeoutOf } from './args.js';
+import { kernelsOption, modelPath, one, parseArgs, positiveInt, runtimeOf, timeoutOf } from './args.js';
 import { HELP } from './help.js';
 import { memoryLine } from './run.js';
 import { checkInputCount, fillInputs } from './tensors.js';
@@ -21,7 +21,10 @@ export function cmdBench(argv: string[]): void {
   const ramLimit = args.flags.has('--ram-limit') ? parseSize(one(args, '--ram-limit', ''), '--ram-limit') : undefined;
   if (caps.length > 1 && args.flags.has('--profile')) throw new InputError('--profile cannot be combined with a --memory-limit sweep');
   const files = args.flags.get('--input') ?? [];
-  const model = loadModel(path, { kernels: kernelsOf(args) });
+  const model = openModel(path, { kernels: kernelsOption(args) });
+  if (model instanceof CompiledModel && args.flags.has('--profile')) {
+    throw new InputError('--profile times each op, but a compiled module runs as one call: profile the .tflite model');
+  }
   if (files.length > 0) checkInputCount(model.inputs, files);
   if (caps.length > 1) return benchSweep(path, model, caps, { ramLimit, files, iterations, warmup, json: args.flags.has('--json'), runtime, timeoutMs });
   const interpreter = model.createInterpreter({ memoryLimit: caps[0], ramLimit, runtime, timeoutMs });
@@ -33,13 +36,13 @@ export function cmdBench(argv: string[]): void {
     onProgress: showProgress ? (done, total) => { if (done % 50 === 0 || done === total) process.stderr.write(`\r${done}/${total}`); } : undefined,
   });
   if (showProgress) process.stderr.write('\r\x1b[K');
-  const ops = args.flags.has('--profile') ? profile(interpreter, Math.max(1, Math.min(iterations, 50))) : null;
+  const ops = args.flags.has('--profile') && interpreter instanceof Interpreter ? profile(interpreter, Math.max(1, Math.min(iterations, 50))) : null;
   if (args.flags.has('--json')) {
     return void console.log(JSON.stringify({ ...result, ...(ops ? { profile: ops } : {}), ...(limited ? { memory: interpreter.linearMemory } : {}) }));
   }
   const ms = (x: number) => x.toFixed(4);
   console.log(`${path}: median ${ms(result.medianMs)} ms  p10 ${ms(result.p10Ms)}  p90 ${ms(result.p90Ms)}  ` +
-    `(${iterations} iterations, ${warmup} warm-up, ${model.kernels} kernels, ${runtime.name}${timeoutMs !== undefined ? `, timeout ${timeoutMs} ms` : ''})  ${(result.macs / 1e6).toFixed(2)} M MACs  ${result.gmacPerS.toFixed(2)} GMAC/s`);
+    `(${iterations} iterations, ${warmup} warm-up, ${model instanceof CompiledModel ? 'compiled module, ' : ''}${model.kernels} kernels, ${runtime.name}${timeoutMs !== undefined ? `, timeout ${timeoutMs} ms` : ''})  ${(result.macs / 1e6).toFixed(2)} M MACs  ${result.gmacPerS.toFixed(2)} GMAC/s`);
   if (limited) console.log(memoryLine(interpreter));
   if (ops) {
     console.log('  op  name                 kernel               ms        MACs        GMAC/s  share');
@@ -51,7 +54,7 @@ export function cmdBench(argv: string[]): void {
 
 /** bench --memory-limit A,B,...: per cap, whether the model fits and its median latency. */
 export function benchSweep(
-  path: string, model: EdgerunModel, caps: number[],
+  path: string, model: EdgerunModel | CompiledModel, caps: number[],
   o: { ramLimit?: number; files: string[]; iterations: number; warmup: number; json: boolean; runtime?: Runtime; timeoutMs?: number },
 ): void {
   const rows = sweepMemoryLimits(caps, model.memory.linearMemoryBytes, (memoryLimit) => {

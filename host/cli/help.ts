@@ -8,13 +8,16 @@ export const HELP: Record<string, string> = {
 Usage: edgerun <command> [options]
 
 Commands:
-  inspect MODEL     ops, inputs, outputs and memory figures of a .tflite model
+  inspect MODEL     ops, inputs, outputs and memory figures of a .tflite model or compiled .wasm
   run MODEL         run a model on input tensors (.npy or raw .bin)
   bench MODEL       latency: median, p10, p90 per inference; --profile for a per-op table;
                     --memory-limit A,B,C sweeps memory caps
+  compile MODEL     compile a .tflite model into one standalone .wasm (no imports): -o OUT.wasm
   plan MODEL        the activation arena as a timeline (op x offset), with totals; --svg FILE
   ops               list the supported TFLite ops
 
+MODEL is a .tflite file, or for inspect, run and bench also a module made by \`edgerun compile\`
+(recognized by its content, not its name).
 Run \`edgerun <command> --help\` for a command's options.
 Exit codes: 0 success, 2 invalid usage or invalid input (model or data), 3 the model does not fit
 a --memory-limit / --ram-limit, 4 stopped by --timeout, 1 internal fault or a WebAssembly trap.`,
@@ -25,7 +28,10 @@ zero point), ops edgerun does not support, and memory figures (bytes):
   arena (activations), weights, params (param blocks + per-channel quantization), code (kernel module),
   RAM (writable at run time) and ROM (constant: weights + params + code).
   --json      one JSON object: {ops, inputs, outputs, unsupported, memory}
-  --kernels   which kernel module the code figure counts (default simd)`,
+  --kernels   which kernel module the code figure counts (default simd)
+For a compiled .wasm: the figures come from its edgerun.meta section; code is the module minus its
+data section, and a "compiled module" block adds its kernels, size, pages and the source model's
+sha256 (--json: a "module" object).`,
   run: `Usage: edgerun run MODEL --input FILE [--input FILE ...] [--output FILE ...] [options]
 
 Runs the model once. One --input per model input, in input order: .npy (dtype and shape must
@@ -92,6 +98,18 @@ letter, tensor index, bytes, offset, first..last op, name. Per-call workspace is
   --json      print {arenaBytes, lowerBoundBytes, ramBytes, romDataBytes,
               buffers: [{tensor, name, bytes, offset, first, last}]} (first/last: op indices)
               instead of the timeline`,
+  compile: `Usage: edgerun compile MODEL -o OUT.wasm [--kernels simd|ref] [--json]
+
+Compiles a .tflite model ahead of time into one standalone WebAssembly module that imports
+nothing: only the kernels the model calls, the weights and param blocks as data segments, the
+activation arena at fixed addresses, and a generated invoke(). Any WebAssembly runtime can run it
+through its exports memory, invoke(), input_ptr(i), output_ptr(i), reset() and its edgerun.meta
+section (README: "Compiling a model"). \`edgerun run|bench|inspect OUT.wasm\` run it like the model.
+Same model, same kernels build: same bytes.
+  -o, --output FILE  the .wasm to write (written to a temporary file, then renamed)
+  --kernels K        simd (default; kernels with very little work use their scalar twin) or ref
+  --json             print {bytes, codeBytes, dataBytes, ramBytes, romBytes}: codeBytes is the
+                     module minus its data section, romBytes = ROM data + codeBytes`,
   ops: `Usage: edgerun ops [--json]
 
 Lists the TFLite builtin ops edgerun runs, with what each supports.`,

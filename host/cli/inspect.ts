@@ -1,6 +1,6 @@
 /** `edgerun inspect`. */
 import { inspectModel, type ModelReport, type TensorInfo } from '../index.js';
-import { kernelsOf, modelPath, parseArgs } from './args.js';
+import { kernelsOption, modelPath, parseArgs } from './args.js';
 import { HELP } from './help.js';
 import { fmtShape } from './tensors.js';
 
@@ -24,6 +24,13 @@ export function printReport(path: string, r: ModelReport): void {
   } else {
     lines.push('memory: not computed (the model has unsupported ops)');
   }
+  if (r.module) {
+    const m = r.module;
+    const twins = m.scalarKernels.length > 0 ? ` (scalar twin: ${m.scalarKernels.join(', ')})` : '';
+    lines.push(`compiled module (${m.format}): ${m.kernels} kernels${twins}, ${m.calls} kernel calls, ${m.macs} MACs`,
+      `  ${m.bytes} bytes = code ${m.codeBytes} + data ${m.dataBytes}; memory ${m.pages} page${m.pages === 1 ? '' : 's'} of 64 KiB`,
+      `  source model: ${m.model.bytes} bytes, sha256 ${m.model.sha256}`);
+  }
   console.log(lines.join('\n'));
 }
 
@@ -31,7 +38,7 @@ export function cmdInspect(argv: string[]): void {
   const args = parseArgs(argv, ['--json', '--kernels']);
   if (args.flags.has('--help') || args.flags.has('-h')) return void console.log(HELP.inspect);
   const path = modelPath(args, 'inspect');
-  const report = inspectModel(path, { kernels: kernelsOf(args) });
+  const report = inspectModel(path, { kernels: kernelsOption(args) });
   if (args.flags.has('--json')) console.log(JSON.stringify(report));
   else printReport(path, report);
 }

@@ -1,11 +1,11 @@
 /** `edgerun run`. */
-import { InputError, type Interpreter, loadModel } from '../index.js';
-import { kernelsOf, limitsOf, modelPath, parseArgs, runtimeOf, timeoutOf } from './args.js';
+import { InputError, type ModelRunner, openModel } from '../index.js';
+import { kernelsOption, limitsOf, modelPath, parseArgs, runtimeOf, timeoutOf } from './args.js';
 import { HELP } from './help.js';
 import { checkInputCount, fillInputs, fmtShape, values, writeOutputs } from './tensors.js';
 
 /** One line: the exact need, the limits and the pages the runtime caps memory at. */
-export function memoryLine(interpreter: Interpreter): string {
+export function memoryLine(interpreter: ModelRunner): string {
   const m = interpreter.linearMemory;
   const limits = [
     m.memoryLimit !== null ? `limit ${m.memoryLimit}` : '',
@@ -25,7 +25,7 @@ export function cmdRun(argv: string[]): void {
   const limits = limitsOf(args);
   const inputs = args.flags.get('--input') ?? [];
   const outputs = args.flags.get('--output') ?? [];
-  const model = loadModel(path, { kernels: kernelsOf(args) });
+  const model = openModel(path, { kernels: kernelsOption(args) });
   checkInputCount(model.inputs, inputs);
   if (outputs.length > 0 && outputs.length !== model.outputs.length) {
     throw new InputError(`the model has ${model.outputs.length} output(s), got ${outputs.length} --output`);

@@ -1,6 +1,7 @@
 /** Latency measurement over an interpreter: medians and percentiles, and per-op profiles. */
 import { MemoryLimitError } from '../errors.js';
 import type { Interpreter, OpTiming } from './interpreter.js';
+import type { ModelRunner } from './runner.js';
 
 export interface BenchOptions {
   iterations: number;
@@ -39,7 +40,7 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo);
 }
 
-export function benchmark(interpreter: Interpreter, options: BenchOptions): BenchResult {
+export function benchmark(interpreter: ModelRunner, options: BenchOptions): BenchResult {
   for (let i = 0; i < options.warmup; i++) interpreter.invoke();
   const times: number[] = [];
   for (let i = 0; i < options.iterations; i++) {
@@ -49,7 +50,7 @@ export function benchmark(interpreter: Interpreter, options: BenchOptions): Benc
     options.onProgress?.(i + 1, options.iterations);
   }
   times.sort((a, b) => a - b);
-  const macs = interpreter.prepared.layout.calls.reduce((s, c) => s + c.macs, 0);
+  const { macs } = interpreter;
   const medianMs = percentile(times, 0.5);
   return {
     medianMs, p10Ms: percentile(times, 0.1), p90Ms: percentile(times, 0.9), minMs: times[0] ?? NaN,
@@ -88,11 +89,11 @@ export interface LimitSweepRow {
 export function sweepMemoryLimits(
   limits: readonly number[],
   neededBytes: number,
-  create: (limitBytes: number) => Interpreter,
+  create: (limitBytes: number) => ModelRunner,
   options: BenchOptions,
 ): LimitSweepRow[] {
   return limits.map((limitBytes) => {
-    let interpreter: Interpreter;
+    let interpreter: ModelRunner;
     try {
       interpreter = create(limitBytes);
     } catch (e) {

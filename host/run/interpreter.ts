@@ -3,6 +3,7 @@ import { InputError, KernelError } from '../errors.js';
 import type { PreparedModel, TensorInfo } from '../plan/prepare.js';
 import { kernelModule, type KernelFlavor } from './kernels.js';
 import { type LinearMemoryInfo, type MemoryLimits, memoryNeed, memoryPages } from './limits.js';
+import type { ModelRunner } from './runner.js';
 import type { KernelInstance, Runtime } from './runtimes/runtime.js';
 import { v8Runtime } from './runtimes/v8.js';
 
@@ -32,7 +33,8 @@ export interface OpTiming {
   macs: number;
 }
 
-function view(memory: Uint8Array, address: number, info: TensorInfo): TensorData {
+/** A typed view of `info` at `address` in linear memory (the interpreter's and compiled modules'). */
+export function tensorView(memory: Uint8Array, address: number, info: TensorInfo): TensorData {
   const { buffer } = memory;
   const n = info.bytes;
   switch (info.dtype) {
@@ -46,7 +48,7 @@ function view(memory: Uint8Array, address: number, info: TensorInfo): TensorData
   }
 }
 
-export class Interpreter {
+export class Interpreter implements ModelRunner {
   readonly inputs: TensorView[];
   readonly outputs: TensorView[];
   readonly runtime: string;
@@ -54,6 +56,11 @@ export class Interpreter {
   /** The exact need, the limits and the pages the runtime caps memory at. */
   readonly linearMemory: LinearMemoryInfo;
   private readonly instance: KernelInstance;
+
+  /** Multiply-accumulates per invoke(). */
+  get macs(): number {
+    return this.prepared.layout.calls.reduce((s, c) => s + c.macs, 0);
+  }
   private readonly timeoutMs: number | undefined;
 
   /** Throws MemoryLimitError when the model does not fit options.memoryLimit / options.ramLimit. */
@@ -78,8 +85,8 @@ export class Interpreter {
     }
     this.instance.memory.set(layout.image, 0);
     const at = (info: TensorInfo) => layout.tensorAddress.get(info.index)!;
-    this.inputs = prepared.inputs.map((i) => ({ ...i, data: view(this.instance.memory, at(i), i) }));
-    this.outputs = prepared.outputs.map((o) => ({ ...o, data: view(this.instance.memory, at(o), o) }));
+    this.inputs = prepared.inputs.map((i) => ({ ...i, data: tensorView(this.instance.memory, at(i), i) }));
+    this.outputs = prepared.outputs.map((o) => ({ ...o, data: tensorView(this.instance.memory, at(o), o) }));
   }
 
   /** Runs every kernel in order. Throws KernelError naming the op if a kernel reports failure,

@@ -1,0 +1,93 @@
+/**
+ * Ahead-of-time compilation: a .tflite model becomes one standalone .wasm (no imports) that
+ * holds only the kernels the model calls, the ROM image as data segments, the arena at the
+ * interpreter's fixed addresses, a generated invoke(), and the edgerun.meta section.
+ * The interpreter and the compiler share everything up to the planned call list.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { EdgerunError } from '../errors.js';
+import { elementCount } from '../graph/tensors.js';
+import type { PreparedModel } from '../plan/prepare.js';
+import { kernelModule, type KernelFlavor } from '../run/kernels.js';
+import { memoryNeed, memoryPages } from '../run/limits.js';
+import { emitModule } from './emit.js';
+import { buildMeta, encodeMeta, META_SECTION, type ModuleMeta } from './meta.js';
+import { exportsOf, moduleSizes, readSections } from './sections.js';
+
+export interface CompiledModule {
+  /** The .wasm file. */
+  wasm: Uint8Array;
+  meta: ModuleMeta;
+  /** The whole module. */
+  bytes: number;
+  /** Module bytes minus the data section: code, types, exports, the meta section. */
+  codeBytes: number;
+  /** The data section: the ROM image without its zero runs. */
+  dataBytes: number;
+  /** Writable linear memory at run time (arena + SIMD over-read slack). */
+  ramBytes: number;
+  /** Constant bytes the model needs, counted as for the interpreter: romDataBytes + codeBytes. */
+  romBytes: number;
+}
+
+/**
+ * A SIMD kernel whose calls together do at most this much work (MACs, or output elements for
+ * kernels without MACs) runs as its scalar twin: e.g. the SIMD SOFTMAX with its vector exp is
+ * ~4.8 KB of code against ~2 KB for the twin, to score a dozen classes once.
+ */
+export const SCALAR_TWIN_MAX_WORK = 256;
+
+let aotModule: Uint8Array | undefined;
+
+/** build/edgerun-aot.wasm: the SIMD kernels plus their scalar twins as `<kernel>_ref`. */
+function aotKernelModule(): Uint8Array {
+  const path = fileURLToPath(new URL('../../../build/edgerun-aot.wasm', import.meta.url));
+  try {
+    aotModule ??= new Uint8Array(readFileSync(path));
+  } catch {
+    throw new EdgerunError(`kernel module ${path} is missing: run \`npm run build\``);
+  }
+  return aotModule;
+}
+
+/** Kernels (of the SIMD flavour) whose calls do so little work that the scalar twin is linked instead. */
+export function scalarTwinKernels(prepared: PreparedModel): string[] {
+  const { model, layout } = prepared;
+  const work = new Map<string, number>();
+  for (const c of layout.calls) {
+    const outputs = model.operators[c.opIndex].outputs.filter((t) => t >= 0);
+    const elements = outputs.reduce((s, t) => s + elementCount(model.tensors[t].shape), 0);
+    work.set(c.kernel, (work.get(c.kernel) ?? 0) + Math.max(c.macs, elements));
+  }
+  return [...work].filter(([, w]) => w <= SCALAR_TWIN_MAX_WORK).map(([k]) => k).sort();
+}
+
+/** Compiles a prepared model; `source` is the .tflite file the model was read from (for its sha256). */
+export async function compilePrepared(prepared: PreparedModel, source: Uint8Array, kernels: KernelFlavor): Promise<CompiledModule> {
+  const { layout } = prepared;
+  const need = memoryNeed(layout);
+  const pages = memoryPages(need, {}).initial;
+  const sha256 = createHash('sha256').update(source).digest('hex');
+  const linked = kernels === 'simd' ? aotKernelModule() : kernelModule('ref');
+  const twins = kernels === 'simd' ? scalarTwinKernels(prepared) : [];
+  // A twin is linked only where it is other code than the kernel (some kernels are scalar in both builds).
+  const functionOf = new Map(exportsOf(linked, readSections(linked)).map((e) => [e.name, e.index]));
+  const scalar = twins.filter((k) => functionOf.has(`${k}_ref`) && functionOf.get(`${k}_ref`) !== functionOf.get(k));
+  const meta = buildMeta(prepared, kernels, scalar, { sha256, bytes: source.byteLength }, pages);
+  const address = (index: number) => layout.tensorAddress.get(index)!;
+  const wasm = await emitModule({
+    kernelModule: linked,
+    simd: kernels === 'simd',
+    image: layout.image,
+    pages,
+    calls: layout.calls.map((c) => ({ kernel: scalar.includes(c.kernel) ? `${c.kernel}_ref` : c.kernel, block: c.block })),
+    inputAddresses: prepared.inputs.map((t) => address(t.index)),
+    outputAddresses: prepared.outputs.map((t) => address(t.index)),
+    meta: encodeMeta(meta),
+    metaSection: META_SECTION,
+  });
+  const sizes = moduleSizes(wasm, readSections(wasm));
+  return { wasm, meta, ...sizes, ramBytes: need.ramBytes, romBytes: need.romDataBytes + sizes.codeBytes };
+}

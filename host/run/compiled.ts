@@ -1,0 +1,176 @@
+/**
+ * Runs a module made by `edgerun compile`: reads and checks its edgerun.meta section and ABI,
+ * instantiates it through a Runtime (it imports nothing and owns its memory), and exposes the
+ * same zero-copy tensor views and invoke() as the Interpreter.
+ */
+import { firstImport, exportsOf, moduleSizes, readSections, customSections, type ModuleSizes } from '../aot/sections.js';
+import { decodeMeta, DTYPE_BYTES, META_SECTION, type ModuleMeta } from '../aot/meta.js';
+import { InputError, KernelError, ModelError } from '../errors.js';
+import type { MemoryFigures, ModelReport } from '../index.js';
+import type { TensorInfo } from '../plan/prepare.js';
+import { type InterpreterOptions, MAX_TIMEOUT_MS, type TensorView, tensorView } from './interpreter.js';
+import type { KernelFlavor } from './kernels.js';
+import { checkLimits, type LinearMemoryInfo, memoryPages, PAGE_BYTES } from './limits.js';
+import type { ModelRunner } from './runner.js';
+import type { ModuleInstance } from './runtimes/runtime.js';
+import { v8Runtime } from './runtimes/v8.js';
+
+/** The exports every compiled module has, and nothing else. */
+export const MODULE_ABI: Readonly<Record<string, 'func' | 'memory'>> = {
+  memory: 'memory', invoke: 'func', input_ptr: 'func', output_ptr: 'func', reset: 'func',
+};
+
+/** What `inspect` adds for a compiled module (ModelReport.module). */
+export interface ModuleReport {
+  format: string;
+  kernels: KernelFlavor;
+  scalarKernels: string[];
+  /** The source model: sha256 of its bytes, and its size. */
+  model: { sha256: string; bytes: number };
+  calls: number;
+  macs: number;
+  /** The module: its bytes = codeBytes + dataBytes; its memory in 64 KiB pages (minimum = maximum). */
+  bytes: number;
+  codeBytes: number;
+  dataBytes: number;
+  pages: number;
+}
+
+/** A compiled module, read and checked; make instances of it with createInterpreter(). */
+export class CompiledModel {
+  readonly meta: ModuleMeta;
+  readonly sizes: ModuleSizes;
+  readonly ops: string[];
+  readonly inputs: TensorInfo[];
+  readonly outputs: TensorInfo[];
+  readonly kernels: KernelFlavor;
+  /** As for a .tflite model; codeBytes is the module minus its data section. */
+  readonly memory: MemoryFigures;
+
+  /** Throws ModelError (one line) for anything that is not a valid edgerun module. */
+  constructor(readonly wasm: Uint8Array) {
+    const sections = readSections(wasm);
+    const metas = customSections(wasm, sections, META_SECTION);
+    if (metas.length === 0) throw new ModelError(`module: no ${META_SECTION} section: not a module made by \`edgerun compile\``);
+    if (metas.length > 1) throw new ModelError(`module: ${metas.length} ${META_SECTION} sections, expected one`);
+    this.meta = decodeMeta(metas[0]);
+    const imported = firstImport(wasm, sections);
+    if (imported) throw new ModelError(`module: imports ${imported.module}.${imported.name} (${imported.kind}); a compiled module imports nothing`);
+    const exported = new Map(exportsOf(wasm, sections).map((e) => [e.name, e.kind]));
+    for (const [name, kind] of Object.entries(MODULE_ABI)) {
+      if (exported.get(name) !== kind) throw new ModelError(`module: does not export ${kind} ${JSON.stringify(name)} (edgerun module ABI)`);
+    }
+    if (!WebAssembly.validate(wasm as Uint8Array<ArrayBuffer>)) throw new ModelError(`module: not valid WebAssembly (${compileError(wasm)})`);
+    this.sizes = moduleSizes(wasm, sections);
+    this.ops = this.meta.ops;
+    this.inputs = this.meta.inputs;
+    this.outputs = this.meta.outputs;
+    this.kernels = this.meta.kernels;
+    const { pages: _pages, ...figures } = this.meta.memory;
+    this.memory = { ...figures, codeBytes: this.sizes.codeBytes, romBytes: figures.romDataBytes + this.sizes.codeBytes };
+  }
+
+  /** The same report `inspect` gives for a .tflite model, plus `module`. */
+  report(): ModelReport {
+    const { meta, sizes } = this;
+    return {
+      ops: meta.ops, inputs: meta.inputs, outputs: meta.outputs, unsupported: [], memory: this.memory,
+      description: meta.model.description, version: meta.model.version,
+      module: {
+        format: meta.format, kernels: meta.kernels, scalarKernels: meta.scalarKernels,
+        model: { sha256: meta.model.sha256, bytes: meta.model.bytes }, calls: meta.calls.length, macs: meta.macs,
+        ...sizes, pages: meta.memory.pages,
+      },
+    };
+  }
+
+  /** Instantiates the module. Throws MemoryLimitError when it does not fit the limits. */
+  createInterpreter(options: InterpreterOptions = {}): CompiledInterpreter {
+    return new CompiledInterpreter(this, options);
+  }
+}
+
+function compileError(wasm: Uint8Array): string {
+  try {
+    new WebAssembly.Module(wasm as Uint8Array<ArrayBuffer>);
+    return 'rejected by the engine';
+  } catch (e) {
+    return (e as Error).message.split('\n')[0];
+  }
+}
+
+export class CompiledInterpreter implements ModelRunner {
+  readonly inputs: TensorView[];
+  readonly outputs: TensorView[];
+  readonly runtime: string;
+  readonly kernels: KernelFlavor;
+  readonly linearMemory: LinearMemoryInfo;
+  readonly macs: number;
+  private readonly instance: ModuleInstance;
+  private readonly timeoutMs: number | undefined;
+
+  constructor(readonly model: CompiledModel, options: InterpreterOptions = {}) {
+    const { meta } = model;
+    if (options.kernels !== undefined && options.kernels !== meta.kernels) {
+      throw new InputError(`the module was compiled with ${meta.kernels} kernels; --kernels ${options.kernels} needs a recompile`);
+    }
+    const runtime = options.runtime ?? v8Runtime;
+    this.runtime = runtime.name;
+    this.kernels = meta.kernels;
+    this.macs = meta.macs;
+    const need = { linearMemoryBytes: meta.memory.linearMemoryBytes, ramBytes: meta.memory.ramBytes, romDataBytes: meta.memory.romDataBytes };
+    checkLimits(need, options);
+    this.timeoutMs = options.timeoutMs;
+    if (this.timeoutMs !== undefined && !(Number.isInteger(this.timeoutMs) && this.timeoutMs >= 1 && this.timeoutMs <= MAX_TIMEOUT_MS)) {
+      throw new InputError(`timeout must be a whole number of milliseconds 1..${MAX_TIMEOUT_MS}, got ${this.timeoutMs}`);
+    }
+    this.instance = runtime.instantiateStandalone(model.wasm, {
+      maximumPages: options.memoryLimit === undefined ? undefined : memoryPages(need, options).maximum,
+      interruptible: this.timeoutMs !== undefined,
+    });
+    if (this.timeoutMs !== undefined && !this.instance.withTimeout) {
+      throw new InputError(`runtime ${runtime.name} cannot stop running WebAssembly: a timeout needs --runtime wasmtime`);
+    }
+    const memory = this.instance.memory;
+    if (memory.length < need.linearMemoryBytes) {
+      throw new ModelError(`module: its memory holds ${memory.length} bytes, the model needs ${need.linearMemoryBytes}`);
+    }
+    const pages = memory.length / PAGE_BYTES;
+    this.linearMemory = { ...need, memoryLimit: options.memoryLimit ?? null, ramLimit: options.ramLimit ?? null, pages, maximumPages: pages };
+    this.inputs = meta.inputs.map((t, i) => ({ ...t, data: tensorView(memory, this.address('input_ptr', i, t), t) }));
+    this.outputs = meta.outputs.map((t, i) => ({ ...t, data: tensorView(memory, this.address('output_ptr', i, t), t) }));
+  }
+
+  /** input_ptr(i) / output_ptr(i), checked to lie inside memory and be aligned for the dtype. */
+  private address(fn: 'input_ptr' | 'output_ptr', i: number, t: TensorInfo): number {
+    const at = this.instance.call(fn, i);
+    const size = DTYPE_BYTES[t.dtype];
+    if (!(at >= 0 && at + t.bytes <= this.instance.memory.length && at % size === 0)) {
+      throw new ModelError(`module: ${fn}(${i}) = ${at} is not a ${t.bytes}-byte ${t.dtype} tensor inside its ${this.instance.memory.length}-byte memory`);
+    }
+    return at;
+  }
+
+  /** Runs the compiled invoke(). Throws KernelError naming the op when a kernel reports failure,
+   *  TimeoutError when it runs past options.timeoutMs. */
+  invoke(): void {
+    const status = this.timeoutMs === undefined
+      ? this.instance.call('invoke')
+      : this.instance.withTimeout!(this.timeoutMs, () => this.instance.call('invoke'));
+    if (status !== 0) this.fail(status);
+  }
+
+  /** Calls the module's reset(): clears variable tensors (none exist yet, so it does nothing). */
+  reset(): void {
+    this.instance.call('reset');
+  }
+
+  /** Decodes status ((call + 1) << 8) | kernelStatus (README, "Module ABI"). */
+  private fail(status: number): never {
+    const { meta } = this.model;
+    const call = (status >>> 8) - 1;
+    const op = meta.calls[call];
+    if (op === undefined) throw new KernelError(`compiled module: invoke() failed with status ${status}`);
+    throw new KernelError(`operator ${op} (${meta.ops[op]}): kernel call ${call} failed with status ${status & 255}`);
+  }
+}
