@@ -21,6 +21,18 @@ recorded under config["edit"]): int8->int8 QUANTIZE, single-op QUANTIZE/DEQUANTI
 beta != 1, and widened output ranges (so fused activation clamps actually cut: in converter-made
 models the output range is calibrated after the activation, which makes the clamp a no-op).
 
+Issue-6 cases (recurrent, activation, elementwise, reduction, shape and conv-family ops) add:
+  - folders that are not builtin names: CONV_1D (Keras Conv1D/DepthwiseConv1D/SeparableConv1D as
+    converted), <OP>_INT16 (16x8 mode: int16 activations, int8 weights; "mode": "int16x8"),
+    FLOAT32 (an unquantized model with "expectError" and no outputs);
+  - int16 and int32 (index) inputs; per-op tensor dtypes, variable (state) inputs and
+    intermediates in "emitted";
+  - stateful cases ("steps": N): input_<i>.step<k>.npy / output_<i>.step<k>.npy, invoked in order on
+    one interpreter whose variable tensors start at their zero point and are never reset;
+  - "oracle_edit": the reference ran on a copy with only an op version changed (BUILTIN_REF
+    registers fewer versions than the builtin resolver; cross-checked against the latter);
+  - "oracle": expected outputs from another resolver, with the reason (int8 SUM: see ORACLE_WHY).
+
 Usage: generate.py [--only OP] [--out DIR] [--list]
 """
 from __future__ import annotations
@@ -56,7 +68,15 @@ GENERATOR = "tests/golden/generate.py"
 REP_SAMPLES = 16
 
 ALLOWED_OPS = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "AVERAGE_POOL_2D", "MAX_POOL_2D",
-               "ADD", "RESHAPE", "SOFTMAX", "QUANTIZE", "DEQUANTIZE")
+               "ADD", "RESHAPE", "SOFTMAX", "QUANTIZE", "DEQUANTIZE",
+               # issue 6: recurrent, activation, elementwise, reduction, shape and conv-family ops
+               "UNIDIRECTIONAL_SEQUENCE_LSTM", "LOGISTIC", "TANH", "RELU", "RELU6", "RELU_N1_TO_1",
+               "LEAKY_RELU", "PRELU", "HARD_SWISH", "MUL", "SUB", "MAXIMUM", "MINIMUM",
+               "SQUARED_DIFFERENCE", "ADD_N", "MEAN", "SUM", "REDUCE_MAX", "ARG_MAX", "ARG_MIN",
+               "CONCATENATION", "PAD", "PADV2", "TRANSPOSE", "STRIDED_SLICE", "SLICE", "SPLIT", "SPLIT_V",
+               "PACK", "UNPACK", "SQUEEZE", "EXPAND_DIMS", "GATHER", "RESIZE_NEAREST_NEIGHBOR",
+               "RESIZE_BILINEAR", "SPACE_TO_DEPTH", "DEPTH_TO_SPACE", "BATCH_TO_SPACE_ND",
+               "SPACE_TO_BATCH_ND", "TRANSPOSE_CONV")
 OP_NAME = {v: k for k, v in vars(schema.BuiltinOperator).items() if not k.startswith("_")}
 ACT_NAME = {v: k for k, v in vars(schema.ActivationFunctionType).items() if not k.startswith("_")}
 PAD_NAME = {v: k for k, v in vars(schema.Padding).items() if not k.startswith("_")}
@@ -82,6 +102,15 @@ class Case:
     per_tensor: bool = False
     edits: list[Callable[[schema.ModelT], dict]] = field(default_factory=list)
     seed: int = 0
+    # Extensions (their defaults leave a case's conversion exactly as before):
+    mode: str = "int8"           # "int8" | "int16x8" (int16 activations, int8 weights) | "float32"
+    saved_model: bool = False    # convert through a SavedModel (keeps api_implements composites: LSTM)
+    int_inputs: dict = field(default_factory=dict)  # model input k -> (lo, hi): int32 values
+    steps: int = 0               # > 0: invoke this many times on one interpreter (stateful models)
+    expect_error: str | None = None  # the runtime must reject this model with this message
+    oracle_edits: list[Callable[[schema.ModelT], dict]] = field(default_factory=list)  # oracle copy only
+    oracle: str = "BUILTIN_REF"  # the interpreter's op resolver that makes the expected outputs
+    extra_emitted: bool = False  # record each op's tensor dtypes (and variable tensors) in the index
 
 
 def derive_seed(*parts) -> int:
@@ -841,6 +870,8 @@ def keras_fn(model, x_shape):
 
 
 def network(i: int, rng) -> Case:
+    if i >= len(NETWORKS):  # issue 6 additions (LSTM classifier, MobileNetV2 blocks, 1-D CNN)
+        return new_network(i, i - len(NETWORKS), rng)
     name, builder, x_shape = NETWORKS[i % len(NETWORKS)]
     model, ops = builder(rng)  # built eagerly: the op list must be known up front
 
@@ -849,6 +880,941 @@ def network(i: int, rng) -> Case:
     cfg = dict(network=name, input_shape=list(x_shape), builder=builder.__name__,
                batchnorm="folded into conv weights by the converter")
     return Case("NETWORK", f"n{i:03d}-{name}", ops, cfg, make, [(-1.0, 1.0)])
+
+
+# =============================================================================================
+# Issue 6: recurrent, activation, elementwise, reduction, shape and conv-family ops; int16x8;
+# new networks; float32 rejection. Every case records per-op tensor dtypes (extra_emitted).
+
+def shp(s) -> str:
+    return "x".join(str(d) for d in s) if len(s) else "scalar"
+
+
+def single(op: str, cid: str, shapes, body, ranges, cfg: dict, ops=None, **kw) -> Case:
+    return Case(op, cid, ops or [op], cfg, lambda: tf_fn(shapes, body), [tuple(r) for r in ranges],
+                extra_emitted=True, **kw)
+
+
+def jitter(rng, r) -> list[float]:
+    """A calibration range near r (so cases of one table still differ in their scales)."""
+    f = float(rng.uniform(0.8, 1.25))
+    return [round(r[0] * f, 4), round(r[1] * f, 4)]
+
+
+# --- UNIDIRECTIONAL_SEQUENCE_LSTM ------------------------------------------------------------
+# TF 2.21 ships Keras 3, whose LSTM layer traces to a plain while loop: the converter emits WHILE
+# (float) and full-integer calibration of that model crashes. The converter fuses an LSTM into
+# UNIDIRECTIONAL_SEQUENCE_LSTM only for the Keras-2 composite: a function carrying
+# api_implements="lstm_*" with standard_lstm's signature (inputs, init_h, init_c, kernel,
+# recurrent_kernel, bias) -> (last_output, outputs, h, c, runtime), which is what
+# tf.keras.layers.LSTM(unroll=False) traced to. lstm_composite rebuilds exactly that function.
+
+def lstm_composite(tag: str):
+    attrs = {"api_implements": f"lstm_edgerun_{tag}", "api_preferred_device": "CPU",
+             "time_major": False, "go_backwards": False}
+
+    def standard_lstm(x, init_h, init_c, kernel, recurrent_kernel, bias):
+        def step(carry, xt):
+            h, c = carry
+            z = tf.nn.bias_add(tf.matmul(xt, kernel) + tf.matmul(h, recurrent_kernel), bias)
+            zi, zf, zc, zo = tf.split(z, 4, axis=1)
+            c = tf.sigmoid(zf) * c + tf.sigmoid(zi) * tf.tanh(zc)
+            return tf.sigmoid(zo) * tf.tanh(c), c
+        hs, cs = tf.scan(step, tf.transpose(x, [1, 0, 2]), initializer=(init_h, init_c))
+        outputs = tf.transpose(hs, [1, 0, 2])
+        return outputs[:, -1], outputs, hs[-1], cs[-1], tf.constant(0.0)
+    return tf.function(standard_lstm, experimental_attributes=attrs, autograph=False)
+
+
+def lstm_weights(rng, n_in: int, units: int, gain: float):
+    """Keras-like: input kernel (n_in, 4u), recurrent kernel (u, 4u), bias with forget gate +1."""
+    k = (rng.normal(size=(n_in, 4 * units)) * gain / np.sqrt(n_in)).astype(np.float32)
+    r = (rng.normal(size=(units, 4 * units)) * gain / np.sqrt(units)).astype(np.float32)
+    b = (rng.normal(size=4 * units) * 0.2).astype(np.float32)
+    b[units:2 * units] += 1.0
+    return k, r, b
+
+
+def lstm_layer(tag, x, batch, units, weights, return_sequences):
+    k, r, b = weights
+    z = tf.zeros([batch, units])
+    last, seq, _, _, _ = lstm_composite(tag)(x, z, z, const(k), const(r), const(b))
+    return seq if return_sequences else last
+
+
+LSTM_CFGS = [  # (time steps, features, units, return_sequences, batch, gain, input range)
+    (5, 3, 4, True, 1, 1.0, (-1, 1)), (8, 6, 8, False, 1, 1.5, (-2, 2)),
+    (12, 4, 16, True, 1, 1.0, (-1, 3)), (3, 10, 5, False, 2, 2.0, (-1, 1)),
+    (16, 8, 12, True, 1, 0.7, (-4, 4)), (6, 2, 3, False, 1, 3.0, (0, 1)),
+    (10, 16, 8, True, 2, 1.2, (-0.5, 0.5)), (4, 5, 20, False, 1, 1.0, (-1, 1)),
+    (20, 3, 6, True, 1, 1.8, (-3, 1)), (7, 12, 10, False, 1, 0.9, (-1, 1)),
+    (1, 8, 8, True, 1, 1.5, (-2, 2)),
+]
+LSTM_STATEFUL = (6, 4, 8, True, 1, 1.3, (-1, 1))
+LSTM_SLOTS = ("0 input; 1-4 input-to-{input,forget,cell,output} weights; 5-8 recurrent-to-{input,forget,"
+              "cell,output} weights; 9-11 cell-to-{input,forget,output} (peephole, absent); 12-15 "
+              "{input,forget,cell,output} gate bias; 16-17 projection weights/bias (absent); 18 output "
+              "state (variable); 19 cell state (variable); 20-23 layer-norm coefficients (absent)")
+LSTM_NOTE = ("Keras-2 LSTM composite (standard_lstm, api_implements=lstm_*, unroll=False, fixed batch) "
+             "converted through a SavedModel; zero initial state")
+
+
+def lstm(i: int, rng) -> Case:
+    stateful = i == len(LSTM_CFGS)
+    t, f, u, rs, b, gain, r = LSTM_STATEFUL if stateful else LSTM_CFGS[i]
+    w = lstm_weights(rng, f, u, gain)
+    x_shape = (b, t, f)
+    cfg = dict(input_shape=list(x_shape), units=u, return_sequences=rs, batch=b, gain=gain,
+               input_range=list(r), source=LSTM_NOTE, time_major=False, layer_norm=False,
+               peephole=False, projection=False, cell_clip=10.0, input_slots=LSTM_SLOTS,
+               state="output state and cell state are variable tensors (isVariable): they persist "
+                     "across invocations until reset")
+    if stateful:
+        cfg["stateful"] = ("3 invocations on one interpreter; Keras 3 stateful=True converts to "
+                           "resource variables + WHILE (not fused), so statefulness here is TFLite's "
+                           "own: the LSTM's variable state tensors carry over between invocations")
+    ops = ["UNIDIRECTIONAL_SEQUENCE_LSTM"] + ([] if rs else ["STRIDED_SLICE"])
+
+    def make():
+        return tf_fn([x_shape], lambda x: lstm_layer("l0", x, b, u, w, rs))
+    cid = (f"l{i:03d}-t{t}-f{f}-u{u}-{'seq' if rs else 'last'}{'-b2' if b == 2 else ''}"
+           f"{'-stateful' if stateful else ''}")
+    return Case("UNIDIRECTIONAL_SEQUENCE_LSTM", cid, ops, cfg, make, [r], saved_model=True,
+                steps=3 if stateful else 0, extra_emitted=True)
+
+
+# --- activations -----------------------------------------------------------------------------
+
+ACT_SHAPES = [(1, 4, 5, 3), (2, 7), (1, 16), (3, 5, 6), (1, 8, 8, 4), (257,), (1, 3, 3, 16),
+              (2, 2, 2, 5), (1, 33), (4, 9), (1, 6, 1, 10), (1, 1, 1, 64)]
+ACT_RANGES = [(-1, 1), (-8, 8), (-0.25, 0.5), (-3, 6), (0, 4), (-16, 16), (-0.05, 0.05), (-6, 2),
+              (-2, 10), (-24, 24), (-4, 4), (-1, 12)]
+ACT_FNS = {"LOGISTIC": tf.sigmoid, "TANH": tf.tanh, "RELU": tf.nn.relu, "RELU6": tf.nn.relu6,
+           "RELU_N1_TO_1": lambda x: tf.clip_by_value(x, -1.0, 1.0),
+           "HARD_SWISH": lambda x: x * tf.nn.relu6(x + 3.0) * (1.0 / 6.0)}
+ACT_SRC = {"LOGISTIC": "tf.sigmoid", "TANH": "tf.tanh", "RELU": "tf.nn.relu", "RELU6": "tf.nn.relu6",
+           "RELU_N1_TO_1": "tf.clip_by_value(x, -1, 1) with nothing to fuse into",
+           "HARD_SWISH": "x * relu6(x + 3) / 6 (the converter's hard-swish pattern)"}
+
+
+def activation(op: str):
+    offset = list(ACT_FNS).index(op) if op in ACT_FNS else 0
+
+    def build(i: int, rng) -> Case:
+        shape = ACT_SHAPES[i % len(ACT_SHAPES)]
+        r = jitter(rng, ACT_RANGES[(i + 3 * offset) % len(ACT_RANGES)])
+        cfg = dict(input_shape=list(shape), input_range=r, source=ACT_SRC[op])
+        cid = f"{op.lower().replace('_', '')[:6]}{i:03d}-{shp(shape)}-r{r[0]:g}..{r[1]:g}"
+        return single(op, cid, [shape], ACT_FNS[op], [r], cfg)
+    return build
+
+
+LEAKY_ALPHAS = (0.01, 0.1, 0.2, 0.3, 0.5, 0.05, 0.7, 0.25, 0.9, 0.15, 0.02, 0.4)
+
+
+def leaky_relu(i: int, rng) -> Case:
+    shape = ACT_SHAPES[(i + 2) % len(ACT_SHAPES)]
+    r = jitter(rng, ACT_RANGES[(i + 5) % len(ACT_RANGES)])
+    alpha = LEAKY_ALPHAS[i % len(LEAKY_ALPHAS)]
+    cfg = dict(input_shape=list(shape), input_range=r, alpha=alpha, source="tf.nn.leaky_relu")
+    return single("LEAKY_RELU", f"lr{i:03d}-{shp(shape)}-a{alpha:g}", [shape],
+                  lambda x: tf.nn.leaky_relu(x, alpha), [r], cfg)
+
+
+PRELU_CFGS = [  # (input shape, Keras PReLU shared_axes, alpha range)
+    ((1, 4, 5, 3), None, (0.05, 0.5)), ((1, 6, 6, 8), [1, 2], (0.0, 0.3)), ((2, 10), None, (-0.5, 1.5)),
+    ((1, 7, 4), [1], (0.1, 0.9)), ((1, 3, 5, 16), [1, 2], (-0.3, 0.3)), ((1, 8, 2, 4), [2], (0.2, 2.0)),
+    ((3, 17), None, (0.01, 0.05)), ((1, 5, 5, 6), None, (-1.0, 1.0)), ((1, 12, 5), None, (0.25, 0.25)),
+    ((2, 4, 4, 3), [1, 2], (0.0, 1.0)), ((1, 9, 1, 12), [1, 2], (0.3, 0.6)),
+]
+
+
+def prelu(i: int, rng) -> Case:
+    shape, shared, ar = PRELU_CFGS[i % len(PRELU_CFGS)]
+    r = jitter(rng, ACT_RANGES[(i + 7) % len(ACT_RANGES)])
+    a_shape = [1 if (shared and d + 1 in shared) else n for d, n in enumerate(shape[1:])]
+    alpha = rng.uniform(ar[0], ar[1], size=a_shape).astype(np.float32)
+    cfg = dict(input_shape=list(shape), input_range=r, alpha_shape=a_shape, alpha_range=list(ar),
+               source=f"keras.layers.PReLU(shared_axes={shared})")
+
+    def make():
+        import keras
+        keras.backend.clear_session()
+        inp = keras.Input(shape[1:], batch_size=shape[0])
+        layer = keras.layers.PReLU(shared_axes=shared)
+        model = keras.Model(inp, layer(inp))
+        layer.set_weights([alpha])
+        return tf_fn([shape], lambda x: model(x, training=False))
+    return Case("PRELU", f"pr{i:03d}-{shp(shape)}-alpha{shp(a_shape)}", ["PRELU"], cfg, make, [tuple(r)],
+                extra_emitted=True)
+
+
+# --- elementwise binary ----------------------------------------------------------------------
+
+BIN_SHAPES = ADD_SHAPES[:12] + [((2, 3, 1, 5), (1, 3, 4, 1))]
+BIN_FNS = {"MUL": lambda a, b: a * b, "SUB": lambda a, b: a - b, "MAXIMUM": tf.maximum,
+           "MINIMUM": tf.minimum, "SQUARED_DIFFERENCE": tf.math.squared_difference}
+BIN_RATIOS = (1.0, 10.0, 0.01, 100.0, 0.1, 3.0, 1.0, 0.3)
+
+
+def binary(op: str):
+    fused = op in ("MUL", "SUB")  # the ops whose options carry a fused activation
+
+    def build(i: int, rng) -> Case:
+        sa, sb = BIN_SHAPES[i % len(BIN_SHAPES)]
+        act = ACTS[(i // 2) % 4] if fused else "NONE"
+        wide = act != "NONE" and i % 3 == 2
+        ratio = BIN_RATIOS[i % len(BIN_RATIOS)]
+        ra = pick_range(rng, i)
+        rb = [round(v * ratio, 6) for v in pick_range(rng, i + 1)]
+        is_const = sb == "const"
+        if is_const:
+            sb = sa
+            cval = rng.uniform(rb[0], rb[1], size=sb).astype(np.float32)
+        fn = BIN_FNS[op]
+        cfg = dict(shapes=[list(sa), list(sb)], second_operand="constant" if is_const else "input",
+                   scale_ratio=ratio, input_ranges=[ra, rb])
+        if fused:
+            cfg["activation"] = act
+
+        def make():
+            if is_const:
+                C = const(cval)
+                return tf_fn([sa], lambda x: apply_act(fn(x, C), act))
+            return tf_fn([sa, sb], lambda x, y: apply_act(fn(x, y), act))
+        tag = {"MUL": "mu", "SUB": "sb", "MAXIMUM": "mx", "MINIMUM": "mn", "SQUARED_DIFFERENCE": "sd"}[op]
+        cid = (f"{tag}{i:03d}-{shp(sa)}-{'const' if is_const else shp(sb)}-r{ratio:g}"
+               f"{'-' + act_tag(act) if fused else ''}{'-wide' if wide else ''}")
+        ranges = [tuple(ra)] if is_const else [tuple(ra), tuple(rb)]
+        return Case(op, cid, [op], cfg, make, ranges, edits=[widen_output] if wide else [],
+                    extra_emitted=True)
+    return build
+
+
+ADDN_CFGS = [((1, 4, 5, 3), 3), ((2, 7), 2), ((1, 16), 4), ((3, 5, 6), 2), ((1, 8, 8, 4), 3), ((33,), 2),
+             ((1, 3, 3, 16), 5), ((2, 2, 2, 5), 3), ((4, 9), 4), ((1, 6, 1, 10), 2), ((1, 1, 1, 64), 3)]
+
+
+def add_n(i: int, rng) -> Case:
+    shape, n = ADDN_CFGS[i % len(ADDN_CFGS)]
+    ranges = [pick_range(rng, i + k) for k in range(n)]
+    ops = ["DEQUANTIZE"] * n + ["ADD_N", "QUANTIZE"]
+    cfg = dict(input_shape=list(shape), inputs=n, input_ranges=ranges,
+               emitted_form="TFLite's ADD_N has no int8 kernel (float32/int32 only): the converter "
+                            "keeps a float ADD_N between DEQUANTIZE and QUANTIZE; int8 in and out")
+    return single("ADD_N", f"an{i:03d}-{shp(shape)}-n{n}", [shape] * n, lambda *xs: tf.add_n(list(xs)),
+                  ranges, cfg, ops=ops)
+
+
+# --- reductions ------------------------------------------------------------------------------
+
+REDUCE_CFGS = [((1, 4, 5, 6), [1, 2], True), ((1, 4, 5, 6), [1, 2], False), ((2, 3, 8), [2], False),
+               ((1, 7, 3), [1], True), ((3, 5), [0], False), ((2, 4, 4, 3), [3], True),
+               ((1, 6, 6, 16), [1, 2], False), ((2, 3, 4, 5), [0, 2], False), ((1, 2, 3, 4), [1, 3], True),
+               ((4, 10), [-1], False), ((2, 3, 5, 7), [0, 1, 2, 3], False), ((1, 8, 3, 8), [2], True),
+               ((3, 4, 6), [0, 1], True)]
+REDUCE_FNS = {"MEAN": tf.reduce_mean, "SUM": tf.reduce_sum, "REDUCE_MAX": tf.reduce_max}
+ORACLE_WHY = {
+    "SUM": "TF 2.21's BUILTIN_REF int8 SUM with rescaling (reference_ops::QuantizedMeanOrSum, "
+           "compute_sum) does not saturate: results above 127 wrap and results below 0 come out "
+           "mangled (e.g. -11 -> 0, -60 -> -3), while the builtin kernel computes "
+           "clamp(round(sum * in_scale/out_scale - in_zp * n * in_scale/out_scale) + out_zp) "
+           "in float, as the reference formula intends; the builtin kernel (no delegate) is the oracle",
+}
+
+
+def reduction(op: str):
+    def build(i: int, rng) -> Case:
+        shape, axes, keep = REDUCE_CFGS[i % len(REDUCE_CFGS)]
+        r = pick_range(rng, i)
+        fn = REDUCE_FNS[op]
+        cfg = dict(input_shape=list(shape), axes=axes, keepdims=keep, input_range=r)
+        tag = {"MEAN": "me", "SUM": "su", "REDUCE_MAX": "rm"}[op]
+        cid = f"{tag}{i:03d}-{shp(shape)}-ax{'_'.join(map(str, axes))}-{'keep' if keep else 'drop'}"
+        oracle = "BUILTIN_WITHOUT_DEFAULT_DELEGATES" if op == "SUM" else "BUILTIN_REF"
+        return single(op, cid, [shape], lambda x: fn(x, axes, keepdims=keep), [r], cfg, oracle=oracle)
+    return build
+
+
+ARG_CFGS = [((1, 4, 5, 6), 3), ((1, 4, 5, 6), 1), ((2, 10), 1), ((3, 7), 0), ((2, 3, 8), -1),
+            ((1, 1, 1, 12), 3), ((1, 6, 6, 4), 2), ((5,), 0), ((2, 3, 4, 5), 0), ((1, 3, 257), 2),
+            ((4, 2, 9), 1), ((1, 16), -1)]
+
+
+def arg_reduce(op: str):
+    def build(i: int, rng) -> Case:
+        shape, axis = ARG_CFGS[i % len(ARG_CFGS)]
+        out_t = (tf.int64, tf.int32)[i % 2]
+        r = pick_range(rng, i)
+        fn = tf.argmax if op == "ARG_MAX" else tf.argmin
+        cfg = dict(input_shape=list(shape), axis=axis, output_type=out_t.name, input_range=r,
+                   ties="int8 inputs repeat values: ties resolve to the lowest index")
+        cid = f"{'ax' if op == 'ARG_MAX' else 'an'}{i:03d}-{shp(shape)}-axis{axis}-{out_t.name}"
+        return single(op, cid, [shape], lambda x: fn(x, axis, output_type=out_t), [r], cfg)
+    return build
+
+
+# --- shape and data movement -----------------------------------------------------------------
+
+CONCAT_CFGS = [([(1, 4, 5, 3), (1, 4, 2, 3)], 2), ([(2, 3), (2, 5)], 1), ([(1, 2, 2, 4)] * 3, 3),
+               ([(3, 4), (1, 4)], 0), ([(1, 3, 3, 2), (1, 3, 3, 5), (1, 3, 3, 1)], -1),
+               ([(2, 3, 4), (2, 1, 4)], 1), ([(1, 8)] * 4, 1), ([(1, 4, 5, 3), "const"], 3),
+               ([(5,), (3,)], 0), ([(1, 2, 3, 4), (1, 2, 3, 4)], 0), ([(2, 2, 6), (2, 2, 6)], 2),
+               ([(1, 1, 1, 16), (1, 1, 1, 16)], 3)]
+
+
+def concatenation(i: int, rng) -> Case:
+    shapes, axis = CONCAT_CFGS[i % len(CONCAT_CFGS)]
+    is_const = shapes[-1] == "const"
+    shapes = [s for s in shapes if s != "const"]
+    ranges = [pick_range(rng, i + k) for k in range(len(shapes))]
+    cval = None
+    if is_const:
+        cs = list(shapes[0])
+        cs[axis] = 2
+        cval = rng.uniform(-1.5, 1.5, size=cs).astype(np.float32)
+    cfg = dict(shapes=[list(s) for s in shapes], axis=axis, constant_input=cval is not None,
+               input_ranges=ranges, note="the converter gives all inputs and the output one scale")
+
+    def body(*xs):
+        return tf.concat(list(xs) + ([const(cval)] if cval is not None else []), axis)
+    cid = f"cc{i:03d}-{'-'.join(shp(s) for s in shapes)}{'-const' if is_const else ''}-axis{axis}"
+    return single("CONCATENATION", cid, shapes, body, ranges, cfg)
+
+
+PAD_CFGS = [((1, 4, 5, 3), [[0, 0], [1, 2], [0, 1], [0, 0]]), ((2, 6), [[0, 0], [3, 1]]),
+            ((1, 3, 3, 4), [[0, 0], [1, 1], [1, 1], [0, 0]]), ((5,), [[2, 4]]),
+            ((2, 3, 4), [[1, 0], [0, 2], [1, 1]]), ((1, 6, 6, 2), [[0, 0], [0, 1], [0, 1], [0, 0]]),
+            ((1, 2, 2, 3), [[0, 0], [0, 0], [0, 0], [1, 2]]), ((3, 4), [[1, 1], [0, 0]]),
+            ((1, 5, 1, 8), [[0, 0], [2, 2], [3, 0], [0, 0]]), ((2, 2, 2, 2), [[1, 0], [0, 1], [1, 0], [0, 1]]),
+            ((1, 8, 4), [[0, 0], [4, 3], [0, 0]]), ((1, 1, 1, 6), [[0, 0], [2, 2], [2, 2], [0, 0]])]
+
+
+def pad(op: str):
+    def build(i: int, rng) -> Case:
+        shape, pads = PAD_CFGS[i % len(PAD_CFGS)]
+        r = pick_range(rng, i)
+        cfg = dict(input_shape=list(shape), paddings=pads, input_range=r)
+        if op == "PADV2":
+            value = round(float(rng.uniform(r[0], r[1])), 3)
+            cfg["constant_value"] = value
+            body = lambda x: tf.pad(x, pads, constant_values=value)  # noqa: E731
+        else:
+            body = lambda x: tf.pad(x, pads)  # noqa: E731
+        flat = "_".join(f"{a}{b}" for a, b in pads)
+        cid = f"{'pd' if op == 'PAD' else 'p2'}{i:03d}-{shp(shape)}-p{flat}"
+        return single(op, cid, [shape], body, [r], cfg)
+    return build
+
+
+TRANSPOSE_CFGS = [((1, 4, 5, 3), [0, 3, 1, 2]), ((2, 6), [1, 0]), ((2, 3, 4), [2, 0, 1]),
+                  ((1, 3, 4, 5), [0, 2, 1, 3]), ((2, 3, 4, 5), [3, 2, 1, 0]), ((3, 1, 4), [1, 2, 0]),
+                  ((1, 2, 3, 2, 4), [0, 4, 2, 1, 3]), ((4, 2, 1, 8), [0, 3, 2, 1]), ((5, 7), [1, 0]),
+                  ((2, 2, 3, 3), [1, 0, 3, 2]), ((1, 16, 3), [0, 2, 1]), ((2, 3, 2, 2, 2), [4, 3, 2, 1, 0])]
+
+
+def transpose(i: int, rng) -> Case:
+    shape, perm = TRANSPOSE_CFGS[i % len(TRANSPOSE_CFGS)]
+    r = pick_range(rng, i)
+    cfg = dict(input_shape=list(shape), perm=perm, input_range=r)
+    return single("TRANSPOSE", f"tp{i:03d}-{shp(shape)}-perm{''.join(map(str, perm))}", [shape],
+                  lambda x: tf.transpose(x, perm), [r], cfg)
+
+
+SS_CFGS = [  # (shape, begin, end, strides, masks: begin, end, ellipsis, new_axis, shrink_axis)
+    ((1, 4, 5, 3), [0, 1, 0, 0], [1, 3, 5, 3], [1, 1, 2, 1], (0, 0, 0, 0, 0)),
+    ((1, 4, 5, 3), [0, 0, 4, 0], [0, 0, 0, 0], [1, -1, -2, 1], (0b1011, 0b1011, 0, 0, 0)),
+    ((1, 4, 5, 3), [0, 2, 0, 1], [1, 3, 5, 2], [1, 1, 1, 1], (0b0101, 0b0101, 0, 0, 0b1010)),
+    ((6, 8), [1, -7], [-1, 8], [2, 3], (0, 0, 0, 0, 0)),
+    ((2, 3, 4), [0, 1], [0, 3], [1, 1], (0, 0, 0b01, 0, 0)),
+    ((4, 6), [0, 1, 0], [0, 3, 0], [1, 1, 1], (0b101, 0b101, 0, 0b001, 0)),
+    ((1, 8, 8, 2), [0, 1, 1, 0], [1, 8, 8, 2], [1, 3, 2, 1], (0, 0, 0, 0, 0)),
+    ((10,), [9], [0], [-3], (0, 1, 0, 0, 0)),
+    ((2, 5, 6), [0, 0, 2], [0, -1, 0], [1, 1, 1], (0b011, 0b101, 0, 0, 0)),
+    ((1, 4, 5, 3), [0, 0, -1, 0], [1, 0, 0, 0], [1, 1, 1, 1], (0b1010, 0b1010, 0, 0, 0b0101)),
+    ((3, 4, 5), [0, 0, 1], [0, 0, 0], [2, -1, 2], (0b011, 0b111, 0, 0, 0)),
+    ((1, 6, 6, 4), [0, -100, 0, 0], [1, 100, 6, 4], [1, 2, 1, 3], (0, 0, 0, 0, 0)),
+]
+
+
+def strided_slice(i: int, rng) -> Case:
+    shape, begin, end, strides, (bm, em, elm, nm, sm) = SS_CFGS[i % len(SS_CFGS)]
+    r = pick_range(rng, i)
+    cfg = dict(input_shape=list(shape), begin=begin, end=end, slice_strides=strides, begin_mask=bm,
+               end_mask=em, ellipsis_mask=elm, new_axis_mask=nm, shrink_axis_mask=sm, input_range=r)
+    ops = ["STRIDED_SLICE"]
+    if nm:
+        ops = ["RESHAPE", "STRIDED_SLICE"]
+        cfg["note"] = "the converter turns new_axis_mask into a RESHAPE in front of the slice"
+    if elm:
+        cfg["note"] = "the converter expands the ellipsis into begin/end masks"
+
+    def body(x):
+        return tf.strided_slice(x, begin, end, strides, begin_mask=bm, end_mask=em, ellipsis_mask=elm,
+                                new_axis_mask=nm, shrink_axis_mask=sm)
+    tags = "".join(t for t, m in (("b", bm), ("e", em), ("el", elm), ("n", nm), ("s", sm)) if m)
+    neg = "-neg" if any(s < 0 for s in strides) else ""
+    cid = f"ss{i:03d}-{shp(shape)}{neg}{'-m' + tags if tags else ''}"
+    return single("STRIDED_SLICE", cid, [shape], body, [r], cfg, ops=ops)
+
+
+SLICE_CFGS = [((1, 4, 5, 3), [0, 1, 1, 0], [1, 2, -1, 2]), ((6, 8), [2, 3], [3, 4]), ((10,), [3], [-1]),
+              ((2, 3, 4), [1, 0, 2], [1, 3, 2]), ((1, 6, 6, 4), [0, 2, 2, 0], [1, 3, 3, 4]),
+              ((3, 5), [0, 1], [3, 3]), ((2, 4, 4, 3), [1, 1, 0, 1], [-1, 2, 4, 1]),
+              ((1, 8, 3), [0, 7, 0], [1, 1, 3]), ((4, 3, 2), [2, 1, 0], [2, 2, 2]),
+              ((1, 2, 3, 4, 5), [0, 1, 1, 0, 2], [1, 1, 2, 4, 3]), ((5, 6), [4, 0], [1, -1])]
+
+
+def slice_(i: int, rng) -> Case:
+    shape, begin, size = SLICE_CFGS[i % len(SLICE_CFGS)]
+    r = pick_range(rng, i)
+    cfg = dict(input_shape=list(shape), begin=begin, size=size, input_range=r)
+    return single("SLICE", f"sl{i:03d}-{shp(shape)}-b{'_'.join(map(str, begin))}", [shape],
+                  lambda x: tf.slice(x, begin, size), [r], cfg)
+
+
+SPLIT_CFGS = [((1, 4, 6, 3), 3, 2), ((2, 8), 2, 1), ((6,), 3, 0), ((4, 3, 2), 4, 0), ((1, 2, 2, 8), 4, -1),
+              ((2, 9, 3), 3, 1), ((1, 6, 4), 2, 2), ((3, 10), 5, 1), ((2, 2, 2, 2), 2, 3), ((8, 1), 8, 0),
+              ((1, 12, 2), 6, -2)]
+
+
+def split(i: int, rng) -> Case:
+    shape, n, axis = SPLIT_CFGS[i % len(SPLIT_CFGS)]
+    r = pick_range(rng, i)
+    cfg = dict(input_shape=list(shape), num_splits=n, axis=axis, input_range=r)
+    return single("SPLIT", f"sp{i:03d}-{shp(shape)}-n{n}-axis{axis}", [shape],
+                  lambda x: tuple(tf.split(x, n, axis=axis)), [r], cfg)
+
+
+SPLITV_CFGS = [((1, 4, 6, 3), [1, 3, 2], 2), ((2, 8), [5, 3], 1), ((7,), [2, -1, 1], 0),
+               ((4, 3, 2), [1, 2], 1), ((1, 2, 2, 8), [1, 1, 6], -1), ((6, 3), [4, 2], 0),
+               ((1, 9, 4), [2, 2, 2, 3], 1), ((3, 10), [-1, 3], 1), ((2, 5, 2), [3, 2], 1),
+               ((1, 1, 5, 4), [1, 4], 2), ((10, 2), [1, 2, 3, 4], 0)]
+
+
+def split_v(i: int, rng) -> Case:
+    shape, sizes, axis = SPLITV_CFGS[i % len(SPLITV_CFGS)]
+    r = pick_range(rng, i)
+    cfg = dict(input_shape=list(shape), size_splits=sizes, axis=axis, input_range=r)
+    return single("SPLIT_V", f"sv{i:03d}-{shp(shape)}-s{'_'.join(map(str, sizes))}-axis{axis}", [shape],
+                  lambda x: tuple(tf.split(x, sizes, axis=axis)), [r], cfg)
+
+
+PACK_CFGS = [((2, 3), 2, 1), ((4,), 3, 0), ((1, 4, 3), 2, 0), ((2, 2, 3), 4, 3), ((3, 5), 2, -1),
+             ((1, 2, 2, 2), 3, 2), ((6,), 5, 1), ((2, 3, 4), 2, 1), ((1, 8), 4, 1), ((5, 1), 2, 2),
+             ((3, 3), 3, 0)]
+
+
+def pack(i: int, rng) -> Case:
+    shape, n, axis = PACK_CFGS[i % len(PACK_CFGS)]
+    ranges = [pick_range(rng, i + k) for k in range(n)]
+    cfg = dict(input_shape=list(shape), values=n, axis=axis, input_ranges=ranges)
+    return single("PACK", f"pk{i:03d}-{shp(shape)}-n{n}-axis{axis}", [shape] * n,
+                  lambda *xs: tf.stack(list(xs), axis), ranges, cfg)
+
+
+UNPACK_CFGS = [((2, 3, 4), 1), ((3, 5), 0), ((4, 2), 1), ((1, 3, 3, 2), 3), ((2, 2, 2, 2), 2),
+               ((5, 1, 3), 0), ((1, 6, 4), -1), ((2, 4, 3), -2), ((6,), 0), ((3, 2, 5), 2), ((1, 1, 4, 4), 2)]
+
+
+def unpack(i: int, rng) -> Case:
+    shape, axis = UNPACK_CFGS[i % len(UNPACK_CFGS)]
+    r = pick_range(rng, i)
+    cfg = dict(input_shape=list(shape), axis=axis, num=shape[axis], input_range=r)
+    return single("UNPACK", f"up{i:03d}-{shp(shape)}-axis{axis}", [shape],
+                  lambda x: tuple(tf.unstack(x, axis=axis)), [r], cfg)
+
+
+SQUEEZE_CFGS = [((1, 4, 1, 3), [2]), ((1, 1, 1, 8), [1, 2]), ((3, 1), [1]), ((1, 5), [0]),
+                ((1, 2, 1, 1), []), ((2, 1, 3, 1), [-1]), ((1, 1, 6), [0, 1]), ((4, 1, 1, 2), [1, 2]),
+                ((1, 7, 1), [-1]), ((1, 1, 1, 1), [0, 3]), ((2, 3, 1, 4), [2])]
+
+
+def squeeze(i: int, rng) -> Case:
+    shape, dims = SQUEEZE_CFGS[i % len(SQUEEZE_CFGS)]
+    r = pick_range(rng, i)
+    cfg = dict(input_shape=list(shape), squeeze_dims=dims, input_range=r)
+    return single("SQUEEZE", f"sq{i:03d}-{shp(shape)}-d{'_'.join(map(str, dims)) or 'all'}", [shape],
+                  lambda x: tf.squeeze(x, dims or None), [r], cfg, edits=[replace_reshape("SQUEEZE", dims)])
+
+
+EXPAND_CFGS = [((4, 3), 1), ((1, 5), 0), ((2, 3, 4), -1), ((6,), 0), ((1, 4, 4), 3), ((2, 2, 2), -2),
+               ((3, 5), 2), ((1, 8, 2), 1), ((7,), -1), ((1, 2, 3), 0), ((2, 6), -3)]
+
+
+def expand_dims(i: int, rng) -> Case:
+    shape, axis = EXPAND_CFGS[i % len(EXPAND_CFGS)]
+    r = pick_range(rng, i)
+    cfg = dict(input_shape=list(shape), axis=axis, input_range=r)
+    return single("EXPAND_DIMS", f"ed{i:03d}-{shp(shape)}-axis{axis}", [shape],
+                  lambda x: tf.expand_dims(x, axis), [r], cfg, edits=[replace_reshape("EXPAND_DIMS", axis)])
+
+
+GATHER_CFGS = [  # (params shape, indices (list: constant | int: shape of an int32 input), axis, batch_dims)
+    ((5, 4), [3, 0, 4, 4], 0, 0), ((2, 5, 4), [[1, 2], [4, 0]], 1, 0), ((2, 5, 4), [[1, 2, 0], [4, 0, 0]], 1, 1),
+    ((10, 3), (6,), 0, 0), ((1, 6, 6, 2), [5, 0, 2], 2, 0), ((3, 8), [7], 1, 0), ((4, 3, 2), 2, 0, 0),
+    ((2, 3, 5), [[0, 4, 4, 1], [2, 2, 3, 0]], -1, 1), ((16, 8), (2, 3), 0, 0), ((3, 4, 5), [[1], [3], [0]], 1, 1),
+    ((7,), [6, 5, 0, 1, 1], 0, 0), ((2, 3, 4, 2), [[2, 0], [1, 1]], 2, 1),
+]
+
+
+def gather(i: int, rng) -> Case:
+    params, idx, axis, bd = GATHER_CFGS[i % len(GATHER_CFGS)]
+    r = pick_range(rng, i)
+    n_ax = params[axis]
+    cfg = dict(params_shape=list(params), axis=axis, batch_dims=bd, input_range=r)
+    if isinstance(idx, list):
+        cfg["indices"] = idx
+        cid = f"ga{i:03d}-{shp(params)}-idx{shp(np.shape(idx))}-axis{axis}-bd{bd}"
+        return single("GATHER", cid, [params], lambda x: tf.gather(x, tf.constant(idx, tf.int32), axis=axis,
+                                                                batch_dims=bd), [r], cfg)
+    idx_shape = (idx,) if isinstance(idx, int) else tuple(idx)
+    cfg.update(indices_input=list(idx_shape), indices_range=[0, n_ax - 1], indices_dtype="int32")
+
+    def make():
+        sig = [tf.TensorSpec(list(params), tf.float32), tf.TensorSpec(list(idx_shape), tf.int32)]
+        return tf.function(lambda x, k: tf.gather(x, k, axis=axis, batch_dims=bd), input_signature=sig,
+                           autograph=False)
+    cid = f"ga{i:03d}-{shp(params)}-input-idx{shp(idx_shape)}-axis{axis}"
+    return Case("GATHER", cid, ["GATHER"], cfg, make, [tuple(r), (0, n_ax - 1)], int_inputs={1: (0, n_ax - 1)},
+                extra_emitted=True)
+
+
+RESIZE_CFGS = [  # (input shape, output size, align_corners, half_pixel_centers)
+    ((1, 4, 5, 3), (8, 10), False, True), ((1, 4, 5, 3), (7, 9), True, False), ((1, 3, 3, 2), (6, 6), False, False),
+    ((1, 8, 8, 4), (4, 4), False, True), ((2, 2, 3, 1), (5, 7), False, True), ((1, 6, 4, 3), (3, 9), True, False),
+    ((1, 5, 5, 8), (5, 5), False, False), ((1, 2, 2, 5), (16, 16), False, True), ((1, 7, 3, 2), (2, 2), True, False),
+    ((1, 4, 4, 3), (9, 6), False, False), ((1, 1, 1, 6), (3, 3), False, True), ((1, 10, 6, 2), (3, 4), False, True)]
+
+
+def resize(op: str):
+    def build(i: int, rng) -> Case:
+        shape, size, ac, hp = RESIZE_CFGS[i % len(RESIZE_CFGS)]
+        r = pick_range(rng, i)
+        raw = tf.raw_ops.ResizeBilinear if op == "RESIZE_BILINEAR" else tf.raw_ops.ResizeNearestNeighbor
+        cfg = dict(input_shape=list(shape), size=list(size), align_corners=ac, half_pixel_centers=hp,
+                   input_range=r)
+        mode = "ac" if ac else "hp" if hp else "legacy"
+        cid = f"{'rb' if op == 'RESIZE_BILINEAR' else 'rn'}{i:03d}-{shp(shape)}-to{size[0]}x{size[1]}-{mode}"
+        return single(op, cid, [shape], lambda x: raw(images=x, size=list(size), align_corners=ac,
+                                                      half_pixel_centers=hp), [r], cfg)
+    return build
+
+
+S2D_CFGS = [((1, 4, 6, 3), 2), ((1, 6, 6, 1), 3), ((2, 4, 4, 2), 2), ((1, 8, 8, 3), 4), ((1, 2, 2, 16), 2),
+            ((1, 6, 9, 2), 3), ((1, 10, 4, 1), 2), ((3, 2, 2, 3), 2), ((1, 12, 12, 1), 4), ((1, 4, 2, 5), 2)]
+
+
+def space_to_depth(i: int, rng) -> Case:
+    shape, bs = S2D_CFGS[i % len(S2D_CFGS)]
+    r = pick_range(rng, i)
+    cfg = dict(input_shape=list(shape), block_size=bs, input_range=r)
+    return single("SPACE_TO_DEPTH", f"s2d{i:03d}-{shp(shape)}-b{bs}", [shape],
+                  lambda x: tf.nn.space_to_depth(x, bs), [r], cfg)
+
+
+D2S_CFGS = [((1, 2, 3, 8), 2), ((1, 2, 2, 9), 3), ((2, 2, 2, 8), 2), ((1, 2, 2, 48), 4), ((1, 1, 1, 4), 2),
+            ((1, 3, 2, 18), 3), ((1, 5, 2, 4), 2), ((3, 1, 1, 12), 2), ((1, 3, 3, 16), 4), ((1, 2, 4, 20), 2)]
+
+
+def depth_to_space(i: int, rng) -> Case:
+    shape, bs = D2S_CFGS[i % len(D2S_CFGS)]
+    r = pick_range(rng, i)
+    cfg = dict(input_shape=list(shape), block_size=bs, input_range=r)
+    return single("DEPTH_TO_SPACE", f"d2s{i:03d}-{shp(shape)}-b{bs}", [shape],
+                  lambda x: tf.nn.depth_to_space(x, bs), [r], cfg,
+                  oracle_edits=[set_op_version("DEPTH_TO_SPACE", 1)])
+
+
+STB_CFGS = [  # standalone: (shape, block shape, paddings)
+    ((1, 4, 6, 3), [2, 2], [[0, 0], [1, 1]]), ((1, 6, 6, 1), [3, 3], [[0, 0], [0, 0]]),
+    ((2, 4, 4, 2), [2, 2], [[1, 1], [0, 2]]), ((1, 5, 7, 3), [2, 3], [[1, 0], [1, 1]]),
+    ((1, 8, 2, 4), [4, 1], [[0, 0], [0, 0]]), ((1, 3, 3, 8), [2, 2], [[0, 1], [1, 0]])]
+BTS_CFGS = [  # standalone: (shape, block shape, crops)
+    ((4, 2, 3, 3), [2, 2], [[0, 0], [1, 0]]), ((9, 2, 2, 1), [3, 3], [[0, 0], [0, 0]]),
+    ((8, 3, 3, 2), [2, 2], [[1, 1], [0, 2]]), ((6, 3, 3, 3), [2, 3], [[1, 0], [1, 1]]),
+    ((4, 2, 2, 4), [4, 1], [[0, 0], [0, 0]]), ((4, 2, 2, 8), [2, 2], [[0, 1], [1, 0]]),
+    ((2, 1, 5, 2), [2, 1], [[0, 1], [0, 0]])]
+DIL_CFGS = [  # (input shape, kernel, conv kind, rates, padding, activation, channels out)
+    ((1, 9, 9, 3), 3, "conv", [2, 2], "VALID", "RELU", 4), ((1, 9, 9, 3), 3, "conv", [2, 2], "SAME", "RELU", 4),
+    ((1, 12, 10, 2), 3, "dw", [2, 2], "SAME", "RELU6", 2), ((1, 11, 11, 4), 2, "conv", [3, 3], "SAME", "RELU", 8),
+    ((2, 8, 8, 3), 3, "dw", [2, 2], "VALID", "RELU", 3), ((1, 10, 13, 3), 3, "conv", [2, 3], "SAME", "RELU6", 5),
+    ((1, 16, 16, 1), 3, "dw", [4, 4], "SAME", "RELU", 1), ((1, 14, 9, 2), 5, "conv", [2, 1], "VALID", "RELU", 3)]
+DIL_NOTE = ("tf.nn.with_space_to_batch around a stride-1 VALID conv with a fused activation: the "
+            "converter folds SPACE_TO_BATCH_ND/conv/BATCH_TO_SPACE_ND into a dilated conv only when "
+            "nothing but a bias add sits between them, so these stay as three ops")
+
+
+def dilated_case(op: str, i: int, rng, k: int) -> Case:
+    shape, kk, kind, rates, padding, act, cout = DIL_CFGS[k]
+    cin = shape[3]
+    w = he(rng, (kk, kk, cin, 1 if kind == "dw" else cout), kk * kk * (1 if kind == "dw" else cin))
+    b = (rng.normal(size=cin if kind == "dw" else cout) * 0.3).astype(np.float32)
+    r = pick_range(rng, i)
+    conv_op = "DEPTHWISE_CONV_2D" if kind == "dw" else "CONV_2D"
+    cfg = dict(input_shape=list(shape), kernel=[kk, kk], conv=conv_op, rates=rates, conv_padding=padding,
+               conv_activation=act, input_range=r, source=DIL_NOTE)
+
+    def make():
+        W, B = const(w), const(b)
+
+        def inner(x, _, pad):
+            if kind == "dw":
+                y = tf.nn.depthwise_conv2d(x, W, [1, 1, 1, 1], pad)
+            else:
+                y = tf.nn.conv2d(x, W, 1, pad)
+            return apply_act(tf.nn.bias_add(y, B), act)
+
+        def body(x):
+            return tf.nn.with_space_to_batch(x, rates, padding, inner,
+                                             filter_shape=[kk, kk] if padding == "SAME" else None)
+        return tf_fn([shape], body)
+    tag = "sb" if op == "SPACE_TO_BATCH_ND" else "bs"
+    cid = (f"{tag}{i:03d}-dilated-{kind}{kk}x{kk}-r{dim_tag(*rates)}-{padding.lower()}-{act_tag(act)}"
+           f"-{shp(shape)}")
+    return Case(op, cid, ["SPACE_TO_BATCH_ND", conv_op, "BATCH_TO_SPACE_ND"], cfg, make, [tuple(r)],
+                extra_emitted=True)
+
+
+def space_to_batch_nd(i: int, rng) -> Case:
+    if i >= len(STB_CFGS):
+        return dilated_case("SPACE_TO_BATCH_ND", i, rng, i - len(STB_CFGS))
+    shape, block, pads = STB_CFGS[i]
+    r = pick_range(rng, i)
+    cfg = dict(input_shape=list(shape), block_shape=block, paddings=pads, input_range=r)
+    return single("SPACE_TO_BATCH_ND", f"sb{i:03d}-{shp(shape)}-b{dim_tag(*block)}", [shape],
+                  lambda x: tf.space_to_batch_nd(x, block, pads), [r], cfg)
+
+
+def batch_to_space_nd(i: int, rng) -> Case:
+    if i >= len(BTS_CFGS):
+        return dilated_case("BATCH_TO_SPACE_ND", i, rng, (i - len(BTS_CFGS)) * 2 + 1)
+    shape, block, crops = BTS_CFGS[i]
+    r = pick_range(rng, i)
+    cfg = dict(input_shape=list(shape), block_shape=block, crops=crops, input_range=r)
+    return single("BATCH_TO_SPACE_ND", f"bs{i:03d}-{shp(shape)}-b{dim_tag(*block)}", [shape],
+                  lambda x: tf.compat.v1.batch_to_space_nd(x, block, crops), [r], cfg)
+
+
+# --- TRANSPOSE_CONV --------------------------------------------------------------------------
+
+TCONV_KERNELS = [(3, 3), (2, 2), (4, 4), (1, 1), (3, 2), (5, 5), (2, 3), (3, 3), (4, 2), (1, 3), (3, 3), (2, 2)]
+
+
+def transpose_conv(i: int, rng) -> Case:
+    kh, kw = TCONV_KERNELS[i % len(TCONV_KERNELS)]
+    pad = ("SAME", "VALID")[i % 2]
+    bias = i % 3 != 1
+    act = ("NONE", "NONE", "RELU", "NONE", "RELU6", "NONE")[i % 6] if bias else "NONE"
+    per_tensor = i == 7
+    batch = 2 if i % 5 == 3 else 1
+    sh, sw = pick_pair(rng, 0.3)
+    h, w = int(rng.integers(2, 6)), int(rng.integers(2, 6))
+    cin, cout = int(rng.choice([1, 2, 3, 4, 8])), int(rng.choice([1, 3, 4, 5, 8]))
+    oh = h * sh if pad == "SAME" else (h - 1) * sh + kh
+    ow = w * sw if pad == "SAME" else (w - 1) * sw + kw
+    gain = round(float(rng.uniform(0.5, 2.0)), 3)
+    rr = pick_range(rng, i)
+    wts = he(rng, (kh, kw, cout, cin), kh * kw * cin, gain)
+    b = (rng.normal(size=cout) * 0.5).astype(np.float32)
+    x_shape = (batch, h, w, cin)
+    cfg = dict(input_shape=list(x_shape), kernel=[kh, kw], filters=cout, strides=[sh, sw], padding=pad,
+               bias=bias, activation=act, output_shape=[batch, oh, ow, cout], gain=gain, input_range=rr,
+               weight_quant="per-tensor" if per_tensor else "per-channel")
+
+    def make():
+        W, B = const(wts), const(b)
+
+        def body(x):
+            y = tf.nn.conv2d_transpose(x, W, [batch, oh, ow, cout], [1, sh, sw, 1], pad)
+            if bias:
+                y = y + B
+            return apply_act(y, act)
+        return tf_fn([x_shape], body)
+    cid = (f"tc{i:03d}-k{kh}x{kw}-s{dim_tag(sh, sw)}-{pad.lower()}-{act_tag(act)}"
+           f"{'' if bias else '-nobias'}{'-pertensor' if per_tensor else ''}{'-b2' if batch == 2 else ''}")
+    return Case("TRANSPOSE_CONV", cid, ["TRANSPOSE_CONV"], cfg, make, [tuple(rr)], per_tensor=per_tensor,
+                extra_emitted=True)
+
+
+# --- CONV_1D: Keras Conv1D / DepthwiseConv1D / SeparableConv1D as the converter lowers them --------
+
+CONV1D_CFGS = [  # (layer, steps, channels, filters|multiplier, kernel, stride, dilation, padding, act, bias, batch)
+    ("conv", 20, 4, 6, 3, 1, 1, "same", "relu", True, 1), ("conv", 32, 3, 8, 5, 2, 1, "valid", None, True, 1),
+    ("conv", 24, 2, 4, 3, 1, 2, "causal", "relu", True, 1), ("dw", 20, 6, 1, 3, 1, 1, "same", None, True, 1),
+    ("sep", 16, 4, 8, 5, 1, 1, "same", "relu", True, 1), ("conv", 18, 8, 16, 1, 1, 1, "valid", "relu6", True, 2),
+    ("conv", 40, 1, 8, 9, 4, 1, "same", None, False, 1), ("dw", 30, 4, 2, 5, 2, 1, "valid", "relu", True, 1),
+    ("conv", 25, 5, 3, 4, 1, 3, "same", None, True, 1), ("conv", 12, 3, 5, 3, 1, 1, "causal", None, True, 1),
+    ("sep", 24, 3, 6, 3, 2, 1, "valid", None, True, 1), ("dw", 16, 8, 1, 7, 1, 2, "same", "relu", False, 1)]
+
+
+def conv_1d(i: int, rng) -> Case:
+    kind, t, c, f, k, s, d, padding, act, bias, batch = CONV1D_CFGS[i % len(CONV1D_CFGS)]
+    r = pick_range(rng, i)
+    core = {"conv": ["CONV_2D"], "dw": ["DEPTHWISE_CONV_2D"], "sep": ["DEPTHWISE_CONV_2D", "CONV_2D"]}[kind]
+    ops = (["PAD"] if padding == "causal" else []) + ["RESHAPE"] + core + ["RESHAPE"]
+    layer_name = {"conv": "Conv1D", "dw": "DepthwiseConv1D", "sep": "SeparableConv1D"}[kind]
+    cfg = dict(layer=f"keras.layers.{layer_name}", input_shape=[batch, t, c], kernel=k, stride=s, dilation_1d=d,
+               conv_padding=padding, conv_activation=act or "none", bias=bias, input_range=r,
+               lowering="EXPAND_DIMS/SQUEEZE around the 2-D conv are emitted as RESHAPE (static shapes); "
+                        "causal padding is a PAD in front")
+    cfg["dw_multiplier" if kind == "dw" else "filters"] = f
+    seed = derive_seed("CONV_1D-weights", i)
+
+    def make():
+        import keras
+        keras.backend.clear_session()
+        kw = dict(strides=s, dilation_rate=d, padding=padding, activation=act, use_bias=bias)
+        if kind == "conv":
+            layer = keras.layers.Conv1D(f, k, **kw)
+        elif kind == "dw":
+            layer = keras.layers.DepthwiseConv1D(k, depth_multiplier=f, **kw)
+        else:
+            layer = keras.layers.SeparableConv1D(f, k, **kw)
+        inp = keras.Input((t, c), batch_size=batch)
+        model = keras.Model(inp, layer(inp))
+        wr = np.random.default_rng(seed)
+        layer.set_weights([he(wr, w.shape, int(np.prod(w.shape[:-1]))) if w.ndim > 1 else
+                           (wr.normal(size=w.shape) * 0.3).astype(np.float32) for w in layer.get_weights()])
+        return tf_fn([(batch, t, c)], lambda x: model(x, training=False))
+    cid = (f"c1d{i:03d}-{kind}-t{t}-c{c}-k{k}-s{s}-d{d}-{padding}-{act or 'none'}{'' if bias else '-nobias'}"
+           f"{'-b2' if batch == 2 else ''}")
+    return Case("CONV_1D", cid, ops, cfg, make, [tuple(r)], extra_emitted=True)
+
+
+# --- int16x8: int16 activations, int8 weights ------------------------------------------------
+
+INT16_NOTE = "16x8 mode (EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8): int16 in and out"
+
+
+def fully_connected_int16(i: int, rng) -> Case:
+    n_in = int(rng.choice([3, 8, 13, 16, 24, 33]))
+    n_out = int(rng.choice([1, 4, 5, 10, 16]))
+    b0 = int(rng.integers(1, 4))
+    act = ("NONE", "RELU", "NONE", "RELU6", "NONE", "RELU_N1_TO_1")[i % 6]
+    bias = i % 4 != 2
+    three_d = i % 5 == 4
+    gain = round(float(rng.uniform(0.5, 2.5)), 3)
+    rr = pick_range(rng, i)
+    wts = he(rng, (n_in, n_out), n_in, gain)
+    b = (rng.normal(size=n_out) * 0.5).astype(np.float32)
+    x_shape = (b0, 3, n_in) if three_d else (b0, n_in)
+    cfg = dict(input_shape=list(x_shape), units=n_out, activation=act, bias=bias, gain=gain, input_range=rr,
+               mode=INT16_NOTE)
+
+    def make():
+        W, B = const(wts), const(b)
+
+        def body(x):
+            y = tf.matmul(tf.reshape(x, [-1, n_in]) if three_d else x, W)
+            return apply_act(y + B if bias else y, act)
+        return tf_fn([x_shape], body)
+    cid = f"f16-{i:03d}-{shp(x_shape)}-out{n_out}-{act_tag(act)}{'' if bias else '-nobias'}"
+    return Case("FULLY_CONNECTED_INT16", cid, ["FULLY_CONNECTED"], cfg, make, [tuple(rr)], mode="int16x8",
+                extra_emitted=True)
+
+
+def conv_2d_int16(i: int, rng) -> Case:
+    kh, kw = CONV_KERNELS[(i * 3) % len(CONV_KERNELS)]
+    act = ACTS[i % 4]
+    pad = ("SAME", "VALID")[(i // 2) % 2]
+    bias = i % 5 != 3
+    sh, sw = pick_pair(rng, 0.3)
+    dh = dw = int(rng.choice([1, 1, 2])) if kh > 1 and kw > 1 else 1
+    h = (kh - 1) * dh + 1 + int(rng.integers(0, 6))
+    w = (kw - 1) * dw + 1 + int(rng.integers(0, 6))
+    cin, cout = int(rng.choice([1, 2, 3, 4, 8])), int(rng.choice([1, 3, 4, 8, 16]))
+    gain = round(float(rng.uniform(0.5, 2.5)), 3)
+    rr = pick_range(rng, i)
+    wts = he(rng, (kh, kw, cin, cout), kh * kw * cin, gain)
+    b = (rng.normal(size=cout) * 0.5).astype(np.float32)
+    x_shape = (1, h, w, cin)
+    cfg = dict(input_shape=list(x_shape), kernel=[kh, kw], filters=cout, strides=[sh, sw], dilation=[dh, dw],
+               padding=pad, activation=act, bias=bias, gain=gain, input_range=rr, mode=INT16_NOTE)
+
+    def make():
+        W, B = const(wts), const(b)
+
+        def body(x):
+            y = tf.nn.conv2d(x, W, strides=[1, sh, sw, 1], padding=pad, dilations=[1, dh, dw, 1])
+            return apply_act(tf.nn.bias_add(y, B) if bias else y, act)
+        return tf_fn([x_shape], body)
+    cid = (f"c16-{i:03d}-k{kh}x{kw}-s{dim_tag(sh, sw)}-{pad.lower()}-dil{dh}-{act_tag(act)}"
+           f"{'' if bias else '-nobias'}")
+    return Case("CONV_2D_INT16", cid, ["CONV_2D"], cfg, make, [tuple(rr)], mode="int16x8", extra_emitted=True)
+
+
+def add_int16(i: int, rng) -> Case:
+    sa, sb = ADD_SHAPES[(i * 5) % len(ADD_SHAPES)]
+    act = ("NONE", "RELU", "RELU6", "NONE")[i % 4]
+    ratio = ADD_RATIOS[i % len(ADD_RATIOS)]
+    ra = pick_range(rng, i)
+    rb = [round(v * ratio, 6) for v in pick_range(rng, i + 1)]
+    is_const = sb == "const"
+    if is_const:
+        sb = sa
+        cval = rng.uniform(rb[0], rb[1], size=sb).astype(np.float32)
+    cfg = dict(shapes=[list(sa), list(sb)], second_operand="constant" if is_const else "input",
+               activation=act, scale_ratio=ratio, input_ranges=[ra, rb], mode=INT16_NOTE)
+
+    def make():
+        if is_const:
+            C = const(cval)
+            return tf_fn([sa], lambda x: apply_act(x + C, act))
+        return tf_fn([sa, sb], lambda x, y: apply_act(x + y, act))
+    cid = f"a16-{i:03d}-{shp(sa)}-{'const' if is_const else shp(sb)}-r{ratio:g}-{act_tag(act)}"
+    ranges = [tuple(ra)] if is_const else [tuple(ra), tuple(rb)]
+    return Case("ADD_INT16", cid, ["ADD"], cfg, make, ranges, mode="int16x8", extra_emitted=True)
+
+
+# QUANTIZE with int16: float32 -> int16 (converter-made, 16x8 mode), int16 -> int8 and int16 -> int16
+# requantize (input retyped). TFLite has no int8 -> int16 QUANTIZE kernel (quantize.cc accepts only
+# int8/uint8 outputs for int8 inputs), so that direction cannot be produced.
+Q16_KINDS = ("i16-to-i8", "f32-to-i16", "i16-to-i16", "i16-to-i8", "f32-to-i16-natural", "i16-to-i16",
+             "i16-to-i8", "f32-to-i16", "i16-to-i16", "i16-to-i8", "i16-to-i16", "i16-to-i8")
+Q16_RATIOS = {"i16-to-i16": (0.37, 3.0, 1.0, 0.01, 41.0, 0.5, 1.6),  # input scale / output scale
+              "i16-to-i8": (1 / 256, 0.0037, 0.0051, 0.002, 0.011, 0.0009, 1 / 128)}
+
+
+def quantize_int16(i: int, rng) -> Case:
+    kind = Q16_KINDS[i % len(Q16_KINDS)]
+    shape = Q_SHAPES[i % len(Q_SHAPES)]
+    rr = Q_RANGES[(i * 5) % len(Q_RANGES)]
+    cfg = dict(kind=kind, input_shape=list(shape), calibration_range=list(rr))
+    ops = ["QUANTIZE", "RESHAPE"] if kind == "f32-to-i16-natural" else ["QUANTIZE"]
+    edits = [] if kind == "f32-to-i16-natural" else [bypass_op("RESHAPE")]
+    mode = "int8" if kind == "i16-to-i8" else "int16x8"
+    if kind.startswith("i16"):
+        table = Q16_RATIOS[kind]
+        ratio = table[Q16_KINDS[:i].count(kind) % len(table)]
+        cfg.update(input_scale_over_output_scale=ratio, input_zero_point=0)
+        edits.append(retype_input("int16", ratio, 0))
+        cfg["source"] = ("float -> " + ("int8" if mode == "int8" else "int16") + " QUANTIZE from the converter, "
+                         "input retyped to int16 (zero point 0, as TFLite's int16 is symmetric)")
+    new_shape = flat_shape(shape)
+
+    def make():
+        return tf_fn([shape], lambda x: tf.reshape(x, new_shape))
+    cid = f"q16-{i:03d}-{kind}-{shp(shape)}" + (f"-ratio{cfg['input_scale_over_output_scale']:g}"
+                                               if kind.startswith("i16") else "")
+    return Case("QUANTIZE_INT16", cid, ops, cfg, make, [tuple(rr)], float_input=True, edits=edits, mode=mode,
+                extra_emitted=True)
+
+
+# --- FLOAT32: a float model the runtime must reject ------------------------------------------
+
+FLOAT32_ERROR = "float32 model: quantize it to int8 (full-integer)"
+
+
+def float32_model(i: int, rng) -> Case:
+    w1, w2 = he(rng, (16, 12), 16), he(rng, (12, 4), 12)
+    b1, b2 = (rng.normal(size=12) * 0.2).astype(np.float32), (rng.normal(size=4) * 0.2).astype(np.float32)
+    cfg = dict(input_shape=[1, 16], chain="fc-relu > fc > softmax, float32 throughout (no quantization)")
+
+    def make():
+        return tf_fn([(1, 16)], lambda x: tf.nn.softmax(
+            tf.matmul(tf.nn.relu(tf.matmul(x, const(w1)) + const(b1)), const(w2)) + const(b2)))
+    return Case("FLOAT32", f"fp{i:03d}-fc-fc-softmax-16-12-4", ["FULLY_CONNECTED", "FULLY_CONNECTED", "SOFTMAX"],
+                cfg, make, [(-1.0, 1.0)], mode="float32", expect_error=FLOAT32_ERROR, extra_emitted=True)
+
+
+# --- NETWORK additions -----------------------------------------------------------------------
+
+def net_lstm_classifier(i: int, rng) -> Case:
+    t, f, u1, u2, classes = 20, 6, 16, 8, 4
+    w1, w2 = lstm_weights(rng, f, u1, 1.2), lstm_weights(rng, u1, u2, 1.2)
+    wd = he(rng, (u2, classes), u2, 1.5)
+    bd = (rng.normal(size=classes) * 0.2).astype(np.float32)
+    x_shape = (1, t, f)
+
+    def make():
+        def body(x):
+            y = lstm_layer("n0", x, 1, u1, w1, True)
+            y = lstm_layer("n1", y, 1, u2, w2, False)
+            return tf.nn.softmax(tf.matmul(y, const(wd)) + const(bd))
+        return tf_fn([x_shape], body)
+    cfg = dict(network="lstm-classifier", input_shape=list(x_shape),
+               chain=f"LSTM {u1} (sequences) > LSTM {u2} (last) > dense {classes} > softmax", source=LSTM_NOTE)
+    ops = ["UNIDIRECTIONAL_SEQUENCE_LSTM", "UNIDIRECTIONAL_SEQUENCE_LSTM", "STRIDED_SLICE", "FULLY_CONNECTED",
+           "SOFTMAX"]
+    return Case("NETWORK", f"n{i:03d}-lstm-classifier-{t}x{f}", ops, cfg, make, [(-1.0, 1.0)], saved_model=True,
+                extra_emitted=True)
+
+
+def build_mobilenetv2_blocks(rng):
+    """MobileNetV2-style stack, 24x24x3 in: stem conv s2, inverted residual blocks (expand 1x1,
+    depthwise 3x3, linear project 1x1, residual ADD), an explicit ZeroPadding2D + VALID stride-2
+    depthwise (PAD), global average pooling (MEAN), dense, softmax."""
+    net = KerasNet(rng)
+    k = net.k
+    inp = k.Input((24, 24, 3), batch_size=1, name="input")
+    y = net.conv(inp, 8, 3, 2, act="relu6")
+
+    def block(y, cin, cout, stride, t):
+        h = net.conv(y, cin * t, 1, act="relu6")
+        if stride == 2:
+            net.ops.append("PAD")
+            h = k.layers.ZeroPadding2D(((1, 1), (1, 1)), name=net._name("pad"))(h)
+            net.ops.append("DEPTHWISE_CONV_2D")
+            h = k.layers.DepthwiseConv2D(3, 2, padding="valid", use_bias=False, name=net._name("dw"))(h)
+            h = net._bn_act(h, "relu6")
+        else:
+            h = net.dw(h, 3, 1, act="relu6")
+        h = net.conv(h, cout, 1, act=None)
+        if stride == 1 and cin == cout:
+            net.ops.append("ADD")
+            h = k.layers.Add(name=net._name("add"))([y, h])
+        return h
+    y = block(y, 8, 8, 1, 3)
+    y = block(y, 8, 16, 2, 3)
+    y = block(y, 16, 16, 1, 3)
+    net.ops.append("MEAN")
+    y = k.layers.GlobalAveragePooling2D(name=net._name("gap"))(y)
+    y = net.softmax(net.dense(y, 5))
+    return net.finish(inp, y, "mobilenetv2_blocks"), net.ops
+
+
+def build_sensor_cnn1d(rng):
+    """1-D CNN on a 64-sample x 3-axis sensor window: Conv1D s2, Conv1D, MaxPooling1D, Conv1D,
+    GlobalAveragePooling1D (MEAN), dense, softmax."""
+    import keras
+    keras.backend.clear_session()
+    inp = keras.Input((64, 3), batch_size=1, name="input")
+    y = keras.layers.Conv1D(12, 7, strides=2, padding="same", activation="relu", name="conv1")(inp)
+    y = keras.layers.Conv1D(16, 5, padding="same", activation="relu", name="conv2")(y)
+    y = keras.layers.MaxPooling1D(2, name="pool")(y)
+    y = keras.layers.Conv1D(16, 3, padding="valid", activation="relu", name="conv3")(y)
+    y = keras.layers.GlobalAveragePooling1D(name="gap")(y)
+    y = keras.layers.Dense(4, name="fc")(y)
+    y = keras.layers.Softmax(name="softmax")(y)
+    model = keras.Model(inp, y, name="sensor_cnn1d")
+    for layer in model.layers:
+        ws = layer.get_weights()
+        if ws:
+            layer.set_weights([he(rng, ws[0].shape, int(np.prod(ws[0].shape[:-1])))] +
+                              [(rng.normal(size=w.shape) * 0.2).astype(np.float32) for w in ws[1:]])
+    # the converter cancels the RESHAPE pairs between consecutive 1-D layers: one in, one out
+    ops = ["RESHAPE", "CONV_2D", "CONV_2D", "MAX_POOL_2D", "CONV_2D", "RESHAPE", "MEAN", "FULLY_CONNECTED",
+           "SOFTMAX"]
+    return model, ops
+
+
+NEW_NETWORKS = [("lstm-classifier", None, None),
+                ("mobilenetv2-blocks-24x24", build_mobilenetv2_blocks, (1, 24, 24, 3)),
+                ("sensor-cnn1d-64x3", build_sensor_cnn1d, (1, 64, 3))]
+
+
+def new_network(i: int, k: int, rng) -> Case:
+    name, builder, x_shape = NEW_NETWORKS[k]
+    if builder is None:
+        return net_lstm_classifier(i, rng)
+    model, ops = builder(rng)
+
+    def make():
+        return keras_fn(model, x_shape)
+    cfg = dict(network=name, input_shape=list(x_shape), builder=builder.__name__,
+               batchnorm="folded into conv weights by the converter")
+    return Case("NETWORK", f"n{i:03d}-{name}", ops, cfg, make, [(-1.0, 1.0)], extra_emitted=True)
 
 
 CASE_TABLE: dict[str, tuple[int, Callable]] = {
@@ -863,7 +1829,54 @@ CASE_TABLE: dict[str, tuple[int, Callable]] = {
     "QUANTIZE": (12, quantize),
     "DEQUANTIZE": (8, dequantize),
     "MULTI": (12, multi),
-    "NETWORK": (5, network),
+    "NETWORK": (8, network),
+    # issue 6
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": (len(LSTM_CFGS) + 1, lstm),
+    "LOGISTIC": (12, activation("LOGISTIC")),
+    "TANH": (12, activation("TANH")),
+    "RELU": (12, activation("RELU")),
+    "RELU6": (12, activation("RELU6")),
+    "RELU_N1_TO_1": (12, activation("RELU_N1_TO_1")),
+    "LEAKY_RELU": (12, leaky_relu),
+    "PRELU": (11, prelu),
+    "HARD_SWISH": (12, activation("HARD_SWISH")),
+    "MUL": (14, binary("MUL")),
+    "SUB": (14, binary("SUB")),
+    "MAXIMUM": (12, binary("MAXIMUM")),
+    "MINIMUM": (12, binary("MINIMUM")),
+    "SQUARED_DIFFERENCE": (12, binary("SQUARED_DIFFERENCE")),
+    "ADD_N": (11, add_n),
+    "MEAN": (13, reduction("MEAN")),
+    "SUM": (13, reduction("SUM")),
+    "REDUCE_MAX": (13, reduction("REDUCE_MAX")),
+    "ARG_MAX": (12, arg_reduce("ARG_MAX")),
+    "ARG_MIN": (12, arg_reduce("ARG_MIN")),
+    "CONCATENATION": (12, concatenation),
+    "PAD": (12, pad("PAD")),
+    "PADV2": (12, pad("PADV2")),
+    "TRANSPOSE": (12, transpose),
+    "STRIDED_SLICE": (len(SS_CFGS), strided_slice),
+    "SLICE": (11, slice_),
+    "SPLIT": (11, split),
+    "SPLIT_V": (11, split_v),
+    "PACK": (11, pack),
+    "UNPACK": (11, unpack),
+    "SQUEEZE": (11, squeeze),
+    "EXPAND_DIMS": (11, expand_dims),
+    "GATHER": (12, gather),
+    "RESIZE_NEAREST_NEIGHBOR": (12, resize("RESIZE_NEAREST_NEIGHBOR")),
+    "RESIZE_BILINEAR": (12, resize("RESIZE_BILINEAR")),
+    "SPACE_TO_DEPTH": (10, space_to_depth),
+    "DEPTH_TO_SPACE": (10, depth_to_space),
+    "SPACE_TO_BATCH_ND": (len(STB_CFGS) + len(DIL_CFGS), space_to_batch_nd),
+    "BATCH_TO_SPACE_ND": (len(BTS_CFGS) + len(DIL_CFGS) // 2, batch_to_space_nd),
+    "TRANSPOSE_CONV": (12, transpose_conv),
+    "CONV_1D": (12, conv_1d),
+    "FULLY_CONNECTED_INT16": (12, fully_connected_int16),
+    "CONV_2D_INT16": (12, conv_2d_int16),
+    "ADD_INT16": (12, add_int16),
+    "QUANTIZE_INT16": (12, quantize_int16),
+    "FLOAT32": (1, float32_model),
 }
 
 
@@ -985,6 +1998,64 @@ def retype_input_int8(ratio: float, zero_point: int):
     return edit
 
 
+def replace_reshape(new_op: str, value):
+    """Turn the one RESHAPE into SQUEEZE (value: squeeze dims) or EXPAND_DIMS (value: axis), as the
+    converter emits them when shapes are dynamic (with static shapes it lowers both to RESHAPE)."""
+    def edit(model: schema.ModelT) -> dict:
+        sg = model.subgraphs[0]
+        (op,) = [o for o in sg.operators if op_name(model, o) == "RESHAPE"]
+        code = schema.OperatorCodeT()
+        code.builtinCode = code.deprecatedBuiltinCode = getattr(schema.BuiltinOperator, new_op)
+        code.version = 1
+        model.operatorCodes.append(code)
+        op.opcodeIndex = len(model.operatorCodes) - 1
+        if new_op == "SQUEEZE":
+            op.builtinOptionsType = schema.BuiltinOptions.SqueezeOptions
+            op.builtinOptions = schema.SqueezeOptionsT()
+            op.builtinOptions.squeezeDims = [int(d) for d in value]
+            op.inputs = [int(op.inputs[0])]
+        else:
+            op.builtinOptionsType = schema.BuiltinOptions.ExpandDimsOptions
+            op.builtinOptions = schema.ExpandDimsOptionsT()
+            axis = sg.tensors[int(op.inputs[1])]  # the shape constant becomes the axis scalar
+            axis.shape, axis.shapeSignature, axis.name = [], None, b"axis"
+            axis.type = schema.TensorType.INT32
+            model.buffers[axis.buffer].data = np.frombuffer(np.int32(value).tobytes(), np.uint8).copy()
+        prune(model)
+        return {"replaced_op": f"RESHAPE -> {new_op}",
+                "why": "the converter lowers squeeze/expand_dims with static shapes to RESHAPE"}
+    return edit
+
+
+def set_op_version(name: str, version: int):
+    def edit(model: schema.ModelT) -> dict:
+        for c in model.operatorCodes:
+            if OP_NAME[max(c.builtinCode, c.deprecatedBuiltinCode)] == name:
+                old, c.version = c.version, version
+        return {"op_version": {name: [old, version]},
+                "why": f"BUILTIN_REF registers {name} version {version} only; the kernel is the same"}
+    return edit
+
+
+def retype_input(dtype: str, ratio: float, zero_point: int):
+    """Make a float -> intN QUANTIZE model a requantize from `dtype`: input scale = ratio * output
+    scale, input zero point as given."""
+    def edit(model: schema.ModelT) -> dict:
+        sg = model.subgraphs[0]
+        (op,) = sg.operators
+        assert op_name(model, op) == "QUANTIZE"
+        t_in, t_out = sg.tensors[int(op.inputs[0])], sg.tensors[int(op.outputs[0])]
+        s_out = float(t_out.quantization.scale[0])
+        s_in = float(np.float32(s_out * ratio))
+        t_in.type = getattr(schema.TensorType, dtype.upper())
+        q = schema.QuantizationParametersT()
+        q.scale, q.zeroPoint, q.quantizedDimension = [s_in], [int(zero_point)], 0
+        t_in.quantization = q
+        return {"input_quant": [s_in, int(zero_point), dtype],
+                "output_quant": [s_out, int(t_out.quantization.zeroPoint[0]), TYPE_NAME[t_out.type]]}
+    return edit
+
+
 def prune(model: schema.ModelT) -> None:
     """Drop tensors, buffers and operator codes nothing refers to; renumber references."""
     sg = model.subgraphs[0]
@@ -1064,13 +2135,120 @@ def convert(fn, input_ranges, seed: int, float_input=False, float_output=False, 
         return conv.convert()
 
 
+def convert_case(case: Case) -> bytes:
+    """Convert a case's function. Plain int8 cases take `convert` unchanged; the others may be
+    int16x8 or float32, have int32 inputs, or go through a SavedModel (the only path on which the
+    converter keeps `api_implements` composites such as the Keras LSTM: from a concrete function
+    they are inlined before the fusion pass sees them)."""
+    if case.mode == "int8" and not case.saved_model and not case.int_inputs:
+        return convert(case.make_fn(), case.input_ranges, case.seed, case.float_input,
+                       case.float_output, case.per_tensor)
+    fn = case.make_fn()
+    shapes = [tuple(s.shape.as_list()) for s in fn.input_signature]
+
+    def representative():
+        r = np.random.default_rng(derive_seed(case.seed, "representative"))
+        for _ in range(REP_SAMPLES):
+            yield [r.integers(case.int_inputs[k][0], case.int_inputs[k][1] + 1, size=s).astype(np.int32)
+                   if k in case.int_inputs else r.uniform(lo, hi, size=s).astype(np.float32)
+                   for k, (s, (lo, hi)) in enumerate(zip(shapes, case.input_ranges))]
+
+    def configure(conv):
+        if case.mode == "float32":
+            return
+        conv.optimizations = [tf.lite.Optimize.DEFAULT]
+        conv.representative_dataset = representative
+        if case.mode == "int16x8":
+            conv.target_spec.supported_ops = [
+                tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8]
+            io = tf.int16
+        else:
+            conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+            io = tf.int8
+        conv.inference_input_type = tf.float32 if case.float_input else io
+        conv.inference_output_type = tf.float32 if case.float_output else io
+        if case.per_tensor:
+            conv._experimental_disable_per_channel = True
+
+    with quiet_stderr():
+        if not case.saved_model:
+            conv = tf.lite.TFLiteConverter.from_concrete_functions([fn.get_concrete_function()], fn)
+            configure(conv)
+            return conv.convert()
+        with tempfile.TemporaryDirectory() as d:
+            module = tf.Module()
+            module.f = fn
+            tf.saved_model.save(module, d, signatures=fn.get_concrete_function())
+            conv = tf.lite.TFLiteConverter.from_saved_model(d)
+            configure(conv)
+            return conv.convert()
+
+
+def oracle_bytes(case: Case, model_bytes: bytes) -> bytes:
+    """The model the reference interpreter runs: the fixture itself, or a copy edited only so that
+    BUILTIN_REF registers the op (recorded in the index as oracle_edit)."""
+    if not case.oracle_edits:
+        return model_bytes
+    model = read_model(model_bytes)
+    for edit in case.oracle_edits:
+        edit(model)
+    ref = model_to_bytes(model)
+    # the unedited model through the builtin (non-reference) kernels, no delegates, must agree
+    where = f"{case.op}/{case.id}"
+    inputs = make_inputs(model, case)
+    with quiet_stderr():
+        kind = tf.lite.experimental.OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES
+        it = tf.lite.Interpreter(model_content=model_bytes, experimental_op_resolver_type=kind)
+        it.allocate_tensors()
+        for d, a in zip(it.get_input_details(), inputs):
+            it.set_tensor(d["index"], a)
+        it.invoke()
+    other = [it.get_tensor(d["index"]) for d in it.get_output_details()]
+    mine, _ = run_reference(ref, model, inputs, where)
+    if any(not np.array_equal(a, b) for a, b in zip(mine, other)):
+        raise GoldenError(f"{where}: oracle copy and builtin kernels disagree")
+    return ref
+
+
+def oracle_note(case: Case, ref_bytes: bytes, model, inputs, outputs, where: str) -> dict:
+    """Why a case's expected outputs come from another resolver, and how far BUILTIN_REF is off."""
+    ref_out, _ = run_reference(ref_bytes, model, inputs, where)
+    differ = int(sum(int(np.count_nonzero(a != b)) for a, b in zip(ref_out, outputs)))
+    return {"resolver": case.oracle, "why": ORACLE_WHY[case.op],
+            "builtin_ref_elements_differing": differ}
+
+
+def run_steps(model_bytes: bytes, model: schema.ModelT, runs, where: str):
+    """Invoke one interpreter once per input set, in order, without resetting variable tensors."""
+    it = make_interpreter(model_bytes)
+    outs = []
+    for inputs in runs:
+        for d, a in zip(it.get_input_details(), inputs):
+            it.set_tensor(d["index"], a)
+        with quiet_stderr():
+            it.invoke()
+        outs.append([np.array(it.get_tensor(d["index"]), copy=True) for d in it.get_output_details()])
+    first, _ = run_reference(model_bytes, model, runs[0], where)
+    if any(not np.array_equal(a, b) for a, b in zip(first, outs[0])):
+        raise GoldenError(f"{where}: step 0 differs from a fresh interpreter's run")
+    return outs
+
+
+def check_state_carries(model_bytes: bytes, model: schema.ModelT, runs, outs, where: str) -> None:
+    """Every later step must differ from the same inputs on a fresh interpreter: state matters."""
+    for k in range(1, len(runs)):
+        fresh, _ = run_reference(model_bytes, model, runs[k], where)
+        if all(np.array_equal(a, b) for a, b in zip(fresh, outs[k])):
+            raise GoldenError(f"{where}: step {k} does not depend on the carried state")
+
+
 def read_model(model_bytes: bytes) -> schema.ModelT:
     return flatbuffer_utils.read_model_from_bytearray(bytearray(model_bytes))
 
 
-def make_interpreter(model_bytes: bytes):
+def make_interpreter(model_bytes: bytes, resolver: str = "BUILTIN_REF"):
     with quiet_stderr():
-        ref = tf.lite.experimental.OpResolverType.BUILTIN_REF
+        ref = getattr(tf.lite.experimental.OpResolverType, resolver)
         it = tf.lite.Interpreter(model_content=model_bytes, experimental_op_resolver_type=ref)
         it.allocate_tensors()
     return it
@@ -1113,8 +2291,10 @@ def json_safe(v):
     return str(v)
 
 
-def describe_ops(model: schema.ModelT) -> list[dict]:
-    """What the converter actually emitted, per op: options, weight quantization, bias."""
+def describe_ops(model: schema.ModelT, tensors: bool = False) -> list[dict]:
+    """What the converter actually emitted, per op: options, weight quantization, bias; with
+    `tensors`, also each op's input/output dtypes (null: optional input absent), which inputs are
+    constant, which are variable (state) tensors, and any intermediate tensors."""
     sg = model.subgraphs[0]
     out = []
     for o in sg.operators:
@@ -1132,6 +2312,10 @@ def describe_ops(model: schema.ModelT) -> list[dict]:
         ins = [int(t) for t in o.inputs]
         if name in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"):
             filt = sg.tensors[ins[1]]
+            if filt.quantization is None or filt.quantization.scale is None:  # float model
+                d["weights"], d["bias"] = TYPE_NAME[filt.type], len(ins) > 2 and ins[2] >= 0
+                out.append(d if not tensors else {**d, **describe_tensors(model, o)})
+                continue
             n = len(filt.quantization.scale)
             channels = int(filt.shape[3 if name == "DEPTHWISE_CONV_2D" else 0])
             d["weights"] = ("per-channel" if n > 1 else
@@ -1140,13 +2324,35 @@ def describe_ops(model: schema.ModelT) -> list[dict]:
             d["bias"] = len(ins) > 2 and ins[2] >= 0
         if name == "ADD":
             d["constant_operand"] = [model.buffers[sg.tensors[t].buffer].data is not None for t in ins]
+        if tensors:
+            d.update(describe_tensors(model, o))
         out.append(d)
     return out
 
 
-def make_inputs(model: schema.ModelT, case: Case) -> list[np.ndarray]:
+def describe_tensors(model: schema.ModelT, o) -> dict:
     sg = model.subgraphs[0]
-    rng = np.random.default_rng(derive_seed(case.seed, "inputs"))
+    ins = [int(t) for t in o.inputs]
+
+    def dt(t):
+        return None if t < 0 else TYPE_NAME.get(sg.tensors[t].type, str(sg.tensors[t].type))
+    d = {"input_dtypes": [dt(t) for t in ins], "output_dtypes": [dt(int(t)) for t in o.outputs],
+         "constant_inputs": [k for k, t in enumerate(ins)
+                             if t >= 0 and model.buffers[sg.tensors[t].buffer].data is not None]}
+    var = [k for k, t in enumerate(ins) if t >= 0 and sg.tensors[t].isVariable]
+    if var:
+        d["variable_inputs"] = var
+    inter = [int(t) for t in (o.intermediates if o.intermediates is not None else [])]
+    if inter:
+        d["intermediates"] = [{"name": sg.tensors[t].name.decode(), "dtype": dt(t),
+                               **(quant_of(sg.tensors[t]) or {})} for t in inter]
+    return d
+
+
+def make_inputs(model: schema.ModelT, case: Case, step: int | None = None) -> list[np.ndarray]:
+    sg = model.subgraphs[0]
+    rng = np.random.default_rng(derive_seed(case.seed, "inputs") if step is None else
+                                derive_seed(case.seed, "inputs", "step", step))
     arrays = []
     for k, ti in enumerate(sg.inputs):
         t = sg.tensors[int(ti)]
@@ -1162,6 +2368,14 @@ def make_inputs(model: schema.ModelT, case: Case) -> list[np.ndarray]:
                 a[pos[0]], a[pos[1]] = -128, 127
         elif t.type == schema.TensorType.FLOAT32:
             a = float_input_values(rng, n, model, int(ti), case.input_ranges[k])
+        elif t.type == schema.TensorType.INT16:
+            a = rng.integers(-32768, 32768, size=n, dtype=np.int32).astype(np.int16)
+            if n >= 2:  # the int16 extremes always appear
+                pos = rng.choice(n, size=2, replace=False)
+                a[pos[0]], a[pos[1]] = -32768, 32767
+        elif t.type == schema.TensorType.INT32 and k in case.int_inputs:
+            lo, hi = case.int_inputs[k]
+            a = rng.integers(lo, hi + 1, size=n).astype(np.int32)
         else:
             raise GoldenError(f"{case.op}/{case.id}: input {k} has type {t.type}")
         arrays.append(a.reshape(shape))
@@ -1185,8 +2399,9 @@ def float_input_values(rng, n, model, ti, rng_range) -> np.ndarray:
     return a
 
 
-def run_reference(model_bytes: bytes, model: schema.ModelT, inputs: list[np.ndarray], where: str):
-    it = make_interpreter(model_bytes)
+def run_reference(model_bytes: bytes, model: schema.ModelT, inputs: list[np.ndarray], where: str,
+                  resolver: str = "BUILTIN_REF"):
+    it = make_interpreter(model_bytes, resolver)
     sg = model.subgraphs[0]
     in_det = it.get_input_details()
     out_det = it.get_output_details()
@@ -1228,8 +2443,7 @@ def io_desc(model: schema.ModelT, indices) -> list[dict]:
 def build_model(case: Case) -> tuple[bytes, schema.ModelT, dict]:
     """Convert, apply edits, verify the op list. Returns (bytes, parsed model, edit facts)."""
     where = f"{case.op}/{case.id}"
-    model_bytes = convert(case.make_fn(), case.input_ranges, case.seed, case.float_input,
-                          case.float_output, case.per_tensor)
+    model_bytes = convert_case(case)
     facts = {}
     if case.edits:
         model = read_model(model_bytes)
@@ -1237,7 +2451,7 @@ def build_model(case: Case) -> tuple[bytes, schema.ModelT, dict]:
             facts.update(edit(model))
         model_bytes = model_to_bytes(model)
     model = read_model(model_bytes)
-    verify_ops(model, make_interpreter(model_bytes), case.ops, where)
+    verify_ops(model, make_interpreter(oracle_bytes(case, model_bytes)), case.ops, where)
     return model_bytes, model, facts
 
 
@@ -1268,10 +2482,28 @@ def check_case_semantics(case: Case, emitted: list[dict]) -> None:
 def generate_case(case: Case, out_dir: Path) -> dict:
     where = f"{case.op}/{case.id}"
     model_bytes, model, facts = build_model(case)
-    emitted = describe_ops(model)
+    emitted = describe_ops(model, tensors=case.extra_emitted)
     check_case_semantics(case, emitted)
-    inputs = make_inputs(model, case)
-    outputs, _ = run_reference(model_bytes, model, inputs, where)
+    ref_bytes = oracle_bytes(case, model_bytes)
+    files: dict[str, np.ndarray] = {}
+    entry_extra: dict = {}
+    if case.steps:  # one interpreter, invoked `steps` times: variable tensors carry state
+        runs = [make_inputs(model, case, step=k) for k in range(case.steps)]
+        outs = run_steps(ref_bytes, model, runs, where)
+        check_state_carries(ref_bytes, model, runs, outs, where)
+        for k, (ins, os_) in enumerate(zip(runs, outs)):
+            files.update({f"input_{j}.step{k}.npy": a for j, a in enumerate(ins)})
+            files.update({f"output_{j}.step{k}.npy": a for j, a in enumerate(os_)})
+        outputs = [o for os_ in outs for o in os_]
+    else:
+        inputs = make_inputs(model, case)
+        files.update({f"input_{k}.npy": a for k, a in enumerate(inputs)})
+        outputs = []
+        if not case.expect_error:
+            outputs, _ = run_reference(ref_bytes, model, inputs, where, case.oracle)
+            if case.oracle != "BUILTIN_REF":
+                entry_extra["oracle"] = oracle_note(case, ref_bytes, model, inputs, outputs, where)
+            files.update({f"output_{k}.npy": a for k, a in enumerate(outputs)})
     warn = []
     for k, o in enumerate(outputs):
         if o.size >= 16 and len(np.unique(o)) <= 2:
@@ -1281,10 +2513,8 @@ def generate_case(case: Case, out_dir: Path) -> dict:
         shutil.rmtree(case_dir)
     case_dir.mkdir(parents=True)
     (case_dir / "model.tflite").write_bytes(model_bytes)
-    for k, a in enumerate(inputs):
-        save_npy(case_dir / f"input_{k}.npy", a)
-    for k, a in enumerate(outputs):
-        save_npy(case_dir / f"output_{k}.npy", a)
+    for name, a in files.items():
+        save_npy(case_dir / name, a)
     sg = model.subgraphs[0]
     config = dict(case.config)
     if facts:
@@ -1295,6 +2525,23 @@ def generate_case(case: Case, out_dir: Path) -> dict:
         "inputs": io_desc(model, sg.inputs), "outputs": io_desc(model, sg.outputs),
         "emitted": emitted, "model_bytes": len(model_bytes),
     }
+    if case.mode != "int8":
+        entry["mode"] = case.mode
+    entry.update(entry_extra)
+    if case.oracle_edits:
+        ref_facts = {}
+        for edit in case.oracle_edits:
+            ref_facts.update(edit(read_model(model_bytes)))
+        entry["oracle_edit"] = json_safe(ref_facts)
+    if case.steps:
+        entry["steps"] = case.steps
+        entry["step_files"] = ("input_<i>.step<k>.npy -> output_<i>.step<k>.npy for k = 0.."
+                               f"{case.steps - 1}: invoke in order on ONE interpreter, never resetting "
+                               "its variable (state) tensors, which start at their zero point")
+    if case.expect_error:
+        entry["expectError"] = case.expect_error
+        entry["model_outputs"] = entry["outputs"]
+        entry["outputs"] = []
     if warn:
         entry["warnings"] = warn
     return entry
