@@ -31,6 +31,19 @@ export function multiplyByQuantizedMultiplier(x: i32, multiplier: i32, shift: i3
   return roundingDivideByPOT(srdhm(x * (1 << leftShift), multiplier), rightShift);
 }
 
+/**
+ * TFLite MultiplyByQuantizedMultiplier(int64 x, int32 multiplier, int shift), the 16x8 kernels'
+ * requantization: the multiplier reduced to 16 bits, (x * reduced + 2^(14 - shift)) >> (15 - shift).
+ * Contract (TFLite DCHECKs): |x| < 2^47, -31 <= shift < 8, result fits int32 (it wraps otherwise).
+ */
+// @ts-ignore: decorator
+@inline
+export function multiplyByQuantizedMultiplier64(x: i64, multiplier: i32, shift: i32): i32 {
+  const reduced: i64 = multiplier < 0x7fff0000 ? <i64>((multiplier + (1 << 15)) >> 16) : 0x7fff;
+  const totalShift: i64 = <i64>(15 - shift);
+  return <i32>((x * reduced + (<i64>1 << (totalShift - 1))) >> totalShift);
+}
+
 /** TFLite MultiplyByQuantizedMultiplierGreaterThanOne (leftShift >= 0). */
 // @ts-ignore: decorator
 @inline

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { activationRangeInt8, frexp, outputSize, paddingBefore, quantizeMultiplier, softmaxScaling } from '../host/ops/quant.js';
+import { activationRangeQuantized, frexp, outputSize, paddingBefore, quantizeMultiplier, softmaxScaling } from '../host/ops/quant.js';
 
 test('frexp splits like std::frexp', () => {
   assert.equal(frexp(1), [0.5, 1]);
@@ -22,11 +22,11 @@ test('QuantizeMultiplier matches TFLite on known values', () => {
 });
 
 test('activation ranges for int8 outputs', () => {
-  assert.equal(activationRangeInt8(0, 0.1, 3), [-128, 127]);
-  assert.equal(activationRangeInt8(1, 0.1, -128), [-128, 127]);
-  assert.equal(activationRangeInt8(3, 6 / 255, -128), [-128, 127]);
-  assert.equal(activationRangeInt8(3, 0.1, -10), [-10, 50]);
-  assert.equal(activationRangeInt8(2, 0.1, 0), [-10, 10]);
+  assert.equal(activationRangeQuantized(0, 0.1, 3), [-128, 127]);
+  assert.equal(activationRangeQuantized(1, 0.1, -128), [-128, 127]);
+  assert.equal(activationRangeQuantized(3, 6 / 255, -128), [-128, 127]);
+  assert.equal(activationRangeQuantized(3, 0.1, -10), [-10, 50]);
+  assert.equal(activationRangeQuantized(2, 0.1, 0), [-10, 10]);
 });
 
 test('SAME and VALID output sizes and padding (padding.h)', () => {

@@ -101,7 +101,8 @@ export function describeMutations(ms: readonly Mutation[]): string {
 
 // ---- models under test -----------------------------------------------------------------------
 
-interface Sample { name: string; bytes: Uint8Array }
+/** expectError: the golden index says this model must be rejected with that message. */
+interface Sample { name: string; bytes: Uint8Array; expectError?: string }
 
 function writerModels(): Sample[] {
   const INT8 = 9;
@@ -175,9 +176,19 @@ function fixtureModels(): Sample[] {
     if (!existsSync(dir)) continue;
     for (const f of readdirSync(dir).sort()) if (f.endsWith('.tflite')) files.push(join(dir, f));
   }
+  const mustReject = new Map<string, string>();
+  const index = join(cases, 'index.json');
+  if (existsSync(index)) {
+    for (const c of JSON.parse(readFileSync(index, 'utf8')).cases as { dir: string; expectError?: string }[]) {
+      if (c.expectError) mustReject.set(join(cases, c.dir, 'model.tflite'), c.expectError);
+    }
+  }
   return files.map((f) => {
     const b = readFileSync(f);
-    return { name: f.startsWith(ROOT) ? f.slice(ROOT.length) : `${basename(dirname(f))}/${basename(f)}`, bytes: new Uint8Array(b.buffer, b.byteOffset, b.byteLength) };
+    return {
+      name: f.startsWith(ROOT) ? f.slice(ROOT.length) : `${basename(dirname(f))}/${basename(f)}`,
+      bytes: new Uint8Array(b.buffer, b.byteOffset, b.byteLength), expectError: mustReject.get(f),
+    };
   });
 }
 
@@ -286,7 +297,8 @@ test(`${models.length} models (${fixtures.length} fixtures) load cleanly`, () =>
       if (isModel(r)) checkInvariants(r, m.bytes);
     } catch (e) {
       // Models holding ops edgerun does not run (writer:odd, fixtures for future ops) must
-      // say exactly that; anything else is a failure.
+      // say exactly that, must-reject fixtures must give their error; anything else is a failure.
+      if (m.expectError && e instanceof ModelError && e.message.includes(m.expectError)) continue;
       if (!(e instanceof UnsupportedOpError && unsupportedOps(readModel(m.bytes)).length > 0)) throw e;
     }
   }

@@ -7,6 +7,7 @@ import {
   BINARY_INPUT1, BINARY_INPUT2, BINARY_OUTPUT, BINARY_LAYOUT, BINARY_COUNT, BINARY_INPUT1_OFFSET, BINARY_INPUT2_OFFSET,
   BINARY_OUTPUT_OFFSET, BINARY_LEFT_SHIFT, BINARY_INPUT1_MULTIPLIER, BINARY_INPUT1_SHIFT, BINARY_INPUT2_MULTIPLIER,
   BINARY_INPUT2_SHIFT, BINARY_OUTPUT_MULTIPLIER, BINARY_OUTPUT_SHIFT, BINARY_ACT_MIN, BINARY_ACT_MAX, BINARY_OPERATION,
+  BINARY_ELEMENT_BYTES,
 } from '../params';
 
 const SAME_SHAPE: i32 = 1;
@@ -38,7 +39,7 @@ function widen(v: v128, half: i32): v128 {
 export function binary(p: usize): i32 {
   const layout = load<i32>(p, BINARY_LAYOUT);
   const operation = load<i32>(p, BINARY_OPERATION);
-  if (operation > SUB || (layout != SAME_SHAPE && layout != INPUT2_SCALAR && layout != INPUT1_SCALAR)) return binary_ref(p);
+  if (operation > SUB || load<i32>(p, BINARY_ELEMENT_BYTES) != 1 || (layout != SAME_SHAPE && layout != INPUT2_SCALAR && layout != INPUT1_SCALAR)) return binary_ref(p);
   const in1 = load<usize>(p, BINARY_INPUT1);
   const in2 = load<usize>(p, BINARY_INPUT2);
   const out = load<usize>(p, BINARY_OUTPUT);

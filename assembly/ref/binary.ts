@@ -1,4 +1,4 @@
-// Binary elementwise int8 ops (host/abi/blocks.ts `binary`), each element as TFLite computes it:
+// Binary elementwise int8 (and int16 ADD) ops (host/abi/blocks.ts `binary`), each element as TFLite computes it:
 // reference_integer_ops::AddElementwise (ADD, and SUB with the second term negated),
 // squared_difference.cc's SquaredDifference, MulElementwise, raw MAXIMUM / MINIMUM, and PRELU
 // (reference_ops::BroadcastPrelu4DSlow, input2 = alpha);
@@ -8,7 +8,7 @@ import {
   BINARY_INPUT1, BINARY_INPUT2, BINARY_OUTPUT, BINARY_OUT_DIMS, BINARY_STRIDES1, BINARY_STRIDES2,
   BINARY_INPUT1_OFFSET, BINARY_INPUT2_OFFSET, BINARY_OUTPUT_OFFSET, BINARY_LEFT_SHIFT,
   BINARY_INPUT1_MULTIPLIER, BINARY_INPUT1_SHIFT, BINARY_INPUT2_MULTIPLIER, BINARY_INPUT2_SHIFT,
-  BINARY_OUTPUT_MULTIPLIER, BINARY_OUTPUT_SHIFT, BINARY_ACT_MIN, BINARY_ACT_MAX, BINARY_OPERATION,
+  BINARY_OUTPUT_MULTIPLIER, BINARY_OUTPUT_SHIFT, BINARY_ACT_MIN, BINARY_ACT_MAX, BINARY_OPERATION, BINARY_ELEMENT_BYTES,
 } from '../params';
 
 export const ADD: i32 = 0;
@@ -36,6 +36,8 @@ export function binary_ref(p: usize): i32 {
   const so = load<i32>(p, BINARY_OUTPUT_SHIFT);
   const actMin = load<i32>(p, BINARY_ACT_MIN);
   const actMax = load<i32>(p, BINARY_ACT_MAX);
+  const wide = load<i32>(p, BINARY_ELEMENT_BYTES) == 2;
+  const sizeShift: i32 = wide ? 1 : 0;
 
   const d0 = load<i32>(p, BINARY_OUT_DIMS);
   const d1 = load<i32>(p, BINARY_OUT_DIMS + 4);
@@ -62,8 +64,10 @@ export function binary_ref(p: usize): i32 {
             const s1d5 = load<i32>(p, BINARY_STRIDES1 + 20);
             const s2d5 = load<i32>(p, BINARY_STRIDES2 + 20);
             for (let i5 = 0; i5 < d5; i5++) {
-              const x = <i32>load<i8>(in1 + <usize>(a4 + i5 * s1d5));
-              const y = <i32>load<i8>(in2 + <usize>(b4 + i5 * s2d5));
+              const ia = <usize>(a4 + i5 * s1d5) << sizeShift;
+              const ib = <usize>(b4 + i5 * s2d5) << sizeShift;
+              const x = wide ? <i32>load<i16>(in1 + ia) : <i32>load<i8>(in1 + ia);
+              const y = wide ? <i32>load<i16>(in2 + ib) : <i32>load<i8>(in2 + ib);
               let raw: i32;
               if (operation == MAXIMUM) raw = max(x, y);
               else if (operation == MINIMUM) raw = min(x, y);
@@ -78,8 +82,10 @@ export function binary_ref(p: usize): i32 {
                 if (operation == SQUARED_DIFFERENCE) raw = multiplyByQuantizedMultiplier((sx - sy) * (sx - sy), mo, so) + outOffset;
                 else raw = multiplyByQuantizedMultiplier(operation == SUB ? sx - sy : sx + sy, mo, so) + outOffset;
               }
-              store<i8>(o, <i8>clamp(raw, actMin, actMax));
-              o++;
+              const r = clamp(raw, actMin, actMax);
+              if (wide) store<i16>(o, <i16>r);
+              else store<i8>(o, <i8>r);
+              o += 1 << sizeShift;
             }
           }
         }

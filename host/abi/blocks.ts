@@ -82,6 +82,21 @@ export const BLOCKS = {
     'batches', 'accumDepth', 'kPad', 'outDepth', 'inputOffset', 'filterOffset', 'outputOffset',
     'actMin', 'actMax', 'requantMode',
   ]),
+  // 16x8 mode: int16 activations (zero point 0), int8 weights (zero point 0), bias int64
+  // (biasBytes 8; int64 accumulator and the int64 MultiplyByQuantizedMultiplier) or int32
+  // (biasBytes 4; wrapping int32 accumulator, int32 requantization); no bias counts as int64.
+  // reference_integer_ops::FullyConnected(PerChannel) on int16; filter: TFLite's rows as stored.
+  // requantMode as for fully_connected (1: round(double(acc) * scales[c])).
+  fully_connected_16x8: block('fully_connected_16x8', [
+    p('input'), p('filter'), p('bias'), p('output'), p('multipliers'), p('shifts'), p('scales'),
+    'biasBytes', 'batches', 'accumDepth', 'outDepth', 'actMin', 'actMax', 'requantMode',
+  ]),
+  // reference_integer_ops::ConvPerChannel on int16 (NHWC, filter OHWI as stored; groups = inC / filterInC).
+  conv_2d_16x8: block('conv_2d_16x8', [
+    p('input'), p('filter'), p('bias'), p('output'), p('multipliers'), p('shifts'),
+    'biasBytes', 'batches', 'inH', 'inW', 'inC', 'outH', 'outW', 'outC', 'filterH', 'filterW', 'filterInC',
+    'strideH', 'strideW', 'dilationH', 'dilationW', 'padH', 'padW', 'actMin', 'actMax',
+  ]),
   // reference_integer_ops::AveragePool / MaxPool (NHWC).
   average_pool_2d: block('average_pool_2d', [
     p('input'), p('output'), 'batches', 'inH', 'inW', 'channels', 'outH', 'outW',
@@ -98,26 +113,30 @@ export const BLOCKS = {
   // 4 MAXIMUM and 5 MINIMUM (raw values), 6 PRELU (input2 = alpha; input1Multiplier/Shift for
   // x >= 0, input2Multiplier/Shift for x * alpha). layout: 0 broadcast (use the strides), 1 same shape
   // (both dense), 2 input2 is one element, 3 input1 is one element: SIMD kernels take fast
-  // paths; the reference always uses strides.
+  // paths; the reference always uses strides. elementBytes: 1 int8, 2 int16 (ADD of the 16x8 mode,
+  // left shift 15; the SIMD kernel hands int16 to the reference).
   binary: block('binary', [
     p('input1'), p('input2'), p('output'), 'operation', 'layout', 'count',
     ['outDims', 'i32', MAX_BROADCAST_RANK], ['strides1', 'i32', MAX_BROADCAST_RANK], ['strides2', 'i32', MAX_BROADCAST_RANK],
     'input1Offset', 'input2Offset', 'outputOffset', 'leftShift',
     'input1Multiplier', 'input1Shift', 'input2Multiplier', 'input2Shift', 'outputMultiplier', 'outputShift',
-    'actMin', 'actMax',
+    'actMin', 'actMax', 'elementBytes',
   ]),
   // reference_ops::Softmax (quantized, gemmlowp fixed point), int8 in, int8 out.
   softmax: block('softmax', [
     p('input'), p('output'), 'outer', 'depth', 'inputMultiplier', 'inputLeftShift', 'diffMin',
   ]),
-  // reference_ops::AffineQuantize, float32 -> int8.
-  quantize_f32: block('quantize_f32', [p('input'), p('output'), 'count', ['scale', 'f32'], 'zeroPoint']),
-  // reference_ops::Requantize, int8 -> int8.
+  // reference_ops::AffineQuantize, float32 -> int8 (outputBytes 1) or int16 (outputBytes 2).
+  quantize_f32: block('quantize_f32', [p('input'), p('output'), 'count', ['scale', 'f32'], 'zeroPoint', 'outputBytes']),
+  // reference_ops::Requantize between int8 and int16 (element sizes 1 or 2).
   requantize: block('requantize', [
-    p('input'), p('output'), 'count', 'inputZeroPoint', 'outputZeroPoint', 'multiplier', 'shift',
+    p('input'), p('output'), 'count', 'inputZeroPoint', 'outputZeroPoint', 'multiplier', 'shift', 'inputBytes', 'outputBytes',
   ]),
-  // reference_ops::Dequantize, int8 -> float32.
-  dequantize: block('dequantize', [p('input'), p('output'), 'count', ['scale', 'f32'], 'zeroPoint']),
+  // reference_ops::Dequantize, int8 (inputBytes 1) or int16 (2) -> float32.
+  dequantize: block('dequantize', [p('input'), p('output'), 'count', ['scale', 'f32'], 'zeroPoint', 'inputBytes']),
+  // One float32 step of reference_ops::AddN (x = 0; x += input_j[i] for each input j in order):
+  // output[i] = (fromZero ? (0 + input1[i]) : input1[i]) + input2[i]. ADD_N chains these calls.
+  add_n_f32: block('add_n_f32', [p('input1'), p('input2'), p('output'), 'count', 'fromZero']),
   // Strided box copy (TRANSPOSE, SLICE, STRIDED_SLICE, CONCATENATION, PAD, SPLIT, PACK, …):
   // for every index i of a box of `dims` (padded to 6 dims, row-major),
   //   output[outOffset + sum i_k*outStrides_k] = input[inOffset + sum i_k*inStrides_k],

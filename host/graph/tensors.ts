@@ -67,7 +67,8 @@ export class OpTensors {
   expectCounts(inputs: [number, number], outputs: number): void {
     const n = this.op.inputs.length;
     if (n < inputs[0] || n > inputs[1]) {
-      this.fail(`has ${n} inputs, expected ${inputs[0] === inputs[1] ? inputs[0] : `${inputs[0]}–${inputs[1]}`}`);
+      const expected = inputs[0] === inputs[1] ? `${inputs[0]}` : inputs[1] === Infinity ? `at least ${inputs[0]}` : `${inputs[0]}–${inputs[1]}`;
+      this.fail(`has ${n} inputs, expected ${expected}`);
     }
     if (this.op.outputs.length !== outputs) this.fail(`has ${this.op.outputs.length} outputs, expected ${outputs}`);
   }

@@ -1,8 +1,8 @@
 import { MAX_BROADCAST_RANK } from '../abi/blocks.js';
 import { elementCount, type OpTensors, scaleOf, zeroPointOf } from '../graph/tensors.js';
-import type { Tensor } from '../tflite/model.js';
+import { type Tensor, TensorType } from '../tflite/model.js';
 import { AddOptionsField } from '../tflite/schema.js';
-import { expectInt8Activation, fusedActivationRange } from './common.js';
+import { activationBytes, expectQuantizedActivation, fusedActivationRange } from './common.js';
 import { quantizeMultiplier } from './quant.js';
 import { type KernelCall, type OpDef, tensorArg } from './types.js';
 
@@ -53,8 +53,9 @@ function arithmetic(t: OpTensors, operation: Operation, in1: Tensor, in2: Tensor
   const [s1, s2, so] = [scaleOf(in1), scaleOf(in2), scaleOf(output)];
   const none = { multiplier: 0, shift: 0 };
   if (operation === 'ADD' || operation === 'SUB' || operation === 'SQUARED_DIFFERENCE') {
-    // add.cc / sub.cc: left shift 20; squared_difference.cc: 7. 2 * max(s1, s2) is exact in float.
-    const leftShift = operation === 'SQUARED_DIFFERENCE' ? 7 : 20;
+    // add.cc / sub.cc: left shift 20 (int8) or 15 (int16, general scales); squared_difference.cc: 7.
+    // 2 * max(s1, s2) is exact in float.
+    const leftShift = operation === 'SQUARED_DIFFERENCE' ? 7 : output.type === TensorType.INT16 ? 15 : 20;
     const twiceMax = 2 * Math.max(s1, s2);
     const out = operation === 'SQUARED_DIFFERENCE'
       ? (twiceMax * twiceMax) / Math.fround((1 << (2 * leftShift)) * so)
@@ -75,6 +76,20 @@ function arithmetic(t: OpTensors, operation: Operation, in1: Tensor, in2: Tensor
   return { leftShift: 0, m1: none, m2: none, mo: none };
 }
 
+/**
+ * add.cc runs int16 ADD on its power-of-two path (gemmlowp shifts, not implemented here) when
+ * pot_scale_int16 is set and every scale is a power of two; the 16x8 converter writes
+ * pot_scale_int16 = false, which takes the general path.
+ */
+function expectGeneralScaleInt16(t: OpTensors, tensors: Tensor[]) {
+  const potFlag = t.op.options?.bool(AddOptionsField.potScaleInt16, true) ?? true;
+  // CheckedLog2: a scale counts as a power of two when log2 is within 1e-3 of an integer.
+  const isPot = (s: number) => Math.abs(Math.log2(s) - Math.round(Math.log2(s))) < 1e-3;
+  if (potFlag && tensors.every((x) => isPot(scaleOf(x)))) {
+    t.fail('int16 ADD with power-of-two scales and pot_scale_int16 set takes TFLite\'s power-of-two path, which edgerun does not implement yet');
+  }
+}
+
 function binaryOp(name: Operation, summary: string, activationField: number | null): OpDef {
   return {
     name,
@@ -84,9 +99,12 @@ function binaryOp(name: Operation, summary: string, activationField: number | nu
       const in1 = t.input(0);
       const in2 = t.input(1);
       const output = t.output(0);
-      expectInt8Activation(t, in1, 'input 1');
-      expectInt8Activation(t, in2, 'input 2');
-      expectInt8Activation(t, output, 'output');
+      const types = name === 'ADD' ? [TensorType.INT8, TensorType.INT16] : [TensorType.INT8];
+      expectQuantizedActivation(t, in1, 'input 1', types);
+      expectQuantizedActivation(t, in2, 'input 2', types);
+      expectQuantizedActivation(t, output, 'output', types);
+      if (in1.type !== output.type || in2.type !== output.type) t.fail('inputs and output must all be int8 or all be int16');
+      if (output.type === TensorType.INT16) expectGeneralScaleInt16(t, [in1, in2, output]);
       const bc = broadcast(t, in1.shape, in2.shape);
       t.expectShape(output, bc.shape, 'output');
       const a = arithmetic(t, name, in1, in2, output);
@@ -103,7 +121,7 @@ function binaryOp(name: Operation, summary: string, activationField: number | nu
           outDims: bc.outDims, strides1: bc.strides1, strides2: bc.strides2,
           input1Offset: -zeroPointOf(in1), input2Offset: -zeroPointOf(in2), outputOffset: zeroPointOf(output), leftShift: a.leftShift,
           input1Multiplier: a.m1.multiplier, input1Shift: a.m1.shift, input2Multiplier: a.m2.multiplier, input2Shift: a.m2.shift,
-          outputMultiplier: a.mo.multiplier, outputShift: a.mo.shift, actMin, actMax,
+          outputMultiplier: a.mo.multiplier, outputShift: a.mo.shift, actMin, actMax, elementBytes: activationBytes(output),
         },
       }];
     },
@@ -114,7 +132,7 @@ function binaryOp(name: Operation, summary: string, activationField: number | nu
 }
 
 // AddOptions, SubOptions and MulOptions all hold fused_activation_function at field 0.
-export const add = binaryOp('ADD', 'int8, broadcasting up to rank 6, fused activation', AddOptionsField.fusedActivationFunction);
+export const add = binaryOp('ADD', 'int8, and int16 (16x8 mode); broadcasting up to rank 6, fused activation', AddOptionsField.fusedActivationFunction);
 export const sub = binaryOp('SUB', 'int8, broadcasting up to rank 6, fused activation', AddOptionsField.fusedActivationFunction);
 export const mul = binaryOp('MUL', 'int8, broadcasting up to rank 6, fused activation', AddOptionsField.fusedActivationFunction);
 export const squaredDifference = binaryOp('SQUARED_DIFFERENCE', 'int8, broadcasting up to rank 6', null);

@@ -1,24 +1,43 @@
 /** Checks shared by the int8 ops: quantized int8 activations, int8 weights, int32 bias, activations. */
 import { type OpTensors, scaleOf, tensorLabel } from '../graph/tensors.js';
 import { type Tensor, TensorType } from '../tflite/model.js';
-import { ACTIVATION_NAMES, activationRangeInt8, isClampActivation, quantizeMultiplier } from './quant.js';
+import { tensorTypeName } from '../tflite/schema.js';
+import { ACTIVATION_NAMES, activationRangeQuantized, isClampActivation, quantizeMultiplier } from './quant.js';
 import { romInt32 } from './types.js';
 
 export function expectInt8Activation(t: OpTensors, tensor: Tensor, role: string): void {
+  expectQuantizedActivation(t, tensor, role, [TensorType.INT8]);
+}
+
+/**
+ * A quantized activation of one of `types` (INT8 and, for the 16x8 ops, INT16). TFLite requires
+ * int16 activations to be symmetric (zero point 0).
+ */
+export function expectQuantizedActivation(t: OpTensors, tensor: Tensor, role: string, types: readonly TensorType[]): void {
   if (tensor.type === TensorType.FLOAT32) {
     t.fail(`${role} ${tensorLabel(tensor)} is float32: float32 model: quantize it to int8 (full-integer)`);
   }
-  t.expectType(tensor, TensorType.INT8, role);
+  if (!types.includes(tensor.type)) {
+    t.fail(`${role} ${tensorLabel(tensor)} is ${tensorTypeName(tensor.type)}, expected ${types.map(tensorTypeName).join(' or ')}`);
+  }
   t.expectQuantized(tensor, role);
   const scale = scaleOf(tensor);
   if (!(scale > 0) || !Number.isFinite(scale)) t.fail(`${role} ${tensorLabel(tensor)} has scale ${scale}, expected > 0`);
+  if (tensor.type === TensorType.INT16 && tensor.quantization!.zeroPoint.some((z) => z !== 0)) {
+    t.fail(`int16 ${role} ${tensorLabel(tensor)} has zero point ${tensor.quantization!.zeroPoint[0]}, expected 0 (symmetric)`);
+  }
+}
+
+/** Bytes per element of an int8 / int16 activation. */
+export function activationBytes(tensor: Tensor): 1 | 2 {
+  return tensor.type === TensorType.INT16 ? 2 : 1;
 }
 
 export function fusedActivationRange(t: OpTensors, activation: number, output: Tensor): [number, number] {
   if (!isClampActivation(activation)) {
     t.fail(`fused activation ${ACTIVATION_NAMES[activation] ?? activation} is not supported for int8 (NONE, RELU, RELU_N1_TO_1, RELU6 are)`);
   }
-  return activationRangeInt8(activation, scaleOf(output), output.quantization!.zeroPoint[0]);
+  return activationRangeQuantized(activation, scaleOf(output), output.quantization!.zeroPoint[0], output.type === TensorType.INT16 ? 16 : 8);
 }
 
 /**
@@ -64,6 +83,24 @@ export function biasArg(t: OpTensors, bias: Tensor | null, channels: number) {
     t.fail(`bias ${tensorLabel(bias)} has shape [${bias.shape}], expected ${channels} elements`);
   }
   return { rom: data, label: 'bias' };
+}
+
+/** Optional bias of the 16x8 ops: int64 (the converter's default) or int32; null when absent. */
+export function bias16x8Arg(t: OpTensors, bias: Tensor | null, channels: number) {
+  if (!bias) return { bias: null, biasBytes: 8 };
+  if (bias.type !== TensorType.INT64 && bias.type !== TensorType.INT32) {
+    t.fail(`bias ${tensorLabel(bias)} is ${tensorTypeName(bias.type)}, expected INT64 or INT32 for int16 activations`);
+  }
+  const data = t.expectConstant(bias, 'bias');
+  if (bias.shape.reduce((a, b) => a * b, 1) !== channels) {
+    t.fail(`bias ${tensorLabel(bias)} has shape [${bias.shape}], expected ${channels} elements`);
+  }
+  return { bias: { rom: data, label: 'bias' }, biasBytes: bias.type === TensorType.INT64 ? 8 : 4 };
+}
+
+/** The 16x8 ops' int8 weights must be symmetric (TFLite checks zero point 0). */
+export function expectSymmetricWeights(t: OpTensors, filter: Tensor) {
+  if (filter.quantization?.zeroPoint.some((z) => z !== 0)) t.fail(`filter ${tensorLabel(filter)} has a non-zero zero point; 16x8 weights are symmetric`);
 }
 
 /** Rows padded for SIMD: kPad a multiple of 8 bytes, row count a multiple of ROW_BLOCK. */

@@ -1,13 +1,13 @@
 import { type OpTensors, tensorLabel } from '../graph/tensors.js';
 import { TensorType } from '../tflite/model.js';
 import { Conv2DOptionsField as F } from '../tflite/schema.js';
-import { biasArg, expectInt8Activation, foldBias, fusedActivationRange, packRows, perChannelRequant } from './common.js';
+import { bias16x8Arg, biasArg, expectQuantizedActivation, expectSymmetricWeights, foldBias, fusedActivationRange, packRows, perChannelRequant } from './common.js';
 import { type KernelCall, type OpDef, romInt32, tensorArg } from './types.js';
 import { readWindowOptions, windowGeometry } from './window.js';
 
 export const conv2d: OpDef = {
   name: 'CONV_2D',
-  summary: 'int8, per-channel or per-tensor weights, groups, SAME/VALID, strides, dilation, fused activation',
+  summary: 'int8 and int16x8, per-channel or per-tensor weights, groups, SAME/VALID, strides, dilation, fused activation',
   prepare(t: OpTensors): KernelCall[] {
     t.expectCounts([2, 3], 1);
     const input = t.input(0);
@@ -15,8 +15,8 @@ export const conv2d: OpDef = {
     const bias = t.optionalInput(2);
     const output = t.output(0);
     const o = readWindowOptions(t, F);
-    expectInt8Activation(t, input, 'input');
-    expectInt8Activation(t, output, 'output');
+    expectQuantizedActivation(t, input, 'input', [TensorType.INT8, TensorType.INT16]);
+    expectQuantizedActivation(t, output, 'output', [input.type]);
     t.expectType(filter, TensorType.INT8, 'filter');
     t.expectRank(filter, 4, 'filter');
     const filterData = t.expectConstant(filter, 'filter');
@@ -27,23 +27,36 @@ export const conv2d: OpDef = {
     t.expectShape(output, [batches, outH, outW, outC], 'output');
     const rq = perChannelRequant(t, input, filter, output, outC, 0);
     const [actMin, actMax] = fusedActivationRange(t, o.activation, output);
+    const k = filterH * filterW * filterInC;
+    const macs = batches * outH * outW * outC * k;
+    const geometry = {
+      batches, inH, inW, inC, outH, outW, outC, filterH, filterW, filterInC,
+      strideH: o.strideH, strideW: o.strideW, dilationH: o.dilationH, dilationW: o.dilationW, padH, padW, actMin, actMax,
+    };
+    if (input.type === TensorType.INT16) {
+      expectSymmetricWeights(t, filter);
+      const b = bias16x8Arg(t, bias, outC);
+      return [{
+        kernel: 'conv_2d_16x8', macs,
+        args: {
+          input: tensorArg(input.index), filter: { rom: filterData, label: 'filter' }, bias: b.bias, output: tensorArg(output.index),
+          multipliers: rq.multipliers, shifts: rq.shifts, biasBytes: b.biasBytes, ...geometry,
+        },
+      }];
+    }
     const inputOffset = -input.quantization!.zeroPoint[0];
     const biasRom = biasArg(t, bias, outC);
-    const k = filterH * filterW * filterInC;
     const rows = packRows(filterData, outC, k);
     const pointwise = filterH === 1 && filterW === 1;
     return [{
       kernel: 'conv_2d',
-      macs: batches * outH * outW * outC * k,
+      macs,
       args: {
         input: tensorArg(input.index), filter: { rom: rows.packed, label: 'filter' }, bias: biasRom,
         output: tensorArg(output.index), multipliers: rq.multipliers, shifts: rq.shifts, requant: rq.table,
         foldedBias: romInt32(foldBias(biasRom?.rom ?? null, rows.rowSums, outC, inputOffset), 'folded bias'),
         scratch: { scratch: pointwise ? 0 : 2 * rows.kPad + 16 },
-        batches, inH, inW, inC, outH, outW, outC, filterH, filterW, filterInC, kPad: rows.kPad,
-        strideH: o.strideH, strideW: o.strideW, dilationH: o.dilationH, dilationW: o.dilationW,
-        padH, padW,
-        inputOffset, outputOffset: output.quantization!.zeroPoint[0], actMin, actMax,
+        ...geometry, kPad: rows.kPad, inputOffset, outputOffset: output.quantization!.zeroPoint[0],
       },
     }];
   },

@@ -1,7 +1,7 @@
 import { elementCount, type OpTensors, scaleOf, tensorLabel } from '../graph/tensors.js';
 import { TensorType } from '../tflite/model.js';
 import { FullyConnectedOptionsField as F } from '../tflite/schema.js';
-import { biasArg, expectInt8Activation, foldBias, fusedActivationRange, packRows, perChannelRequant, requantTable } from './common.js';
+import { bias16x8Arg, biasArg, expectQuantizedActivation, expectSymmetricWeights, foldBias, fusedActivationRange, packRows, perChannelRequant, requantTable } from './common.js';
 import { quantizeMultiplier } from './quant.js';
 import { type KernelCall, type OpDef, romFloat64, romInt32, tensorArg } from './types.js';
 
@@ -14,7 +14,7 @@ export const FC_REQUANT_IN_DOUBLE = true;
 
 export const fullyConnected: OpDef = {
   name: 'FULLY_CONNECTED',
-  summary: 'int8, per-channel or per-tensor weights, keep_num_dims, any input rank, fused activation',
+  summary: 'int8 and int16x8, per-channel or per-tensor weights, keep_num_dims, any input rank, fused activation',
   prepare(t: OpTensors): KernelCall[] {
     t.expectCounts([2, 3], 1);
     const input = t.input(0);
@@ -26,8 +26,8 @@ export const fullyConnected: OpDef = {
     const weightsFormat = opts?.int8(F.weightsFormat, 0) ?? 0;
     const keepNumDims = opts?.bool(F.keepNumDims, false) ?? false;
     if (weightsFormat !== 0) t.fail(`weights_format ${weightsFormat} (shuffled) is not supported`);
-    expectInt8Activation(t, input, 'input');
-    expectInt8Activation(t, output, 'output');
+    expectQuantizedActivation(t, input, 'input', [TensorType.INT8, TensorType.INT16]);
+    expectQuantizedActivation(t, output, 'output', [input.type]);
     t.expectType(filter, TensorType.INT8, 'filter');
     t.expectRank(filter, 2, 'filter');
     const filterData = t.expectConstant(filter, 'filter');
@@ -45,6 +45,20 @@ export const fullyConnected: OpDef = {
 
     const rq = perChannelRequant(t, input, filter, output, units, 0);
     const perChannel = filter.quantization!.scale.length > 1;
+    const [actMin, actMax] = fusedActivationRange(t, activation, output);
+    if (input.type === TensorType.INT16) {
+      expectSymmetricWeights(t, filter);
+      const b = bias16x8Arg(t, bias, units);
+      return [{
+        kernel: 'fully_connected_16x8',
+        macs: batches * units * accumDepth,
+        args: {
+          input: tensorArg(input.index), filter: { rom: filterData, label: 'filter' }, bias: b.bias, output: tensorArg(output.index),
+          multipliers: rq.multipliers, shifts: rq.shifts, scales: romFloat64(rq.effective, 'output scales'), biasBytes: b.biasBytes,
+          batches, accumDepth, outDepth: units, actMin, actMax, requantMode: FC_REQUANT_IN_DOUBLE ? 1 : 0,
+        },
+      }];
+    }
     if (!perChannel) {
       // GetQuantizedConvolutionMultipler: the product of scales is taken in float32.
       const q = quantizeMultiplier(Math.fround(scaleOf(input) * scaleOf(filter)) / scaleOf(output));
@@ -63,7 +77,6 @@ export const fullyConnected: OpDef = {
     for (let u = 0; u < units; u++) folded[u] = (folded[u] + offsetProduct) | 0;
     const scales = new Float64Array(rows.rowsPad);
     scales.set(rq.effective);
-    const [actMin, actMax] = fusedActivationRange(t, activation, output);
     return [{
       kernel: 'fully_connected',
       macs: batches * units * accumDepth,

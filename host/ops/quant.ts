@@ -32,9 +32,15 @@ export interface QuantizedMultiplier {
   shift: number;
 }
 
+/** A rescale factor the integer kernels cannot represent (from extreme or corrupt scales). */
+export class QuantizationError extends Error {}
+
 /** tflite::QuantizeMultiplier (double-rounding build). */
 export function quantizeMultiplier(real: number): QuantizedMultiplier {
   if (real === 0) return { multiplier: 0, shift: 0 };
+  if (!Number.isFinite(real) || real < 0) {
+    throw new QuantizationError(`rescale factor ${real} (a ratio of tensor scales) is not a finite non-negative number`);
+  }
   let [q, shift] = frexp(real);
   let qFixed = roundHalfAway(q * TWO_POW_31);
   if (qFixed === TWO_POW_31) {
@@ -45,6 +51,7 @@ export function quantizeMultiplier(real: number): QuantizedMultiplier {
     shift = 0;
     qFixed = 0;
   }
+  if (shift > 31) throw new QuantizationError(`rescale factor ${real} (a ratio of tensor scales) is too large for int32 arithmetic`);
   return { multiplier: qFixed, shift };
 }
 
@@ -62,10 +69,11 @@ export const enum Activation {
 }
 
 /** CalculateActivationRangeQuantized for int8 outputs; f / scale in float32, as the C++ lambda does. */
-export function activationRangeInt8(activation: number, scale: number, zeroPoint: number): [number, number] {
+/** CalculateActivationRangeQuantized for an int8 (bits 8) or int16 (bits 16) output. */
+export function activationRangeQuantized(activation: number, scale: number, zeroPoint: number, bits: 8 | 16 = 8): [number, number] {
   const quantize = (f: number) => zeroPoint + roundHalfAway(Math.fround(f / Math.fround(scale)));
-  const qmin = -128;
-  const qmax = 127;
+  const qmin = bits === 8 ? -128 : -32768;
+  const qmax = bits === 8 ? 127 : 32767;
   switch (activation) {
     case Activation.RELU: return [Math.max(qmin, quantize(0)), qmax];
     case Activation.RELU6: return [Math.max(qmin, quantize(0)), Math.min(qmax, quantize(6))];

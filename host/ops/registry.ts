@@ -4,7 +4,7 @@ import { conv2d } from './conv_2d.js';
 import { depthwiseConv2d } from './depthwise_conv_2d.js';
 import { fullyConnected } from './fully_connected.js';
 import { averagePool2d, maxPool2d } from './pool_2d.js';
-import { dequantize, quantize } from './quantize.js';
+import { addN, dequantize, quantize } from './quantize.js';
 import { reshape } from './reshape.js';
 import { softmax } from './softmax.js';
 import type { OpDef } from './types.js';
@@ -23,7 +23,7 @@ import { expandDims, squeeze } from './squeeze.js';
 import { transpose } from './transpose.js';
 
 export const OPS: readonly OpDef[] = [
-  add, batchToSpaceNd, spaceToBatchNd, argMax, argMin, mean, reduceMax, sum, averagePool2d, concatenation, conv2d, depthToSpace, depthwiseConv2d, dequantize, expandDims, fullyConnected,
+  add, addN, batchToSpaceNd, spaceToBatchNd, argMax, argMin, mean, reduceMax, sum, averagePool2d, concatenation, conv2d, depthToSpace, depthwiseConv2d, dequantize, expandDims, fullyConnected,
   elu, gather, hardSwish, leakyRelu, logistic, maximum, maxPool2d, minimum, mul, pack, pad, padV2, prelu, quantize, relu,
   relu6, reluN1To1, reshape, resizeBilinear, resizeNearestNeighbor, slice, softmax, spaceToDepth, split, splitV, squaredDifference,
   squeeze, stridedSlice, sub, tanh, transpose, transposeConv, unpack,

@@ -1,6 +1,7 @@
 /** From a decoded model to a ready memory layout: op prepare (registry) + arena + ROM. */
 import { ModelError, UnsupportedOpError } from '../errors.js';
 import { OpTensors, dtypeName, scaleOf, tensorBytes, zeroPointOf } from '../graph/tensors.js';
+import { QuantizationError } from '../ops/quant.js';
 import { findOp } from '../ops/registry.js';
 import type { Model, Tensor } from '../tflite/model.js';
 import { layoutMemory, type MemoryLayout, type PreparedOp } from './layout.js';
@@ -41,7 +42,13 @@ export function prepareModel(model: Model): PreparedModel {
   const prepared: PreparedOp[] = model.operators.map((op) => {
     const def = findOp(op.opName)!;
     const t = new OpTensors(model, op);
-    return { opIndex: op.index, calls: def.prepare(t), alias: def.alias?.(t) ?? null, inPlaceInputs: def.inPlaceInputs?.(t) ?? [] };
+    try {
+      return { opIndex: op.index, calls: def.prepare(t), alias: def.alias?.(t) ?? null, inPlaceInputs: def.inPlaceInputs?.(t) ?? [] };
+    } catch (e) {
+      // Shared prepare-time math (quant.ts) throws without knowing the operator: name it here.
+      if (e instanceof QuantizationError) t.fail(e.message);
+      throw e;
+    }
   });
   const layout = layoutMemory(model, prepared);
   return {
