@@ -17,7 +17,7 @@ import { readSections } from '../host/aot/sections.js';
 import {
   compileModel, CompiledModel, getRuntime, type Interpreter, KernelError, listRuntimes, loadCompiled, loadModel, MemoryLimitError, ModelError, MODULE_ABI, openModel,
 } from '../host/index.js';
-import { asBytes, casePath, firstDifference, goldenCases, type GoldenCase, npyBytes, ROOT } from './helpers.js';
+import { asBytes, casePath, firstDifference, goldenCases, type GoldenCase, npyBytes, rng, ROOT } from './helpers.js';
 
 const CLI = join(ROOT, 'dist', 'host', 'cli.js');
 const KWS = join(ROOT, 'models', 'kws_dscnn.tflite');
@@ -111,7 +111,8 @@ test('compiled benchmark networks run bit-exact on every available runtime', asy
     const base = join(ROOT, 'models', 'bench', name);
     const model = loadCompiled((await compileModel(`${base}.tflite`)).wasm);
     for (const r of runtimes.filter((x) => x.available)) {
-      const runner = model.createInterpreter({ runtime: getRuntime(r.name) });
+      // Under a (generous) timeout: the runtime's interruptible path runs the module the same.
+      const runner = model.createInterpreter({ runtime: getRuntime(r.name), timeoutMs: 60_000 });
       assert.is(runner.runtime, r.name);
       asBytes(runner.inputs[0].data).set(npyBytes(`${base}.input.npy`));
       runner.invoke();
@@ -209,6 +210,38 @@ test('status codes: a failing kernel returns ((call + 1) << 8) | status, and run
     assert.instance(err, KernelError);
     assert.is((err as Error).message, `operator ${call.opIndex} (AVERAGE_POOL_2D): kernel call ${k} failed with status 1`);
   }
+  // A param block pointing outside memory makes the kernel trap: a KernelError too, one line.
+  const conv = model.prepared.layout.calls[0];
+  new DataView(runner.inputs[0].data.buffer).setInt32(conv.block + BLOCKS.conv_2d.offsets.output, 0x7ff00000, true);
+  assert.throws(() => runner.invoke(), (err: unknown) => err instanceof KernelError && /^compiled module: invoke\(\) trapped \([^\n]+\)$/.test((err as Error).message));
+});
+
+test('bad input never crashes the loader: every truncation and 2,000 meta mutations give ModelError or a module', async () => {
+  const c = cases.find((g) => g.op === 'FULLY_CONNECTED')!;
+  const { wasm } = await compileModel(readFileSync(casePath(c, 'model.tflite')));
+  const outcome = (bytes: Uint8Array): string => {
+    try {
+      openModel(bytes);
+      return 'ok';
+    } catch (e) {
+      return e instanceof ModelError && !(e as Error).message.includes('\n') ? 'ModelError' : `${(e as Error).name}: ${(e as Error).message}`;
+    }
+  };
+  const odd: string[] = [];
+  for (let n = 0; n < wasm.length; n++) {
+    const r = outcome(wasm.subarray(0, n));
+    if (r !== 'ModelError') odd.push(`truncated to ${n}: ${r}`);
+  }
+  const meta = readSections(wasm).find((s) => s.id === 0 && s.name === META_SECTION)!;
+  const random = rng(5);
+  for (let k = 0; k < 2000; k++) {
+    const bytes = wasm.slice();
+    const at = meta.contents! + Math.floor(random() * (meta.end - meta.contents!));
+    bytes[at] = Math.floor(random() * 256);
+    const r = outcome(bytes);
+    if (r !== 'ok' && r !== 'ModelError') odd.push(`byte ${at} = ${bytes[at]}: ${r}`);
+  }
+  assert.equal(odd, []);
 });
 
 test('input_ptr/output_ptr return -1 out of range; reset() exists and changes nothing (no variable tensors)', async () => {

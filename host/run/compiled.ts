@@ -5,7 +5,7 @@
  */
 import { firstImport, exportsOf, moduleSizes, readSections, customSections, type ModuleSizes } from '../aot/sections.js';
 import { decodeMeta, DTYPE_BYTES, META_SECTION, type ModuleMeta } from '../aot/meta.js';
-import { InputError, KernelError, ModelError } from '../errors.js';
+import { EdgerunError, InputError, KernelError, ModelError } from '../errors.js';
 import type { MemoryFigures, ModelReport } from '../index.js';
 import type { TensorInfo } from '../plan/prepare.js';
 import { type InterpreterOptions, MAX_TIMEOUT_MS, type TensorView, tensorView } from './interpreter.js';
@@ -151,12 +151,19 @@ export class CompiledInterpreter implements ModelRunner {
     return at;
   }
 
-  /** Runs the compiled invoke(). Throws KernelError naming the op when a kernel reports failure,
-   *  TimeoutError when it runs past options.timeoutMs. */
+  /** Runs the compiled invoke(). Throws KernelError naming the op when a kernel reports failure
+   *  (or when the module traps: a module altered after compiling), TimeoutError when it runs past
+   *  options.timeoutMs. */
   invoke(): void {
-    const status = this.timeoutMs === undefined
-      ? this.instance.call('invoke')
-      : this.instance.withTimeout!(this.timeoutMs, () => this.instance.call('invoke'));
+    let status: number;
+    try {
+      status = this.timeoutMs === undefined
+        ? this.instance.call('invoke')
+        : this.instance.withTimeout!(this.timeoutMs, () => this.instance.call('invoke'));
+    } catch (e) {
+      if (e instanceof EdgerunError) throw e;
+      throw new KernelError(`compiled module: invoke() trapped (${(e as Error).message.split('\n')[0]})`);
+    }
     if (status !== 0) this.fail(status);
   }
 
