@@ -980,7 +980,7 @@ def lstm(i: int, rng) -> Case:
     cid = (f"l{i:03d}-t{t}-f{f}-u{u}-{'seq' if rs else 'last'}{'-b2' if b == 2 else ''}"
            f"{'-stateful' if stateful else ''}")
     return Case("UNIDIRECTIONAL_SEQUENCE_LSTM", cid, ops, cfg, make, [r], saved_model=True,
-                steps=3 if stateful else 0, extra_emitted=True)
+                steps=3 if stateful else 0, extra_emitted=True, edits=[clear_dangling_buffers])
 
 
 # --- activations -----------------------------------------------------------------------------
@@ -1738,7 +1738,7 @@ def net_lstm_classifier(i: int, rng) -> Case:
     ops = ["UNIDIRECTIONAL_SEQUENCE_LSTM", "UNIDIRECTIONAL_SEQUENCE_LSTM", "STRIDED_SLICE", "FULLY_CONNECTED",
            "SOFTMAX"]
     return Case("NETWORK", f"n{i:03d}-lstm-classifier-{t}x{f}", ops, cfg, make, [(-1.0, 1.0)], saved_model=True,
-                extra_emitted=True)
+                extra_emitted=True, edits=[clear_dangling_buffers])
 
 
 def build_mobilenetv2_blocks(rng):
@@ -2025,6 +2025,18 @@ def replace_reshape(new_op: str, value):
         return {"replaced_op": f"RESHAPE -> {new_op}",
                 "why": "the converter lowers squeeze/expand_dims with static shapes to RESHAPE"}
     return edit
+
+
+def clear_dangling_buffers(model: schema.ModelT) -> dict:
+    """Empty buffers no tensor or metadata refers to. The converter leaves the LSTM's initial-state
+    constants behind unreferenced, with bytes that differ from run to run."""
+    used = {t.buffer for sg in model.subgraphs for t in sg.tensors} | {m.buffer for m in model.metadata or []}
+    cleared = [k for k, b in enumerate(model.buffers) if k not in used and b.data is not None and len(b.data)]
+    for k in cleared:
+        model.buffers[k].data = None
+    return {"cleared_unreferenced_buffers": cleared,
+            "why": "the converter leaves the LSTM initial-state constants unreferenced, with "
+                   "nondeterministic bytes; no tensor uses them"}
 
 
 def set_op_version(name: str, version: int):
