@@ -244,7 +244,7 @@ test('bad input never crashes the loader: every truncation and 2,000 meta mutati
   assert.equal(odd, []);
 });
 
-test('input_ptr/output_ptr return -1 out of range; reset() exists and changes nothing (no variable tensors)', async () => {
+test('input_ptr/output_ptr return -1 out of range; reset() changes nothing in a model without variable tensors', async () => {
   const { wasm } = await compileModel(KWS);
   const instance = await instantiate(wasm);
   const e = instance.exports as Record<string, (...a: number[]) => number> & { memory: WebAssembly.Memory };
@@ -263,6 +263,31 @@ test('input_ptr/output_ptr return -1 out of range; reset() exists and changes no
   assert.equal(new Int8Array(e.memory.buffer, e.output_ptr(0), 12), first);
   const runner = loadCompiled(wasm).createInterpreter();
   runner.reset();
+});
+
+test('stateful golden cases compiled: state carries over and the ABI\'s reset() restores it', async () => {
+  const stateful = cases.filter((c) => c.steps);
+  assert.ok(stateful.length > 0, 'no multi-step golden case');
+  for (const c of stateful) {
+    const e = (await instantiate((await compileModel(new Uint8Array(readFileSync(casePath(c, 'model.tflite'))))).wasm)).exports as
+      Record<string, (...a: number[]) => number> & { memory: WebAssembly.Memory };
+    const runStep = (step: number) => {
+      const input = npyBytes(casePath(c, `input_0.step${step}.npy`));
+      new Uint8Array(e.memory.buffer, e.input_ptr(0), input.length).set(input);
+      assert.is(e.invoke(), 0);
+    };
+    const expected = (step: number) => npyBytes(casePath(c, `output_0.step${step}.npy`));
+    const output = () => new Uint8Array(e.memory.buffer, e.output_ptr(0), expected(0).length);
+    for (let step = 0; step < c.steps!; step++) {
+      runStep(step);
+      assert.is(firstDifference(output(), expected(step)), -1, `${c.id} step ${step}`);
+    }
+    runStep(0);
+    assert.ok(firstDifference(output(), expected(0)) >= 0, `${c.id}: state did not carry over`);
+    e.reset();
+    runStep(0);
+    assert.is(firstDifference(output(), expected(0)), -1, `${c.id} step 0 after reset()`);
+  }
 });
 
 test('memory limits apply to compiled modules as to models', async () => {

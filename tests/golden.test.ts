@@ -47,6 +47,25 @@ for (const kernels of ['simd', 'ref'] as const) {
   });
 }
 
+test('stateful cases: state carries over between invocations and reset() restores it', () => {
+  const stateful = cases.filter((c) => c.steps);
+  assert.ok(stateful.length > 0, 'no multi-step golden case');
+  for (const c of stateful) {
+    const it = loadModel(new Uint8Array(readFileSync(casePath(c, 'model.tflite')))).createInterpreter();
+    const runStep = (step: number) => {
+      it.inputs.forEach((v, i) => asBytes(v.data).set(npyBytes(casePath(c, `input_${i}.step${step}.npy`))));
+      it.invoke();
+      return it.outputs.map((v) => Uint8Array.from(asBytes(v.data)));
+    };
+    const expected0 = it.outputs.map((_, i) => npyBytes(casePath(c, `output_${i}.step0.npy`)));
+    for (let step = 0; step < c.steps!; step++) runStep(step);
+    // Without a reset the first input meets the carried-over state: the output must change.
+    assert.ok(runStep(0).some((o, i) => firstDifference(o, expected0[i]) >= 0), `${c.id}: state did not carry over`);
+    it.reset();
+    runStep(0).forEach((o, i) => assert.is(firstDifference(o, expected0[i]), -1, `${c.id} output ${i} after reset()`));
+  }
+});
+
 test('models the runtime must reject fail with the expected one-line error', () => {
   for (const c of allGoldenCases().filter((g) => g.expectError)) {
     try {

@@ -97,6 +97,23 @@ export const BLOCKS = {
     'biasBytes', 'batches', 'inH', 'inW', 'inC', 'outH', 'outW', 'outC', 'filterH', 'filterW', 'filterInC',
     'strideH', 'strideW', 'dilationH', 'dilationW', 'padH', 'padW', 'actMin', 'actMax',
   ]),
+  // UNIDIRECTIONAL_SEQUENCE_LSTM, full-integer 8x8_16 (lstm_eval.cc EvalInteger8x8_16): int8
+  // input, output and output state, int16 cell state, gates in Q3.12 then Q0.15. Gate g in
+  // order input 0, forget 1, cell 2, output 3. inputWeights: the four [nCell][nInput] matrices
+  // back to back (the input gate's zero when useCifg); recurrentWeights likewise [nCell][nOutput];
+  // inputBias / recurrentBias: 4 x nCell int32 effective biases (gate bias + zero point x row
+  // sums). peephole: 3 x nCell int16 (input, forget, output) or null. projection: [nOutput][nCell]
+  // int8 with nOutput int32 effective biases, or null. cellScale: log2 of the cell state scale.
+  // Batch-major sequences (timeMajor 0) run one batch row at a time, as TFLite does. scratch:
+  // 5 x stepBatch x nCell int16 + stepBatch x nCell int8, stepBatch = timeMajor ? batches : 1.
+  lstm_8x8_16: block('lstm_8x8_16', [
+    p('input'), p('output'), p('outputState'), p('cellState'), p('inputWeights'), p('recurrentWeights'),
+    p('inputBias'), p('recurrentBias'), p('peephole'), p('projection'), p('projectionBias'), p('scratch'),
+    ['inputMultipliers', 'i32', 4], ['inputShifts', 'i32', 4], ['recurrentMultipliers', 'i32', 4], ['recurrentShifts', 'i32', 4],
+    ['peepholeMultipliers', 'i32', 4], ['peepholeShifts', 'i32', 4],
+    'hiddenMultiplier', 'hiddenShift', 'hiddenZeroPoint', 'projectionMultiplier', 'projectionShift', 'outputStateZeroPoint',
+    'cellClip', 'projectionClip', 'cellScale', 'useCifg', 'batches', 'time', 'nInput', 'nCell', 'nOutput', 'timeMajor',
+  ]),
   // reference_integer_ops::AveragePool / MaxPool (NHWC).
   average_pool_2d: block('average_pool_2d', [
     p('input'), p('output'), 'batches', 'inH', 'inW', 'channels', 'outH', 'outW',

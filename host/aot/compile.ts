@@ -81,6 +81,7 @@ export async function compilePrepared(prepared: PreparedModel, source: Uint8Arra
     kernelModule: linked,
     simd: kernels === 'simd',
     image: layout.image,
+    stateStart: layout.stateStart,
     pages,
     calls: layout.calls.map((c) => ({ kernel: scalar.includes(c.kernel) ? `${c.kernel}_ref` : c.kernel, block: c.block })),
     inputAddresses: prepared.inputs.map((t) => address(t.index)),

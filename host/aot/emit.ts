@@ -25,8 +25,10 @@ export interface EmitPlan {
   /** The built kernel module (build/edgerun-<flavor>.wasm). */
   kernelModule: Uint8Array;
   simd: boolean;
-  /** Linear-memory bytes [0, image.length) before the first call: ROM (weights, params, blocks). */
+  /** Linear-memory bytes [0, image.length) before the first call: ROM (weights, params, blocks),
+   *  then the initial values of the variable tensors at [stateStart, image.length). */
   image: Uint8Array;
+  stateStart: number;
   /** Memory size, minimum = maximum: the module never grows. */
   pages: number;
   /** Kernel calls in order: export name of the kernel and its param-block address. */
@@ -133,6 +135,18 @@ function addInvoke(b: Binaryen, mod: BModule, kernels: Map<string, string>, call
   mod.addFunctionExport('invoke', 'invoke');
 }
 
+/** reset(): memory.fill runs that restore the variable tensors' initial bytes. */
+function addReset(b: Binaryen, mod: BModule, image: Uint8Array, stateStart: number): void {
+  const fills = [];
+  for (let i = stateStart; i < image.length;) {
+    let j = i;
+    while (j < image.length && image[j] === image[i]) j++;
+    fills.push(mod.memory.fill(mod.i32.const(i), mod.i32.const(image[i]), mod.i32.const(j - i), IMPORTED_MEMORY));
+    i = j;
+  }
+  mod.addFunction('reset', b.none, b.none, [], fills.length === 0 ? mod.nop() : mod.block(null, fills, b.none));
+}
+
 export async function emitModule(plan: EmitPlan): Promise<Uint8Array> {
   const b = await loadBinaryen();
   setGlobalOptions(b);
@@ -152,8 +166,7 @@ export async function emitModule(plan: EmitPlan): Promise<Uint8Array> {
     addInvoke(b, mod, kernels, plan.calls);
     addressTable(b, mod, 'input_ptr', plan.inputAddresses);
     addressTable(b, mod, 'output_ptr', plan.outputAddresses);
-    // No variable tensors (recurrent state) exist yet, so there is nothing to clear.
-    mod.addFunction('reset', b.none, b.none, [], mod.nop());
+    addReset(b, mod, plan.image, plan.stateStart);
     mod.addFunctionExport('reset', 'reset');
     mod.addCustomSection(plan.metaSection, plan.meta);
     // Drops the kernels and helpers invoke() does not reach, then splits the data segments where

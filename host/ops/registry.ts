@@ -21,12 +21,13 @@ import { depthToSpace, spaceToDepth } from './space_to_depth.js';
 import { split, splitV, unpack } from './split.js';
 import { expandDims, squeeze } from './squeeze.js';
 import { transpose } from './transpose.js';
+import { unidirectionalSequenceLstm } from './lstm.js';
 
 export const OPS: readonly OpDef[] = [
   add, addN, batchToSpaceNd, spaceToBatchNd, argMax, argMin, mean, reduceMax, sum, averagePool2d, concatenation, conv2d, depthToSpace, depthwiseConv2d, dequantize, expandDims, fullyConnected,
   elu, gather, hardSwish, leakyRelu, logistic, maximum, maxPool2d, minimum, mul, pack, pad, padV2, prelu, quantize, relu,
   relu6, reluN1To1, reshape, resizeBilinear, resizeNearestNeighbor, slice, softmax, spaceToDepth, split, splitV, squaredDifference,
-  squeeze, stridedSlice, sub, tanh, transpose, transposeConv, unpack,
+  squeeze, stridedSlice, sub, tanh, transpose, transposeConv, unidirectionalSequenceLstm, unpack,
 ];
 
 const BY_NAME = new Map(OPS.map((op) => [op.name, op]));

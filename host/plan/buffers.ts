@@ -47,7 +47,8 @@ export function planBuffers(model: Model, ops: PreparedOp[], options: { inPlace:
     }
   }
 
-  const isActivation = (b: number) => !model.tensors[b].data;
+  // Constants live in ROM and variable tensors (recurrent state) in the state region, not the arena.
+  const isActivation = (b: number) => !model.tensors[b].data && !model.tensors[b].isVariable;
   const graphBuffers = (ids: number[]) => new Set(ids.map(find).filter(isActivation));
   const compute = () => {
     const scratchBuffer = new Map<object, number>();

@@ -2,6 +2,7 @@
  * Linear-memory layout of a prepared model:
  *   [0, 16)                 null guard (pointer 0 means "absent", e.g. no bias)
  *   [romStart, romEnd)      ROM: constant tensors, prepared blobs, param blocks
+ *   [stateStart, stateEnd)  RAM: variable tensors (recurrent state), persisting across invocations
  *   [arenaStart, arenaEnd)  RAM: activation arena (tensors and per-call scratch)
  *   [arenaEnd, +16)         slack for SIMD over-reads
  * Every region and item is 16-byte aligned.
@@ -9,7 +10,8 @@
 import { BLOCKS, type KernelName } from '../abi/blocks.js';
 import { ModelError } from '../errors.js';
 import type { KernelCall } from '../ops/types.js';
-import type { Model } from '../tflite/model.js';
+import { type Model, type Tensor, TensorType } from '../tflite/model.js';
+import { tensorBytes } from '../graph/tensors.js';
 import { ALIGN, alignUp, type ArenaPlan, planArena } from './arena.js';
 import { planBuffers, type PreparedOp } from './buffers.js';
 import { fixedOffsets, readOfflinePlan } from './offline.js';
@@ -24,10 +26,13 @@ export interface PlannedCall {
 }
 
 export interface MemoryLayout {
-  /** Bytes [0, romEnd) to copy into linear memory before the first call. */
+  /** Bytes [0, stateEnd) to copy into linear memory before the first call: ROM, then the
+   *  variable tensors' initial values, which reset() copies back. */
   image: Uint8Array;
   romStart: number;
   romEnd: number;
+  stateStart: number;
+  stateEnd: number;
   arenaStart: number;
   arena: ArenaPlan;
   totalBytes: number;
@@ -91,12 +96,21 @@ export function layoutMemory(model: Model, ops: PreparedOp[]): MemoryLayout {
   }
   const romEnd = romCursor;
   const paramsBytes = romEnd - weightsBytes; // includes the null guard and alignment padding
-  const arenaStart = romEnd;
+  const stateStart = romEnd;
+  const stateAddress = new Map<number, number>();
+  let stateCursor = stateStart;
+  for (const t of touched) {
+    if (!model.tensors[t].isVariable || stateAddress.has(t)) continue;
+    stateAddress.set(t, stateCursor);
+    stateCursor = alignUp(stateCursor + tensorBytes(model.tensors[t]));
+  }
+  const stateEnd = stateCursor;
+  const arenaStart = stateEnd;
   const tensorAddress = new Map<number, number>();
   for (const t of touched) {
     const b = buffers.bufferOf(t);
     const data = model.tensors[b].data;
-    tensorAddress.set(t, data ? romOffsetOf.get(data)! : arenaStart + arena.offsets.get(b)!);
+    tensorAddress.set(t, data ? romOffsetOf.get(data)! : stateAddress.get(b) ?? arenaStart + arena.offsets.get(b)!);
   }
   // SIMD kernels may read up to 15 bytes past a tensor (weights there are zero); keep them in memory.
   const totalBytes = arenaStart + arena.arenaBytes + SIMD_OVERREAD_BYTES;
@@ -104,8 +118,12 @@ export function layoutMemory(model: Model, ops: PreparedOp[]): MemoryLayout {
     throw new ModelError(`model: needs ${totalBytes} bytes of linear memory, more than wasm32's 4 GiB`);
   }
 
-  const image = new Uint8Array(romEnd);
+  const image = new Uint8Array(stateEnd);
   for (const item of romItems) image.set(item, romOffsetOf.get(item)!);
+  for (const [t, at] of stateAddress) {
+    const tensor = model.tensors[t];
+    image.fill(variableFill(tensor), at, at + tensorBytes(tensor));
+  }
   const view = new DataView(image.buffer);
   const calls: PlannedCall[] = flatCalls.map(({ opIndex, call }, i) => {
     writeBlock(view, blockAt[i], call, (v) => {
@@ -115,7 +133,12 @@ export function layoutMemory(model: Model, ops: PreparedOp[]): MemoryLayout {
     });
     return { opIndex, kernel: call.kernel, block: blockAt[i], macs: call.macs };
   });
-  return { image, romStart: ALIGN, romEnd, arenaStart, arena, totalBytes, tensorAddress, calls, weightsBytes, paramsBytes };
+  return { image, romStart: ALIGN, romEnd, stateStart, stateEnd, arenaStart, arena, totalBytes, tensorAddress, calls, weightsBytes, paramsBytes };
+}
+
+/** tflite::ResetVariableTensor: int8 state starts at its zero point, anything else at zero. */
+function variableFill(t: Tensor): number {
+  return t.type === TensorType.INT8 ? (t.quantization?.zeroPoint[0] ?? 0) & 0xff : 0;
 }
 
 function writeBlock(

@@ -167,7 +167,7 @@ export class CompiledInterpreter implements ModelRunner {
     if (status !== 0) this.fail(status);
   }
 
-  /** Calls the module's reset(): clears variable tensors (none exist yet, so it does nothing). */
+  /** Calls the module's reset(): restores variable tensors (recurrent state) to their initial values. */
   reset(): void {
     this.instance.call('reset');
   }

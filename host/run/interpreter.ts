@@ -89,6 +89,12 @@ export class Interpreter implements ModelRunner {
     this.outputs = prepared.outputs.map((o) => ({ ...o, data: tensorView(this.instance.memory, at(o), o) }));
   }
 
+  /** Restores the variable tensors (state region) to their initial values. */
+  reset(): void {
+    const { image, stateStart, stateEnd } = this.prepared.layout;
+    this.instance.memory.set(image.subarray(stateStart, stateEnd), stateStart);
+  }
+
   /** Runs every kernel in order. Throws KernelError naming the op if a kernel reports failure,
    *  TimeoutError if it runs past options.timeoutMs. */
   invoke(): void {

@@ -15,4 +15,7 @@ export interface ModelRunner {
   readonly macs: number;
   /** One inference. Throws KernelError naming the op when a kernel reports failure. */
   invoke(): void;
+  /** Restores variable tensors (recurrent state such as LSTM cell and output state) to their
+   *  initial values; state otherwise carries over from one invoke() to the next. */
+  reset(): void;
 }

@@ -66,6 +66,8 @@ export interface Operator {
   /** Tensor indices; -1 marks an omitted optional input. */
   inputs: number[];
   outputs: number[];
+  /** Tensors that only carry quantization parameters for the op's internal values (LSTM). */
+  intermediates: number[];
   /** BuiltinOptions union type id (0 = none). */
   optionsType: number;
   options: OptionsTable | null;

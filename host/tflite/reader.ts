@@ -279,13 +279,14 @@ class ModelReader {
       r.ctx = ctx;
       const inputs = this.indexList(t, OperatorField.inputs, 'input', nt, true);
       const outputs = this.indexList(t, OperatorField.outputs, 'output', nt, false);
+      const intermediates = this.indexList(t, OperatorField.intermediates, 'intermediate', nt, false);
       const optionsType = r.u8(t, OperatorField.builtinOptionsType, 0);
       let options: OptionsTable | null = null;
       if (optionsType !== 0) {
         const ot = r.refTable(t, OperatorField.builtinOptions, 'builtin_options table');
         if (ot) options = new FlatOptions(r, ot, `${ctx} options`);
       }
-      out[i] = { index: i, opcodeIndex, builtinCode, opName, inputs, outputs, optionsType, options };
+      out[i] = { index: i, opcodeIndex, builtinCode, opName, inputs, outputs, intermediates, optionsType, options };
     }
     return out;
   }

@@ -1,0 +1,280 @@
+// UNIDIRECTIONAL_SEQUENCE_LSTM on full-integer models, 1:1 with TFLite's lstm_eval.cc
+// EvalInteger8x8_16 / LstmStepInteger8x8_16 and the portable tensor_utils it calls, with gemmlowp's
+// int16 fixed point (FixedPoint<int16_t, N>) for the gate activations. Values typed i32 below hold
+// int16 quantities; w16() reproduces C++'s wrap when an int16 expression is stored back.
+import { multiplyByQuantizedMultiplier, roundingDivideByPOT } from '../quant';
+import {
+  LSTM_8X8_16_INPUT, LSTM_8X8_16_OUTPUT, LSTM_8X8_16_OUTPUT_STATE, LSTM_8X8_16_CELL_STATE,
+  LSTM_8X8_16_INPUT_WEIGHTS, LSTM_8X8_16_RECURRENT_WEIGHTS, LSTM_8X8_16_INPUT_BIAS, LSTM_8X8_16_RECURRENT_BIAS,
+  LSTM_8X8_16_PEEPHOLE, LSTM_8X8_16_PROJECTION, LSTM_8X8_16_PROJECTION_BIAS, LSTM_8X8_16_SCRATCH,
+  LSTM_8X8_16_INPUT_MULTIPLIERS, LSTM_8X8_16_INPUT_SHIFTS, LSTM_8X8_16_RECURRENT_MULTIPLIERS, LSTM_8X8_16_RECURRENT_SHIFTS,
+  LSTM_8X8_16_PEEPHOLE_MULTIPLIERS, LSTM_8X8_16_PEEPHOLE_SHIFTS, LSTM_8X8_16_HIDDEN_MULTIPLIER, LSTM_8X8_16_HIDDEN_SHIFT,
+  LSTM_8X8_16_HIDDEN_ZERO_POINT, LSTM_8X8_16_PROJECTION_MULTIPLIER, LSTM_8X8_16_PROJECTION_SHIFT,
+  LSTM_8X8_16_OUTPUT_STATE_ZERO_POINT, LSTM_8X8_16_CELL_CLIP, LSTM_8X8_16_PROJECTION_CLIP, LSTM_8X8_16_CELL_SCALE,
+  LSTM_8X8_16_USE_CIFG, LSTM_8X8_16_BATCHES, LSTM_8X8_16_TIME, LSTM_8X8_16_N_INPUT, LSTM_8X8_16_N_CELL,
+  LSTM_8X8_16_N_OUTPUT, LSTM_8X8_16_TIME_MAJOR,
+} from '../params';
+
+const GATE_INPUT: i32 = 0;
+const GATE_FORGET: i32 = 1;
+const GATE_CELL: i32 = 2;
+const GATE_OUTPUT: i32 = 3;
+
+// ---- gemmlowp fixed point on int16 ----
+
+// @ts-ignore: decorator
+@inline
+function w16(x: i32): i32 {
+  return <i32><i16>x;
+}
+
+// @ts-ignore: decorator
+@inline
+function sat16(x: i32): i32 {
+  return x > 32767 ? 32767 : x < -32768 ? -32768 : x;
+}
+
+/** SaturatingRoundingDoublingHighMul<int16_t>. */
+function srdhm16(a: i32, b: i32): i32 {
+  if (a == b && a == -32768) return 32767;
+  const ab = a * b;
+  const nudge = ab >= 0 ? 1 << 14 : 1 - (1 << 14);
+  return w16((ab + nudge) / 32768); // C++ division truncates toward zero, as i32.div_s does
+}
+
+/** RoundingDivideByPOT<int16_t>, 0 <= exponent <= 15. */
+function rdbpot16(x: i32, exponent: i32): i32 {
+  const mask = w16((1 << exponent) - 1);
+  const remainder = x & mask;
+  const threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+  return w16((x >> exponent) + (remainder > threshold ? 1 : 0));
+}
+
+/** SaturatingRoundingMultiplyByPOT<exponent> on int16: saturating left shift, or rounding right shift. */
+function mulByPot16(x: i32, exponent: i32): i32 {
+  if (exponent < 0) return rdbpot16(x, -exponent);
+  if (exponent == 0) return x;
+  const threshold = (1 << (15 - exponent)) - 1;
+  if (x > threshold) return 32767;
+  if (x < -threshold) return -32768;
+  return w16(x << exponent);
+}
+
+/** GEMMLOWP_CHECKED_FIXEDPOINT_CONSTANT for int16: the int32 raw value rounding-shifted right by 16. */
+// @ts-ignore: decorator
+@inline
+function c16(raw32: i32): i32 {
+  return w16(roundingDivideByPOT(raw32, 16));
+}
+
+/** exp_on_interval_between_negative_one_quarter_and_0_excl, Q0.15. */
+function expOnIntervalNegQuarterTo0(a: i32): i32 {
+  const constantTerm = c16(1895147668);
+  const constant1Over3 = c16(715827883);
+  const x = w16(a + (1 << 12)); // a + 1/8
+  const x2 = srdhm16(x, x);
+  const x3 = srdhm16(x2, x);
+  const x4 = srdhm16(x2, x2);
+  const x4Over4 = rdbpot16(x4, 2);
+  const poly = rdbpot16(w16(srdhm16(w16(x4Over4 + x3), constant1Over3) + x2), 1);
+  return sat16(constantTerm + srdhm16(constantTerm, w16(x + poly))); // AddSaturatingIf16Bit
+}
+
+/** exp_on_negative_values<int16_t, integerBits>: a <= 0 in Q(integerBits), result Q0.15. */
+function expOnNegativeValues16(a: i32, integerBits: i32): i32 {
+  const fractionalBits = 15 - integerBits;
+  const oneQuarter = 1 << (fractionalBits - 2);
+  const aModQuarterMinusQuarter = w16((a & (oneQuarter - 1)) - oneQuarter);
+  let result = expOnIntervalNegQuarterTo0(mulByPot16(aModQuarterMinusQuarter, integerBits));
+  const remainder = w16(aModQuarterMinusQuarter - a);
+  // Barrel shifter: multiply by exp(-2^k) for each set bit k of the remainder (k < integerBits).
+  if (integerBits > -2 && (remainder & (1 << (fractionalBits - 2)))) result = srdhm16(result, c16(1672461947));
+  if (integerBits > -1 && (remainder & (1 << (fractionalBits - 1)))) result = srdhm16(result, c16(1302514674));
+  if (integerBits > 0 && (remainder & (1 << fractionalBits))) result = srdhm16(result, c16(790015084));
+  if (integerBits > 1 && (remainder & (1 << (fractionalBits + 1)))) result = srdhm16(result, c16(290630308));
+  if (integerBits > 2 && (remainder & (1 << (fractionalBits + 2)))) result = srdhm16(result, c16(39332535));
+  if (integerBits > 3 && (remainder & (1 << (fractionalBits + 3)))) result = srdhm16(result, c16(720401));
+  if (integerBits > 4 && (remainder & (1 << (fractionalBits + 4)))) result = srdhm16(result, c16(242));
+  if (integerBits > 5 && a < c16(-(1 << (36 - integerBits)))) result = 0; // below -32
+  return a == 0 ? 32767 : result;
+}
+
+/** Newton-Raphson for 1 / (1 + a) (plusOne) or (1 - a) / (1 + a), a in (0, 1) Q0.15, in Q2.13. */
+function reciprocalOnePlusX(a: i32, minusX: bool): i32 {
+  const sum = a + 32767;
+  const halfDenominator = w16((sum + (sum >= 0 ? 1 : -1)) / 2); // RoundingHalfSum(a, One)
+  let x = w16(c16(1515870810) + srdhm16(halfDenominator, c16(-1010580540))); // 48/17 - 32/17 d
+  for (let i = 0; i < 3; i++) {
+    const oneMinus = w16((1 << 13) - srdhm16(halfDenominator, x));
+    x = w16(x + mulByPot16(srdhm16(x, oneMinus), 2));
+  }
+  return minusX ? mulByPot16(w16(x - (1 << 13)), 2) : mulByPot16(x, 1);
+}
+
+/** gemmlowp::logistic on FixedPoint<int16_t, 3>, result Q0.15 (tensor_utils ApplySigmoid). */
+function logistic16(a: i32): i32 {
+  const absInput = a > 0 ? a : w16(-a);
+  const positive = reciprocalOnePlusX(expOnNegativeValues16(w16(-absInput), 3), false);
+  if (a == 0) return c16(1 << 30);
+  return a > 0 ? positive : w16(32767 - positive);
+}
+
+/** gemmlowp::tanh on FixedPoint<int16_t, integerBits>, result Q0.15 (tensor_utils ApplyTanh). */
+function tanh16(a: i32, integerBits: i32): i32 {
+  const n = a < 0 ? a : w16(-a);
+  const t = reciprocalOnePlusX(expOnNegativeValues16(n, integerBits + 1), true); // exp(2n): ExactMulByPot<1>
+  if (a == 0) return 0;
+  return a < 0 ? w16(-t) : t;
+}
+
+// ---- one LSTM step (LstmStepInteger8x8_16) ----
+
+/** MatrixBatchVectorMultiplyAccumulate (int8 x int8 + int32 bias -> int16, accumulating, saturating). */
+function matVecAccumulate16(
+  vectors: usize, bias: usize, weights: usize, multiplier: i32, shift: i32,
+  batches: i32, cols: i32, rows: i32, out: usize,
+): void {
+  for (let b = 0; b < batches; b++) {
+    const vector = vectors + <usize>(b * cols);
+    for (let r = 0; r < rows; r++) {
+      let acc = load<i32>(bias + (<usize>r << 2));
+      const row = weights + <usize>(r * cols);
+      for (let c = 0; c < cols; c++) acc += <i32>load<i8>(vector + <usize>c) * <i32>load<i8>(row + <usize>c);
+      const o = out + (<usize>(b * rows + r) << 1);
+      store<i16>(o, <i16>sat16(multiplyByQuantizedMultiplier(acc, multiplier, shift) + <i32>load<i16>(o)));
+    }
+  }
+}
+
+/** CalculateLstmGateInteger8x8_16 for gate g, into gate (batches x nCell int16). */
+function gate(p: usize, g: i32, input: usize, outputState: usize, cellState: usize, batches: i32, out: usize): void {
+  const nInput = load<i32>(p, LSTM_8X8_16_N_INPUT);
+  const nCell = load<i32>(p, LSTM_8X8_16_N_CELL);
+  const nOutput = load<i32>(p, LSTM_8X8_16_N_OUTPUT);
+  memory.fill(out, 0, <usize>(batches * nCell) << 1);
+  matVecAccumulate16(
+    input, load<usize>(p, LSTM_8X8_16_INPUT_BIAS) + (<usize>(g * nCell) << 2),
+    load<usize>(p, LSTM_8X8_16_INPUT_WEIGHTS) + <usize>(g * nCell * nInput),
+    load<i32>(p + (<usize>g << 2), LSTM_8X8_16_INPUT_MULTIPLIERS), load<i32>(p + (<usize>g << 2), LSTM_8X8_16_INPUT_SHIFTS),
+    batches, nInput, nCell, out,
+  );
+  matVecAccumulate16(
+    outputState, load<usize>(p, LSTM_8X8_16_RECURRENT_BIAS) + (<usize>(g * nCell) << 2),
+    load<usize>(p, LSTM_8X8_16_RECURRENT_WEIGHTS) + <usize>(g * nCell * nOutput),
+    load<i32>(p + (<usize>g << 2), LSTM_8X8_16_RECURRENT_MULTIPLIERS), load<i32>(p + (<usize>g << 2), LSTM_8X8_16_RECURRENT_SHIFTS),
+    batches, nOutput, nCell, out,
+  );
+  const peephole = load<usize>(p, LSTM_8X8_16_PEEPHOLE);
+  if (peephole && g != GATE_CELL) {
+    // VectorBatchVectorCwiseProductAccumulate(weights, v_size = n_output, cell_state, ...), as called.
+    const weights = peephole + (<usize>((g == GATE_OUTPUT ? 2 : g) * nCell) << 1);
+    const m = load<i32>(p + (<usize>g << 2), LSTM_8X8_16_PEEPHOLE_MULTIPLIERS);
+    const s = load<i32>(p + (<usize>g << 2), LSTM_8X8_16_PEEPHOLE_SHIFTS);
+    for (let i = 0; i < batches * nOutput; i++) {
+      const prod = <i32>load<i16>(weights + (<usize>(i % nOutput) << 1)) * <i32>load<i16>(cellState + (<usize>i << 1));
+      const o = out + (<usize>i << 1);
+      store<i16>(o, <i16>sat16(multiplyByQuantizedMultiplier(prod, m, s) + <i32>load<i16>(o)));
+    }
+  }
+  for (let i = 0; i < batches * nCell; i++) {
+    const o = out + (<usize>i << 1);
+    const v = <i32>load<i16>(o);
+    store<i16>(o, <i16>(g == GATE_CELL ? tanh16(v, 3) : logistic16(v)));
+  }
+}
+
+function step(p: usize, input: usize, outputState: usize, cellState: usize, output: usize, batches: i32): void {
+  const nCell = load<i32>(p, LSTM_8X8_16_N_CELL);
+  const nOutput = load<i32>(p, LSTM_8X8_16_N_OUTPUT);
+  const n = batches * nCell;
+  const scratch = load<usize>(p, LSTM_8X8_16_SCRATCH);
+  const inputGate = scratch;
+  const forgetGate = inputGate + (<usize>n << 1);
+  const cellGate = forgetGate + (<usize>n << 1);
+  const outputGate = cellGate + (<usize>n << 1);
+  const hidden = outputGate + (<usize>n << 1); // int8
+  const useCifg = load<i32>(p, LSTM_8X8_16_USE_CIFG) != 0;
+  const cellScale = load<i32>(p, LSTM_8X8_16_CELL_SCALE);
+
+  gate(p, GATE_FORGET, input, outputState, cellState, batches, forgetGate);
+  gate(p, GATE_CELL, input, outputState, cellState, batches, cellGate);
+  if (!useCifg) gate(p, GATE_INPUT, input, outputState, cellState, batches, inputGate);
+
+  // UpdateLstmCellInteger.
+  const cellClip = load<i32>(p, LSTM_8X8_16_CELL_CLIP);
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 1;
+    const forget = <i32>load<i16>(forgetGate + o);
+    const kept = w16(roundingDivideByPOT(forget * <i32>load<i16>(cellState + o), 15));
+    const inputValue = useCifg ? w16(32767 - forget) : <i32>load<i16>(inputGate + o);
+    const added = w16(roundingDivideByPOT(inputValue * <i32>load<i16>(cellGate + o), 30 + cellScale));
+    let c = sat16(kept + added);
+    if (cellClip > 0) c = c > cellClip ? cellClip : c < -cellClip ? -cellClip : c;
+    store<i16>(cellState + o, <i16>c);
+  }
+
+  gate(p, GATE_OUTPUT, input, outputState, cellState, batches, outputGate);
+
+  // CalculateLstmOutputInteger8x8_16: hidden = output gate * tanh(cell), requantized to int8.
+  const hiddenMultiplier = load<i32>(p, LSTM_8X8_16_HIDDEN_MULTIPLIER);
+  const hiddenShift = load<i32>(p, LSTM_8X8_16_HIDDEN_SHIFT);
+  const hiddenZeroPoint = load<i32>(p, LSTM_8X8_16_HIDDEN_ZERO_POINT);
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 1;
+    const t = tanh16(<i32>load<i16>(cellState + o), 15 + cellScale);
+    let v = multiplyByQuantizedMultiplier(<i32>load<i16>(outputGate + o) * t, hiddenMultiplier, hiddenShift);
+    v += hiddenZeroPoint;
+    store<i8>(hidden + <usize>i, <i8>(v < -128 ? -128 : v > 127 ? 127 : v));
+  }
+  const projection = load<usize>(p, LSTM_8X8_16_PROJECTION);
+  if (projection) {
+    const bias = load<usize>(p, LSTM_8X8_16_PROJECTION_BIAS);
+    const m = load<i32>(p, LSTM_8X8_16_PROJECTION_MULTIPLIER);
+    const s = load<i32>(p, LSTM_8X8_16_PROJECTION_SHIFT);
+    const zp = load<i32>(p, LSTM_8X8_16_OUTPUT_STATE_ZERO_POINT);
+    const clip = load<i32>(p, LSTM_8X8_16_PROJECTION_CLIP);
+    for (let b = 0; b < batches; b++) {
+      for (let r = 0; r < nOutput; r++) {
+        let acc = load<i32>(bias + (<usize>r << 2));
+        const row = projection + <usize>(r * nCell);
+        const h = hidden + <usize>(b * nCell);
+        for (let c = 0; c < nCell; c++) acc += <i32>load<i8>(h + <usize>c) * <i32>load<i8>(row + <usize>c);
+        let v = multiplyByQuantizedMultiplier(acc, m, s) + zp;
+        v = v < -128 ? -128 : v > 127 ? 127 : v;
+        if (clip > 0) v = v > clip ? clip : v < -clip ? -clip : v;
+        store<i8>(outputState + <usize>(b * nOutput + r), <i8>v);
+      }
+    }
+  } else {
+    memory.copy(outputState, hidden, <usize>(batches * nOutput));
+  }
+  memory.copy(output, outputState, <usize>(batches * nOutput));
+}
+
+export function lstm_8x8_16(p: usize): i32 {
+  const input = load<usize>(p, LSTM_8X8_16_INPUT);
+  const output = load<usize>(p, LSTM_8X8_16_OUTPUT);
+  const outputState = load<usize>(p, LSTM_8X8_16_OUTPUT_STATE);
+  const cellState = load<usize>(p, LSTM_8X8_16_CELL_STATE);
+  const batches = load<i32>(p, LSTM_8X8_16_BATCHES);
+  const time = load<i32>(p, LSTM_8X8_16_TIME);
+  const nInput = load<i32>(p, LSTM_8X8_16_N_INPUT);
+  const nCell = load<i32>(p, LSTM_8X8_16_N_CELL);
+  const nOutput = load<i32>(p, LSTM_8X8_16_N_OUTPUT);
+  if (load<i32>(p, LSTM_8X8_16_TIME_MAJOR)) {
+    for (let t = 0; t < time; t++) {
+      step(p, input + <usize>(t * batches * nInput), outputState, cellState, output + <usize>(t * batches * nOutput), batches);
+    }
+  } else {
+    for (let b = 0; b < batches; b++) {
+      for (let t = 0; t < time; t++) {
+        const at = b * time + t;
+        step(
+          p, input + <usize>(at * nInput), outputState + <usize>(b * nOutput), cellState + (<usize>(b * nCell) << 1),
+          output + <usize>(at * nOutput), 1,
+        );
+      }
+    }
+  }
+  return 0;
+}
