@@ -63,12 +63,20 @@ export function fully_connected(p: usize): i32 {
       let a1 = i32x4.splat(0);
       let a2 = i32x4.splat(0);
       let a3 = i32x4.splat(0);
-      for (let k: usize = 0; k < kPad; k += 8) {
-        const xv = v128.load8x8_s(x + k); // may read past the row: those weights are zero
-        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(xv, v128.load8x8_s(r0 + k)));
-        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(xv, v128.load8x8_s(r1 + k)));
-        a2 = i32x4.add(a2, i32x4.dot_i16x8_s(xv, v128.load8x8_s(r2 + k)));
-        a3 = i32x4.add(a3, i32x4.dot_i16x8_s(xv, v128.load8x8_s(r3 + k)));
+      let xp = x;
+      let w = r0;
+      const end = x + kPad;
+      const s1 = kPad;
+      const s2 = kPad * 2;
+      const s3 = kPad * 3;
+      while (xp < end) {
+        const xv = v128.load8x8_s(xp); // may read past the row: those weights are zero
+        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(xv, v128.load8x8_s(w)));
+        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(xv, v128.load8x8_s(w + s1)));
+        a2 = i32x4.add(a2, i32x4.dot_i16x8_s(xv, v128.load8x8_s(w + s2)));
+        a3 = i32x4.add(a3, i32x4.dot_i16x8_s(xv, v128.load8x8_s(w + s3)));
+        xp += 8;
+        w += 8;
       }
       const acc = i32x4.add(i32x4.add(hsum4(a0, a1, a2, a3), v128.load(foldedBias + (<usize>c << 2))), rowTerm);
       if (c + 4 <= outDepth) {

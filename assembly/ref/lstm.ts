@@ -166,11 +166,15 @@ function gate(p: usize, g: i32, input: usize, outputState: usize, cellState: usi
   );
   const peephole = load<usize>(p, LSTM_8X8_16_PEEPHOLE);
   if (peephole && g != GATE_CELL) {
-    // VectorBatchVectorCwiseProductAccumulate(weights, v_size = n_output, cell_state, ...), as called.
+    // VectorBatchVectorCwiseProductAccumulate(weights, v_size = n_output, cell_state, n_batch, ...)
+    // as lstm_eval.cc calls it: element i of the (batch-flattened) cell state and gate takes weight
+    // i % n_output. Past n_batch * n_cell TFLite writes beyond the gate, which nothing reads; the
+    // host rejects shapes where it would read beyond the weights.
     const weights = peephole + (<usize>((g == GATE_OUTPUT ? 2 : g) * nCell) << 1);
     const m = load<i32>(p + (<usize>g << 2), LSTM_8X8_16_PEEPHOLE_MULTIPLIERS);
     const s = load<i32>(p + (<usize>g << 2), LSTM_8X8_16_PEEPHOLE_SHIFTS);
-    for (let i = 0; i < batches * nOutput; i++) {
+    const count = min(batches * nOutput, batches * nCell);
+    for (let i = 0; i < count; i++) {
       const prod = <i32>load<i16>(weights + (<usize>(i % nOutput) << 1)) * <i32>load<i16>(cellState + (<usize>i << 1));
       const o = out + (<usize>i << 1);
       store<i16>(o, <i16>sat16(multiplyByQuantizedMultiplier(prod, m, s) + <i32>load<i16>(o)));

@@ -165,6 +165,10 @@ export const unidirectionalSequenceLstm: OpDef = {
         [peepholeRequant.multipliers[g], peepholeRequant.shifts[g]] = [q.multiplier, q.shift];
       });
       peephole = new Uint8Array(weights.buffer);
+      if (nOutput > nCell && timeMajor && batches > 1) {
+        // lstm_eval.cc passes n_output as the peephole vector size: here it would read past the weights.
+        t.fail(`peephole with projection to ${nOutput} > ${nCell} cells on a time-major batch of ${batches} is undefined in TFLite`);
+      }
     } else if (t.optionalInput(SLOT.peephole[0]) || t.optionalInput(SLOT.peephole[1])) {
       t.fail('peephole weights must be all present or all absent');
     }
