@@ -192,6 +192,70 @@ test('fully_connected: SIMD equals scalar on 300 random models (depth tails, bat
   }
 });
 
+test('lstm: SIMD equals scalar on 60 random models (feature/cell tails, CIFG, peephole, projection, batches, time-major)', () => {
+  const r = rng(505);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
+  const INT16 = 7;
+  const q = (scale: number, zp = 0) => ({ scale: [scale], zeroPoint: [zp] });
+  for (let i = 0; i < 60; i++) {
+    const nInput = pick([1, 3, 7, 8, 9, 16, 17, 33]);
+    const nCell = pick([1, 3, 4, 5, 8, 12, 17]);
+    const cifg = r() < 0.3;
+    const peephole = r() < 0.4;
+    const projection = r() < 0.4;
+    const timeMajor = r() < 0.3;
+    const nOutput = projection ? pick([1, 2, 5, 9]) : nCell;
+    const batches = pick([1, 1, 2, 3]);
+    const time = pick([1, 2, 5]);
+    if (peephole && projection && nOutput > nCell && timeMajor && batches > 1) continue; // undefined in TFLite
+    const int8s = (n: number) => Int8Array.from({ length: n }, () => Math.floor(r() * 256) - 128);
+    const w = (rows: number, cols: number, name: string) => ({ name, shape: [rows, cols], type: INT8, data: int8s(rows * cols), quantization: q(0.002 + r() * 0.02) });
+    const bias = (n: number, name: string) => ({ name, shape: [n], type: INT32, data: Int32Array.from({ length: n }, () => Math.floor((r() - 0.5) * 2 ** 14)) });
+    const peep = (name: string) => ({ name, shape: [nCell], type: INT16, data: Int16Array.from({ length: nCell }, () => Math.floor((r() - 0.5) * 2 ** 15)), quantization: q(0.0001 + r() * 0.001) });
+    const tensors: object[] = [];
+    const add = (t: object | null) => (t ? tensors.push(t) - 1 : -1);
+    const shape = timeMajor ? [time, batches, nInput] : [batches, time, nInput];
+    const inputs = [
+      add({ name: 'x', shape, type: INT8, quantization: randomQuant(r) }),
+      add(cifg ? null : w(nCell, nInput, 'wi')), add(w(nCell, nInput, 'wf')), add(w(nCell, nInput, 'wc')), add(w(nCell, nInput, 'wo')),
+      add(cifg ? null : w(nCell, nOutput, 'ri')), add(w(nCell, nOutput, 'rf')), add(w(nCell, nOutput, 'rc')), add(w(nCell, nOutput, 'ro')),
+      add(peephole && !cifg ? peep('pi') : null), add(peephole ? peep('pf') : null), add(peephole ? peep('po') : null),
+      add(cifg ? null : bias(nCell, 'bi')), add(bias(nCell, 'bf')), add(bias(nCell, 'bc')), add(bias(nCell, 'bo')),
+      add(projection ? w(nOutput, nCell, 'proj') : null), add(projection && r() < 0.5 ? bias(nOutput, 'pb') : null),
+      add({ name: 'h', shape: [batches, nOutput], type: INT8, isVariable: true, quantization: randomQuant(r) }),
+      add({ name: 'c', shape: [batches, nCell], type: INT16, isVariable: true, quantization: q(2 ** -pick([10, 11, 14])) }),
+      -1, -1, -1, -1,
+    ];
+    const intermediates = [0, 1, 2, 3].map((k) => add({ name: `i${k}`, shape: [0], type: 0 }));
+    intermediates.push(add({ name: 'hidden', shape: [0], type: INT8, quantization: randomQuant(r) }));
+    const output = add({ name: 'y', shape: [...shape.slice(0, 2), nOutput], type: INT8, quantization: randomQuant(r) });
+    const model = writeModel({
+      tensors: tensors as never,
+      operators: [{
+        builtinCode: BuiltinOperator.UNIDIRECTIONAL_SEQUENCE_LSTM, inputs, outputs: [output], intermediates,
+        optionsType: BuiltinOptionsType.UnidirectionalSequenceLSTMOptions,
+        options: [
+          { field: 0, kind: 'int8', value: 4 }, { field: 1, kind: 'float32', value: r() < 0.5 ? 0 : 3 },
+          { field: 2, kind: 'float32', value: projection && r() < 0.5 ? 0.5 : 0 }, { field: 3, kind: 'bool', value: timeMajor },
+        ],
+      }],
+      inputs: [inputs[0]],
+      outputs: [output],
+    });
+    // Two invocations: the second starts from the state the first left.
+    const models = (['simd', 'ref'] as const).map((kernels) => loadModel(model, { kernels }).createInterpreter());
+    for (let step = 0; step < 2; step++) {
+      const x = Uint8Array.from({ length: models[0].inputs[0].bytes }, () => Math.floor(r() * 256));
+      for (const it of models) {
+        asBytes(it.inputs[0].data).set(x);
+        it.invoke();
+      }
+      assert.equal(Array.from(asBytes(models[0].outputs[0].data)), Array.from(asBytes(models[1].outputs[0].data)),
+        `case ${i} step ${step}: in ${nInput} cells ${nCell} out ${nOutput} batches ${batches} time ${time} cifg ${cifg} peephole ${peephole} projection ${projection} timeMajor ${timeMajor}`);
+    }
+  }
+});
+
 test('average and max pool: SIMD equals scalar on 300 random models', () => {
   const r = rng(505);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];

@@ -2,6 +2,7 @@
 // EvalInteger8x8_16 / LstmStepInteger8x8_16 and the portable tensor_utils it calls, with gemmlowp's
 // int16 fixed point (FixedPoint<int16_t, N>) for the gate activations. Values typed i32 below hold
 // int16 quantities; w16() reproduces C++'s wrap when an int16 expression is stored back.
+import { matVecAccumulate16Simd } from '../kernels/lstm';
 import { multiplyByQuantizedMultiplier, roundingDivideByPOT } from '../quant';
 import {
   LSTM_8X8_16_INPUT, LSTM_8X8_16_OUTPUT, LSTM_8X8_16_OUTPUT_STATE, LSTM_8X8_16_CELL_STATE,
@@ -129,7 +130,21 @@ function tanh16(a: i32, integerBits: i32): i32 {
 
 // ---- one LSTM step (LstmStepInteger8x8_16) ----
 
-/** MatrixBatchVectorMultiplyAccumulate (int8 x int8 + int32 bias -> int16, accumulating, saturating). */
+/**
+ * MatrixBatchVectorMultiplyAccumulate (int8 x int8 + int32 bias -> int16, accumulating, saturating):
+ * out[b][r] = sat16(MultiplyByQuantizedMultiplier(bias[r] + sum_c v[b][c] * w[r][c]) + out[b][r]).
+ * The SIMD kernel runs its own (kernels/lstm.ts, only compiled into SIMD builds); the rest is shared.
+ */
+// @ts-ignore: decorator
+@inline
+function matVec(
+  simd: bool, vectors: usize, bias: usize, weights: usize, multiplier: i32, shift: i32,
+  batches: i32, cols: i32, rows: i32, out: usize,
+): void {
+  if (ASC_FEATURE_SIMD && simd) matVecAccumulate16Simd(vectors, bias, weights, multiplier, shift, batches, cols, rows, out);
+  else matVecAccumulate16(vectors, bias, weights, multiplier, shift, batches, cols, rows, out);
+}
+
 function matVecAccumulate16(
   vectors: usize, bias: usize, weights: usize, multiplier: i32, shift: i32,
   batches: i32, cols: i32, rows: i32, out: usize,
@@ -141,25 +156,32 @@ function matVecAccumulate16(
       const row = weights + <usize>(r * cols);
       for (let c = 0; c < cols; c++) acc += <i32>load<i8>(vector + <usize>c) * <i32>load<i8>(row + <usize>c);
       const o = out + (<usize>(b * rows + r) << 1);
-      store<i16>(o, <i16>sat16(multiplyByQuantizedMultiplier(acc, multiplier, shift) + <i32>load<i16>(o)));
+      store<i16>(o, <i16>accumulate16(acc, multiplier, shift, o));
     }
   }
 }
 
+/** The requantized row accumulator added to the gate value at o, saturated to int16. */
+// @ts-ignore: decorator
+@inline
+export function accumulate16(acc: i32, multiplier: i32, shift: i32, o: usize): i32 {
+  return sat16(multiplyByQuantizedMultiplier(acc, multiplier, shift) + <i32>load<i16>(o));
+}
+
 /** CalculateLstmGateInteger8x8_16 for gate g, into gate (batches x nCell int16). */
-function gate(p: usize, g: i32, input: usize, outputState: usize, cellState: usize, batches: i32, out: usize): void {
+function gate(p: usize, g: i32, input: usize, outputState: usize, cellState: usize, batches: i32, out: usize, simd: bool): void {
   const nInput = load<i32>(p, LSTM_8X8_16_N_INPUT);
   const nCell = load<i32>(p, LSTM_8X8_16_N_CELL);
   const nOutput = load<i32>(p, LSTM_8X8_16_N_OUTPUT);
   memory.fill(out, 0, <usize>(batches * nCell) << 1);
-  matVecAccumulate16(
-    input, load<usize>(p, LSTM_8X8_16_INPUT_BIAS) + (<usize>(g * nCell) << 2),
+  matVec(
+    simd, input, load<usize>(p, LSTM_8X8_16_INPUT_BIAS) + (<usize>(g * nCell) << 2),
     load<usize>(p, LSTM_8X8_16_INPUT_WEIGHTS) + <usize>(g * nCell * nInput),
     load<i32>(p + (<usize>g << 2), LSTM_8X8_16_INPUT_MULTIPLIERS), load<i32>(p + (<usize>g << 2), LSTM_8X8_16_INPUT_SHIFTS),
     batches, nInput, nCell, out,
   );
-  matVecAccumulate16(
-    outputState, load<usize>(p, LSTM_8X8_16_RECURRENT_BIAS) + (<usize>(g * nCell) << 2),
+  matVec(
+    simd, outputState, load<usize>(p, LSTM_8X8_16_RECURRENT_BIAS) + (<usize>(g * nCell) << 2),
     load<usize>(p, LSTM_8X8_16_RECURRENT_WEIGHTS) + <usize>(g * nCell * nOutput),
     load<i32>(p + (<usize>g << 2), LSTM_8X8_16_RECURRENT_MULTIPLIERS), load<i32>(p + (<usize>g << 2), LSTM_8X8_16_RECURRENT_SHIFTS),
     batches, nOutput, nCell, out,
@@ -187,7 +209,7 @@ function gate(p: usize, g: i32, input: usize, outputState: usize, cellState: usi
   }
 }
 
-function step(p: usize, input: usize, outputState: usize, cellState: usize, output: usize, batches: i32): void {
+function step(p: usize, input: usize, outputState: usize, cellState: usize, output: usize, batches: i32, simd: bool): void {
   const nCell = load<i32>(p, LSTM_8X8_16_N_CELL);
   const nOutput = load<i32>(p, LSTM_8X8_16_N_OUTPUT);
   const n = batches * nCell;
@@ -200,9 +222,9 @@ function step(p: usize, input: usize, outputState: usize, cellState: usize, outp
   const useCifg = load<i32>(p, LSTM_8X8_16_USE_CIFG) != 0;
   const cellScale = load<i32>(p, LSTM_8X8_16_CELL_SCALE);
 
-  gate(p, GATE_FORGET, input, outputState, cellState, batches, forgetGate);
-  gate(p, GATE_CELL, input, outputState, cellState, batches, cellGate);
-  if (!useCifg) gate(p, GATE_INPUT, input, outputState, cellState, batches, inputGate);
+  gate(p, GATE_FORGET, input, outputState, cellState, batches, forgetGate, simd);
+  gate(p, GATE_CELL, input, outputState, cellState, batches, cellGate, simd);
+  if (!useCifg) gate(p, GATE_INPUT, input, outputState, cellState, batches, inputGate, simd);
 
   // UpdateLstmCellInteger.
   const cellClip = load<i32>(p, LSTM_8X8_16_CELL_CLIP);
@@ -217,7 +239,7 @@ function step(p: usize, input: usize, outputState: usize, cellState: usize, outp
     store<i16>(cellState + o, <i16>c);
   }
 
-  gate(p, GATE_OUTPUT, input, outputState, cellState, batches, outputGate);
+  gate(p, GATE_OUTPUT, input, outputState, cellState, batches, outputGate, simd);
 
   // CalculateLstmOutputInteger8x8_16: hidden = output gate * tanh(cell), requantized to int8.
   const hiddenMultiplier = load<i32>(p, LSTM_8X8_16_HIDDEN_MULTIPLIER);
@@ -255,7 +277,11 @@ function step(p: usize, input: usize, outputState: usize, cellState: usize, outp
   memory.copy(output, outputState, <usize>(batches * nOutput));
 }
 
-export function lstm_8x8_16(p: usize): i32 {
+export function lstm_8x8_16_ref(p: usize): i32 {
+  return lstmRun(p, false);
+}
+
+export function lstmRun(p: usize, simd: bool): i32 {
   const input = load<usize>(p, LSTM_8X8_16_INPUT);
   const output = load<usize>(p, LSTM_8X8_16_OUTPUT);
   const outputState = load<usize>(p, LSTM_8X8_16_OUTPUT_STATE);
@@ -267,7 +293,7 @@ export function lstm_8x8_16(p: usize): i32 {
   const nOutput = load<i32>(p, LSTM_8X8_16_N_OUTPUT);
   if (load<i32>(p, LSTM_8X8_16_TIME_MAJOR)) {
     for (let t = 0; t < time; t++) {
-      step(p, input + <usize>(t * batches * nInput), outputState, cellState, output + <usize>(t * batches * nOutput), batches);
+      step(p, input + <usize>(t * batches * nInput), outputState, cellState, output + <usize>(t * batches * nOutput), batches, simd);
     }
   } else {
     for (let b = 0; b < batches; b++) {
@@ -275,7 +301,7 @@ export function lstm_8x8_16(p: usize): i32 {
         const at = b * time + t;
         step(
           p, input + <usize>(at * nInput), outputState + <usize>(b * nOutput), cellState + (<usize>(b * nCell) << 1),
-          output + <usize>(at * nOutput), 1,
+          output + <usize>(at * nOutput), 1, simd,
         );
       }
     }

@@ -54,6 +54,8 @@ export interface OperatorSpec {
   /** BuiltinOptions union type id (schema.ts BuiltinOptionsType). */
   optionsType?: number;
   options?: readonly OptionField[];
+  /** Intermediate tensors (quantization carriers of LSTM internals). */
+  intermediates?: readonly number[];
 }
 
 export interface SignatureSpec {
@@ -408,6 +410,7 @@ function writeTensor(b: Builder, t: TensorSpec, buffer: number): number {
 function writeOperator(b: Builder, op: OperatorSpec, opcodeIndex: number): number {
   const inputs = b.scalars('int32', op.inputs);
   const outputs = b.scalars('int32', op.outputs);
+  const intermediates = op.intermediates ? b.scalars('int32', op.intermediates) : 0;
   let options = 0;
   if (op.options) {
     const vectors = op.options.map((f) => (f.kind === 'int32[]' ? b.scalars('int32', f.value) : 0));
@@ -424,6 +427,7 @@ function writeOperator(b: Builder, op: OperatorSpec, opcodeIndex: number): numbe
   b.ref(OperatorField.outputs, outputs);
   if (op.optionsType !== undefined) b.scalar(OperatorField.builtinOptionsType, 'uint8', op.optionsType);
   if (options) b.ref(OperatorField.builtinOptions, options);
+  if (intermediates) b.ref(OperatorField.intermediates, intermediates);
   return b.endTable();
 }
 
