@@ -19,7 +19,9 @@ TensorFlow version (checked by running twice and comparing hashes).
 A few cases are edited after conversion with TensorFlow's bundled flatbuffer schema (the edit is
 recorded under config["edit"]): int8->int8 QUANTIZE, single-op QUANTIZE/DEQUANTIZE models, softmax
 beta != 1, and widened output ranges (so fused activation clamps actually cut: in converter-made
-models the output range is calibrated after the activation, which makes the clamp a no-op).
+models the output range is calibrated after the activation, which makes the clamp a no-op); and
+the UNIDIRECTIONAL_SEQUENCE_LSTM variants the converter never emits (lv*: CIFG, peephole,
+projection, time-major, clip settings, other cell-state scales).
 
 Issue-6 cases (recurrent, activation, elementwise, reduction, shape and conv-family ops) add:
   - folders that are not builtin names: CONV_1D (Keras Conv1D/DepthwiseConv1D/SeparableConv1D as
@@ -111,6 +113,7 @@ class Case:
     oracle_edits: list[Callable[[schema.ModelT], dict]] = field(default_factory=list)  # oracle copy only
     oracle: str = "BUILTIN_REF"  # the interpreter's op resolver that makes the expected outputs
     extra_emitted: bool = False  # record each op's tensor dtypes (and variable tensors) in the index
+    output_check: Callable | None = None  # (model, expected outputs, where) -> raise GoldenError if degenerate
 
 
 def derive_seed(*parts) -> int:
@@ -960,6 +963,8 @@ LSTM_NOTE = ("Keras-2 LSTM composite (standard_lstm, api_implements=lstm_*, unro
 
 
 def lstm(i: int, rng) -> Case:
+    if i > len(LSTM_CFGS):
+        return lstm_variant(i - len(LSTM_CFGS) - 1, rng)
     stateful = i == len(LSTM_CFGS)
     t, f, u, rs, b, gain, r = LSTM_STATEFUL if stateful else LSTM_CFGS[i]
     w = lstm_weights(rng, f, u, gain)
@@ -981,6 +986,332 @@ def lstm(i: int, rng) -> Case:
            f"{'-stateful' if stateful else ''}")
     return Case("UNIDIRECTIONAL_SEQUENCE_LSTM", cid, ops, cfg, make, [r], saved_model=True,
                 steps=3 if stateful else 0, extra_emitted=True, edits=[clear_dangling_buffers])
+
+
+# --- UNIDIRECTIONAL_SEQUENCE_LSTM variants the converter never emits ---------------------------
+# CIFG, peephole, projection, time-major, clip settings, other cell-state scales. Each starts from
+# the converter's full-integer Keras-2 LSTM (units = n_cell, batch-major, return_sequences) and is
+# edited through the schema object API (lstm_variant_edit); the edit is recorded in config["edit"].
+# Constant tensors the converter cannot make (peephole, projection, projection bias, recurrent
+# weights [n_cell, n_output]) are quantized here from seeded random floats the way TFLite's
+# quantizer does it (per-tensor symmetric; int32 bias at hidden scale * weight scale). The output /
+# output-state range is recalibrated with a float LSTM on the dequantized weights (FP64, inputs
+# drawn over the whole int8 input range), since the edits change what the op computes.
+
+LSTM_VARIANT_SLOTS = ("0 input; 1-4 input-to-{input,forget,cell,output} weights [n_cell, n_input]; 5-8 "
+                      "recurrent-to-{input,forget,cell,output} weights [n_cell, n_output]; 9-11 "
+                      "cell-to-{input,forget,output} peephole weights [n_cell] (int16); 12-15 "
+                      "{input,forget,cell,output} gate bias; 16 projection weights [n_output, n_cell]; 17 "
+                      "projection bias [n_output]; 18 output state [batch, n_output] (variable); 19 cell "
+                      "state [batch, n_cell] (variable); 20-23 layer-norm coefficients (absent). Absent "
+                      "inputs are -1 (input_dtypes null); CIFG drops 1, 5, 12 (and 9)")
+LSTM_VARIANT_NOTE = ("the converter's full-integer Keras-2 LSTM (units = n_cell, batch-major, "
+                     "return_sequences) edited through the TFLite schema object API: see config.edit")
+# keys: t time steps, f features, cell n_cell, out n_output (projection when set), batch, cifg,
+# peephole, proj_bias, time_major, hidden (scale, zero point) of the hidden intermediate (projection
+# only), proj_clip (fraction of the calibrated max |output|), cell_clip (None: the converter's 10.0),
+# cell_exp (cell state scale 2^cell_exp; None: the converter's), gain, steps (stateful invocations).
+# Peephole + projection keeps n_output < n_cell: TFLite sizes the integer peephole by n_output, which
+# goes out of bounds when n_output > n_cell (lv003 has n_output > n_cell, without peephole).
+LSTM_VARIANTS = [
+    dict(t=6, f=4, cell=8, batch=1, cifg=True),
+    dict(t=7, f=5, cell=6, batch=1, peephole=True),
+    dict(t=5, f=3, cell=10, batch=2, cifg=True, peephole=True),
+    dict(t=6, f=4, cell=5, out=8, batch=1, hidden=(1 / 128, 0)),
+    dict(t=8, f=6, cell=16, out=6, batch=2, proj_bias=True, hidden=(0.008, 6)),
+    dict(t=5, f=4, cell=8, batch=2, time_major=True),
+    dict(t=10, f=3, cell=8, out=4, batch=1, proj_bias=True, hidden=(1 / 128, 0), proj_clip=0.5, cell_clip=0.0),
+    dict(t=4, f=6, cell=12, out=7, batch=2, time_major=True, cifg=True, peephole=True, proj_bias=True,
+         hidden=(2 / 255, -1)),
+    dict(t=9, f=4, cell=10, out=6, batch=1, peephole=True, proj_bias=True, hidden=(1 / 128, 0), cell_clip=0.5,
+         cell_exp=-11),
+    dict(t=12, f=5, cell=8, batch=1, cell_clip=0.0, gain=3.0, cell_exp=-15),
+    dict(t=6, f=8, cell=5, batch=1, time_major=True, peephole=True, cell_exp=-12),
+    dict(t=4, f=4, cell=8, out=6, batch=2, cifg=True, peephole=True, proj_bias=True, hidden=(0.0085, -5),
+         proj_clip=0.6, steps=3),
+]
+
+
+def lstm_variant_tag(v: dict) -> str:
+    parts = []
+    if v.get("cifg"):
+        parts.append("cifg")
+    if v.get("peephole"):
+        parts.append("peep")
+    if v.get("out"):
+        parts.append("proj" + ("b" if v.get("proj_bias") else ""))
+    if v.get("time_major"):
+        parts.append("tm")
+    if v.get("proj_clip"):
+        parts.append("pclip")
+    if v.get("cell_clip") is not None:
+        parts.append("cclip0" if v["cell_clip"] == 0 else "cclip")
+    if v.get("cell_exp") is not None:
+        parts.append(f"cs{-v['cell_exp']}")
+    if not (v.get("cifg") or v.get("peephole") or v.get("out")):
+        parts.append("plain")
+    return "-".join(parts)
+
+
+def quantize_symmetric(w: np.ndarray, bits: int):
+    """Per-tensor symmetric (zero point 0), as TFLite's quantizer does LSTM weights."""
+    qmax = 2 ** (bits - 1) - 1
+    scale = float(np.float32(max(float(np.max(np.abs(w))), 1e-6) / qmax))
+    q = np.clip(np.round(w / scale), -qmax, qmax)
+    return q.astype(np.int8 if bits == 8 else np.int16), scale
+
+
+def quant_params(scale: float, zero_point: int) -> schema.QuantizationParametersT:
+    q = schema.QuantizationParametersT()
+    q.scale, q.zeroPoint, q.quantizedDimension = [float(np.float32(scale))], [int(zero_point)], 0
+    return q
+
+
+def add_const_tensor(model: schema.ModelT, name: str, q: np.ndarray, ttype, scale: float) -> int:
+    """Append a constant tensor (own buffer, per-tensor quantization, zero point 0)."""
+    sg = model.subgraphs[0]
+    buf = schema.BufferT()
+    buf.data = np.frombuffer(np.ascontiguousarray(q).tobytes(), dtype=np.uint8).copy()
+    model.buffers.append(buf)
+    t = schema.TensorT()
+    t.shape, t.type, t.buffer, t.name = [int(d) for d in q.shape], ttype, len(model.buffers) - 1, name.encode()
+    t.quantization = quant_params(scale, 0)
+    sg.tensors.append(t)
+    return len(sg.tensors) - 1
+
+
+def set_const_tensor(model: schema.ModelT, ti: int, q: np.ndarray, scale: float) -> None:
+    """Replace a constant tensor's data, shape and (per-tensor, zero point 0) quantization."""
+    t = model.subgraphs[0].tensors[ti]
+    model.buffers[t.buffer].data = np.frombuffer(np.ascontiguousarray(q).tobytes(), dtype=np.uint8).copy()
+    t.shape, t.shapeSignature = [int(d) for d in q.shape], None
+    t.quantization = quant_params(scale, 0)
+
+
+def dequantize_tensor(model: schema.ModelT, ti: int) -> np.ndarray:
+    t = model.subgraphs[0].tensors[ti]
+    dtype = {schema.TensorType.INT8: np.int8, schema.TensorType.INT16: np.int16,
+             schema.TensorType.INT32: np.int32}[t.type]
+    raw = np.frombuffer(np.asarray(model.buffers[t.buffer].data, dtype=np.uint8).tobytes(), dtype=dtype)
+    q = t.quantization
+    return (raw.reshape([int(d) for d in t.shape]).astype(np.float64) - int(q.zeroPoint[0])) * float(q.scale[0])
+
+
+def lstm_float(x, W, R, B, P, proj, cifg: bool, cell_clip: float, cell_limit: float):
+    """Float LSTM (TFLite's gate order input, forget, cell, output; CIFG input gate = 1 - forget;
+    peephole on the old cell state for input/forget, on the new one for output). x: [batch, time,
+    n_input]. Returns the per-step outputs [batch, time, n_output] before any projection clip."""
+    sig = lambda z: 1.0 / (1.0 + np.exp(-z))  # noqa: E731
+    n_batch, n_time = x.shape[:2]
+    n_cell, n_out = R[1].shape
+    h, c, ys = np.zeros((n_batch, n_out)), np.zeros((n_batch, n_cell)), []
+    for k in range(n_time):
+        pre = [None if W[g] is None else x[:, k] @ W[g].T + h @ R[g].T + B[g] for g in range(4)]
+        fg = sig(pre[1] + (P[1] * c if P[1] is not None else 0))
+        ig = 1.0 - fg if cifg else sig(pre[0] + (P[0] * c if P[0] is not None else 0))
+        c = fg * c + ig * np.tanh(pre[2])
+        if cell_clip > 0:
+            c = np.clip(c, -cell_clip, cell_clip)
+        c = np.clip(c, -cell_limit, cell_limit)
+        og = sig(pre[3] + (P[2] * c if P[2] is not None else 0))
+        m = og * np.tanh(c)
+        h = m if proj is None else m @ proj[0].T + proj[1]
+        ys.append(h)
+    return np.stack(ys, axis=1)
+
+
+def int8_range_quant(lo: float, hi: float) -> tuple[float, int]:
+    """Asymmetric int8 quantization of [lo, hi] (widened to hold 0), as the converter derives it."""
+    lo, hi = min(lo, 0.0), max(hi, 0.0)
+    scale = float(np.float32((hi - lo) / 255.0))
+    return scale, int(np.clip(round(-128 - lo / scale), -128, 127))
+
+
+def lstm_variant_edit(v: dict, draws: dict):
+    """The edit turning the converter's LSTM into variant v; draws: the seeded random floats."""
+    def edit(model: schema.ModelT) -> dict:
+        sg = model.subgraphs[0]
+        (op,) = sg.operators
+        assert op_name(model, op) == "UNIDIRECTIONAL_SEQUENCE_LSTM"
+        ins = [int(t) for t in op.inputs]
+        opts = op.builtinOptions
+        n_cell, n_batch = v["cell"], v["batch"]
+        n_out = v.get("out") or n_cell
+        x_t, out_t, ostate_t, cstate_t = ins[0], int(op.outputs[0]), ins[18], ins[19]
+        hidden_t = int(op.intermediates[4])
+        facts: dict = {"base": "converter output: " + LSTM_NOTE + f"; units {n_cell}, return_sequences"}
+        if v.get("cifg"):
+            for k in (1, 5, 12):
+                ins[k] = -1
+            facts["removed_inputs"] = {"slots": [1, 5, 12], "why": "CIFG: no input-to-input weights, "
+                                       "recurrent-to-input weights or input gate bias (now -1)"}
+        if v.get("out"):
+            rec = []
+            for g in range(4):
+                if ins[5 + g] < 0:
+                    continue
+                q, s = quantize_symmetric(draws["recurrent"][g], 8)
+                set_const_tensor(model, ins[5 + g], q, s)
+                rec.append({"slot": 5 + g, "shape": [n_cell, n_out], "scale": s})
+            facts["recurrent_weights_replaced"] = {
+                "why": "projection makes them [n_cell, n_output]",
+                "float_source": f"normal * gain / sqrt(n_output), gain {v.get('gain', 1.0)}; int8 per-tensor "
+                                "symmetric, scale = max|w| / 127", "tensors": rec}
+        added = []
+        if v.get("peephole"):
+            for slot, g in ((9, 0), (10, 1), (11, 2)):
+                if slot == 9 and v.get("cifg"):
+                    continue
+                q, s = quantize_symmetric(draws["peephole"][g], 16)
+                ins[slot] = add_const_tensor(model, f"edgerun/cell_to_gate_{slot}", q, schema.TensorType.INT16, s)
+                added.append({"slot": slot, "dtype": "int16", "shape": [n_cell], "scale": s, "zero_point": 0,
+                              "float_source": "normal * 0.5; int16 per-tensor symmetric, scale = max|w| / 32767"})
+        if v.get("out"):
+            h_scale, h_zp = float(np.float32(v["hidden"][0])), int(v["hidden"][1])
+            hq = sg.tensors[hidden_t]
+            facts["hidden_intermediate_quant"] = {"from": [float(hq.quantization.scale[0]),
+                                                           int(hq.quantization.zeroPoint[0])], "to": [h_scale, h_zp]}
+            hq.quantization = quant_params(h_scale, h_zp)
+            wq, ws = quantize_symmetric(draws["projection"], 8)
+            ins[16] = add_const_tensor(model, "edgerun/projection_weights", wq, schema.TensorType.INT8, ws)
+            added.append({"slot": 16, "dtype": "int8", "shape": [n_out, n_cell], "scale": ws, "zero_point": 0,
+                          "float_source": f"normal * gain / sqrt(n_cell); int8 per-tensor symmetric"})
+            if v.get("proj_bias"):
+                bs = float(np.float32(h_scale * ws))
+                bq = np.round(draws["projection_bias"] / bs).astype(np.int32)
+                ins[17] = add_const_tensor(model, "edgerun/projection_bias", bq, schema.TensorType.INT32, bs)
+                added.append({"slot": 17, "dtype": "int32", "shape": [n_out], "scale": bs, "zero_point": 0,
+                              "float_source": "normal * 0.1; scale = hidden scale * projection weight scale"})
+        if added:
+            facts["added_inputs"] = added
+        op.inputs = ins
+        changed = {}
+        if v.get("cell_clip") is not None:
+            changed["cellClip"] = [float(opts.cellClip), float(v["cell_clip"])]
+            opts.cellClip = float(v["cell_clip"])
+        if v.get("time_major"):
+            changed["timeMajor"] = [bool(opts.timeMajor), True]
+            opts.timeMajor = True
+        cq = sg.tensors[cstate_t].quantization
+        cell_scale = float(cq.scale[0])
+        if v.get("cell_exp") is not None:
+            new = float(2.0 ** v["cell_exp"])
+            facts["cell_state_scale"] = {"from": cell_scale, "to": new}
+            cell_scale = new
+            sg.tensors[cstate_t].quantization = quant_params(new, 0)
+        # calibrate the output (and, without projection, the hidden intermediate it copies) in float
+        deq = lambda k: None if ins[k] < 0 else dequantize_tensor(model, ins[k])  # noqa: E731
+        W, R, B = [deq(1 + g) for g in range(4)], [deq(5 + g) for g in range(4)], [deq(12 + g) for g in range(4)]
+        P = [deq(9), deq(10), deq(11)]
+        proj = None if ins[16] < 0 else (deq(16), deq(17) if ins[17] >= 0 else np.zeros(n_out))
+        xq = sg.tensors[x_t].quantization
+        xs, xz = float(xq.scale[0]), int(xq.zeroPoint[0])
+        cal = (draws["calibration"].astype(np.float64) - xz) * xs
+        cell_clip = float(opts.cellClip)
+        y = np.concatenate([lstm_float(cal[k], W, R, B, P, proj, bool(v.get("cifg")), cell_clip,
+                                       32767 * cell_scale) for k in range(len(cal))])
+        lo, hi = np.floor(float(y.min()) * 1e4) / 1e4, np.ceil(float(y.max()) * 1e4) / 1e4
+        o_scale, o_zp = int8_range_quant(lo, hi)
+        oq = sg.tensors[out_t].quantization
+        facts["output_quant"] = {"from": [float(oq.scale[0]), int(oq.zeroPoint[0])], "to": [o_scale, o_zp],
+                                 "calibrated_range": [lo, hi],
+                                 "how": f"float LSTM on the dequantized weights, {len(cal)} random full-range "
+                                        "int8 inputs; also the output state's (variable) quantization"
+                                        + ("" if proj is not None else " and the hidden intermediate's "
+                                           "(without projection the kernel copies hidden into the output state)")}
+        targets = [out_t, ostate_t] + ([] if proj is not None else [hidden_t])
+        for ti in targets:
+            sg.tensors[ti].quantization = quant_params(o_scale, o_zp)
+        if v.get("proj_clip"):
+            clip = float(np.float32(round(v["proj_clip"] * max(abs(lo), abs(hi)), 4)))
+            changed["projClip"] = [float(opts.projClip), clip]
+            opts.projClip = clip
+            facts["proj_clip_note"] = (f"{v['proj_clip']} * calibrated max |output|; TFLite clips the raw int8 "
+                                       f"output state to +-int8(projClip / output scale) = "
+                                       f"+-{int(min(max(np.float32(clip) / np.float32(o_scale), -128), 127))}, "
+                                       "ignoring the zero point")
+        if changed:
+            facts["options"] = changed
+        # shapes: time-major input/output, n_output-wide output and output state
+        t, f = v["t"], v["f"]
+        seq = [t, n_batch] if v.get("time_major") else [n_batch, t]
+        shapes = {x_t: seq + [f], out_t: seq + [n_out], ostate_t: [n_batch, n_out]}
+        facts["shapes"] = {}
+        for ti, shape in shapes.items():
+            tt = sg.tensors[ti]
+            if [int(d) for d in tt.shape] != shape:
+                facts["shapes"][tt.name.decode()] = [[int(d) for d in tt.shape], shape]
+            tt.shape, tt.shapeSignature = shape, None
+        if not facts["shapes"]:
+            del facts["shapes"]
+        n_buf = len(model.buffers)
+        prune(model)
+        facts["pruned_buffers"] = n_buf - len(model.buffers)
+        facts["pruned_why"] = ("prune drops tensors and buffers nothing refers to (the removed CIFG inputs, "
+                               "the converter's unreferenced initial-state constants)")
+        return facts
+    return edit
+
+
+def lstm_variant(k: int, rng) -> Case:
+    v = LSTM_VARIANTS[k]
+    t, f, n_cell, b = v["t"], v["f"], v["cell"], v["batch"]
+    n_out, gain = v.get("out") or n_cell, v.get("gain", 1.0)
+    r = (-1, 1)
+    w = lstm_weights(rng, f, n_cell, gain)
+    draws = {
+        "recurrent": [(rng.normal(size=(n_cell, n_out)) * gain / np.sqrt(n_out)) for _ in range(4)],
+        "peephole": [rng.normal(size=n_cell) * 0.5 for _ in range(3)],
+        "projection": rng.normal(size=(n_out, n_cell)) * gain / np.sqrt(n_cell),
+        "projection_bias": rng.normal(size=n_out) * 0.1,
+        "calibration": rng.integers(-128, 128, size=(8, b, t, f)),
+    }
+    x_shape = (b, t, f)
+    cfg = dict(input_shape=[t, b, f] if v.get("time_major") else [b, t, f], batch=b, time_steps=t,
+               n_input=f, n_cell=n_cell, n_output=n_out, gain=gain, input_range=list(r),
+               source=LSTM_VARIANT_NOTE, variant=lstm_variant_tag(v), time_major=bool(v.get("time_major")),
+               cifg=bool(v.get("cifg")), peephole=bool(v.get("peephole")), projection=bool(v.get("out")),
+               projection_bias=bool(v.get("proj_bias")), layer_norm=False,
+               cell_clip=10.0 if v.get("cell_clip") is None else v["cell_clip"],
+               input_slots=LSTM_VARIANT_SLOTS,
+               state="output state and cell state are variable tensors (isVariable): they persist "
+                     "across invocations until reset")
+    if v.get("out"):
+        cfg["hidden_quant"] = [float(np.float32(v["hidden"][0])), int(v["hidden"][1])]
+    if v.get("out") and v.get("peephole"):
+        cfg["peephole_note"] = (
+            "TFLite's integer kernel (lstm_eval.cc CalculateLstmGateInteger8x8_16) passes n_output, not "
+            "n_cell, as the peephole vector size: per step it updates gate elements i < n_batch * n_output "
+            "(batch-flattened) with weight i % n_output; n_output < n_cell here, so this stays in bounds "
+            "(with n_output > n_cell TFLite would read past the cell state and write past the gate)")
+    if v.get("steps"):
+        cfg["stateful"] = f"{v['steps']} invocations on one interpreter; the variable state tensors carry over"
+
+    def make():
+        return tf_fn([x_shape], lambda x: lstm_layer("l0", x, b, n_cell, w, True))
+    cid = (f"lv{k:03d}-{lstm_variant_tag(v)}-t{t}-f{f}-c{n_cell}" + (f"-o{n_out}" if v.get("out") else "")
+           + ("-b2" if b == 2 else "") + ("-stateful" if v.get("steps") else ""))
+    return Case("UNIDIRECTIONAL_SEQUENCE_LSTM", cid, ["UNIDIRECTIONAL_SEQUENCE_LSTM"], cfg, make, [r],
+                saved_model=True, steps=v.get("steps", 0), extra_emitted=True,
+                edits=[lstm_variant_edit(v, draws)], output_check=lstm_variant_check(v))
+
+
+def lstm_variant_check(v: dict):
+    """Reject degenerate expected outputs: few distinct values, mostly saturated, or a projection
+    clip that never cuts."""
+    def check(model: schema.ModelT, outputs: list[np.ndarray], where: str) -> None:
+        y = np.concatenate([o.ravel() for o in outputs]).astype(np.int32)
+        distinct = len(np.unique(y))
+        sat = float(np.mean((y == -128) | (y == 127)))
+        if distinct < min(16, y.size // 2) or sat > 0.2:
+            raise GoldenError(f"{where}: degenerate output ({distinct} distinct values, {sat:.0%} saturated)")
+        if v.get("proj_clip"):
+            (op,) = model.subgraphs[0].operators
+            q = model.subgraphs[0].tensors[int(op.outputs[0])].quantization
+            qc = int(min(max(np.float32(op.builtinOptions.projClip) / np.float32(q.scale[0]), -128), 127))
+            if not (np.any(y == qc) or np.any(y == -qc)) or np.any(np.abs(y) > qc):
+                raise GoldenError(f"{where}: the projection clip +-{qc} does not cut")
+    return check
 
 
 # --- activations -----------------------------------------------------------------------------
@@ -1827,7 +2158,7 @@ CASE_TABLE: dict[str, tuple[int, Callable]] = {
     "MULTI": (12, multi),
     "NETWORK": (8, network),
     # issue 6
-    "UNIDIRECTIONAL_SEQUENCE_LSTM": (len(LSTM_CFGS) + 1, lstm),
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": (len(LSTM_CFGS) + 1 + len(LSTM_VARIANTS), lstm),
     "LOGISTIC": (12, activation("LOGISTIC")),
     "TANH": (12, activation("TANH")),
     "RELU": (12, activation("RELU")),
@@ -2065,15 +2396,20 @@ def retype_input(dtype: str, ratio: float, zero_point: int):
 
 
 def prune(model: schema.ModelT) -> None:
-    """Drop tensors, buffers and operator codes nothing refers to; renumber references."""
+    """Drop tensors, buffers and operator codes nothing refers to (operator intermediates count as
+    references); renumber references."""
     sg = model.subgraphs[0]
+    inter = lambda o: [] if o.intermediates is None else list(o.intermediates)  # noqa: E731
     used = sorted({int(t) for t in list(sg.inputs) + list(sg.outputs)} |
-                  {int(t) for o in sg.operators for t in list(o.inputs) + list(o.outputs) if int(t) >= 0})
+                  {int(t) for o in sg.operators for t in list(o.inputs) + list(o.outputs) + inter(o)
+                   if int(t) >= 0})
     tmap = {old: new for new, old in enumerate(used)}
     sg.tensors = [sg.tensors[t] for t in used]
     for o in sg.operators:
         o.inputs = [tmap[int(t)] if int(t) >= 0 else -1 for t in o.inputs]
         o.outputs = [tmap[int(t)] for t in o.outputs]
+        if o.intermediates is not None:
+            o.intermediates = [tmap[int(t)] for t in o.intermediates]
     sg.inputs = [tmap[int(t)] for t in sg.inputs]
     sg.outputs = [tmap[int(t)] for t in sg.outputs]
     for sig in model.signatureDefs or []:
@@ -2512,6 +2848,8 @@ def generate_case(case: Case, out_dir: Path) -> dict:
             if case.oracle != "BUILTIN_REF":
                 entry_extra["oracle"] = oracle_note(case, ref_bytes, model, inputs, outputs, where)
             files.update({f"output_{k}.npy": a for k, a in enumerate(outputs)})
+    if case.output_check and outputs:
+        case.output_check(model, outputs, where)
     warn = []
     for k, o in enumerate(outputs):
         if o.size >= 16 and len(np.unique(o)) <= 2:
