@@ -164,6 +164,12 @@ export const LSTM_8X8_16_N_OUTPUT: usize = 200;
 export const LSTM_8X8_16_TIME_MAJOR: usize = 204;
 export const LSTM_8X8_16_BLOCK_BYTES: usize = 208;
 
+export const LSTM_ACTIVATION_INPUT: usize = 0;
+export const LSTM_ACTIVATION_OUTPUT: usize = 4;
+export const LSTM_ACTIVATION_COUNT: usize = 8;
+export const LSTM_ACTIVATION_INTEGER_BITS: usize = 12;
+export const LSTM_ACTIVATION_BLOCK_BYTES: usize = 16;
+
 export const AVERAGE_POOL_2D_INPUT: usize = 0;
 export const AVERAGE_POOL_2D_OUTPUT: usize = 4;
 export const AVERAGE_POOL_2D_BATCHES: usize = 8;

@@ -13,6 +13,8 @@ import { outputSize } from '../host/ops/quant.js';
 import { BuiltinOperator, BuiltinOptionsType } from '../host/tflite/schema.js';
 import { type OptionField, writeModel } from '../host/tflite/writer.js';
 import { asBytes, rng } from './helpers.js';
+import { kernelModule } from '../host/run/kernels.js';
+import { v8Runtime } from '../host/run/runtimes/v8.js';
 
 const INT8 = 9;
 const INT32 = 2;
@@ -254,6 +256,35 @@ test('lstm: SIMD equals scalar on 60 random models (feature/cell tails, CIFG, pe
         `case ${i} step ${step}: in ${nInput} cells ${nCell} out ${nOutput} batches ${batches} time ${time} cifg ${cifg} peephole ${peephole} projection ${projection} timeMajor ${timeMajor}`);
     }
   }
+});
+
+test('lstm activations: SIMD equals scalar on every int16 input (sigmoid on Q3.12, tanh on Q0..Q7)', () => {
+  const count = 65536;
+  const [inAt, outAt, block] = [64, 64 + 2 * count, 64 + 4 * count];
+  const results = (['simd', 'ref'] as const).map((flavor) => {
+    const instance = v8Runtime.instantiate(kernelModule(flavor), { initial: 5, maximum: 5 });
+    const input = new Int16Array(instance.memory.buffer, inAt, count);
+    for (let i = 0; i < count; i++) input[i] = i - 32768;
+    const view = new DataView(instance.memory.buffer);
+    const { offsets } = BLOCKS.lstm_activation;
+    return [-1, 0, 1, 2, 3, 4, 5, 6, 7].map((bits) => {
+      view.setInt32(block + offsets.input, inAt, true);
+      view.setInt32(block + offsets.output, outAt, true);
+      view.setInt32(block + offsets.count, count, true);
+      view.setInt32(block + offsets.integerBits, bits, true);
+      assert.is(instance.call('lstm_activation', block), 0);
+      return Int16Array.from(new Int16Array(instance.memory.buffer, outAt, count));
+    });
+  });
+  results[0].forEach((simd, k) => {
+    const ref = results[1][k];
+    const first = simd.findIndex((v, i) => v !== ref[i]);
+    assert.is(first, -1, `${k === 0 ? 'sigmoid' : `tanh Q${k - 1}`}: input ${first - 32768} gives ${simd[first]} (SIMD) vs ${ref[first]}`);
+  });
+  // Spot values of the scalar twin itself: sigmoid(0) = 1/2, tanh(0) = 0, both odd/complementary.
+  assert.is(results[1][0][32768], 16384);
+  assert.is(results[1][4][32768], 0);
+  assert.is(results[1][4][32768 + 4096] , -results[1][4][32768 - 4096]);
 });
 
 test('average and max pool: SIMD equals scalar on 300 random models', () => {

@@ -12,4 +12,4 @@ export { lut8 } from '../ref/lut';
 export { reduce } from '../ref/reduce';
 export { transpose_conv } from '../ref/transpose_conv';
 export { conv_2d_16x8, fully_connected_16x8 } from '../ref/int16x8';
-export { lstm_8x8_16 } from './lstm';
+export { lstm_8x8_16, lstm_activation } from './lstm';

@@ -11,4 +11,4 @@ export { lut8 } from './lut';
 export { reduce } from './reduce';
 export { transpose_conv } from './transpose_conv';
 export { conv_2d_16x8, fully_connected_16x8 } from './int16x8';
-export { lstm_8x8_16_ref as lstm_8x8_16 } from './lstm';
+export { lstm_8x8_16_ref as lstm_8x8_16, lstm_activation_ref as lstm_activation } from './lstm';

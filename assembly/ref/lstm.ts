@@ -2,7 +2,7 @@
 // EvalInteger8x8_16 / LstmStepInteger8x8_16 and the portable tensor_utils it calls, with gemmlowp's
 // int16 fixed point (FixedPoint<int16_t, N>) for the gate activations. Values typed i32 below hold
 // int16 quantities; w16() reproduces C++'s wrap when an int16 expression is stored back.
-import { matVecAccumulate16Simd } from '../kernels/lstm';
+import { activateSimd, matVecAccumulate16Simd } from '../kernels/lstm';
 import { multiplyByQuantizedMultiplier, roundingDivideByPOT } from '../quant';
 import {
   LSTM_8X8_16_INPUT, LSTM_8X8_16_OUTPUT, LSTM_8X8_16_OUTPUT_STATE, LSTM_8X8_16_CELL_STATE,
@@ -14,6 +14,7 @@ import {
   LSTM_8X8_16_OUTPUT_STATE_ZERO_POINT, LSTM_8X8_16_CELL_CLIP, LSTM_8X8_16_PROJECTION_CLIP, LSTM_8X8_16_CELL_SCALE,
   LSTM_8X8_16_USE_CIFG, LSTM_8X8_16_BATCHES, LSTM_8X8_16_TIME, LSTM_8X8_16_N_INPUT, LSTM_8X8_16_N_CELL,
   LSTM_8X8_16_N_OUTPUT, LSTM_8X8_16_TIME_MAJOR,
+  LSTM_ACTIVATION_INPUT, LSTM_ACTIVATION_OUTPUT, LSTM_ACTIVATION_COUNT, LSTM_ACTIVATION_INTEGER_BITS,
 } from '../params';
 
 const GATE_INPUT: i32 = 0;
@@ -38,9 +39,8 @@ function sat16(x: i32): i32 {
 /** SaturatingRoundingDoublingHighMul<int16_t>. */
 function srdhm16(a: i32, b: i32): i32 {
   if (a == b && a == -32768) return 32767;
-  const ab = a * b;
-  const nudge = ab >= 0 ? 1 << 14 : 1 - (1 << 14);
-  return w16((ab + nudge) / 32768); // C++ division truncates toward zero, as i32.div_s does
+  const t = a * b + (a * b >= 0 ? 1 << 14 : 1 - (1 << 14));
+  return w16((t + ((t >> 31) & 32767)) >> 15); // t / 2^15 truncating toward zero, as C++ divides
 }
 
 /** RoundingDivideByPOT<int16_t>, 0 <= exponent <= 15. */
@@ -61,17 +61,25 @@ function mulByPot16(x: i32, exponent: i32): i32 {
   return w16(x << exponent);
 }
 
-/** GEMMLOWP_CHECKED_FIXEDPOINT_CONSTANT for int16: the int32 raw value rounding-shifted right by 16. */
-// @ts-ignore: decorator
-@inline
-function c16(raw32: i32): i32 {
-  return w16(roundingDivideByPOT(raw32, 16));
-}
+// gemmlowp's fixed-point constants (GEMMLOWP_CHECKED_FIXEDPOINT_CONSTANT) are given as int32 raw
+// values; for int16 they are RoundingDivideByPOT(raw32, 16). Precomputed:
+export const EXP_MINUS_ONE_EIGHTH: i32 = 28918; // 1895147668: exp(-1/8) in Q0.15
+export const ONE_THIRD: i32 = 10923; // 715827883
+export const EXP_MINUS_QUARTER: i32 = 25520; // 1672461947: exp(-2^-2)
+export const EXP_MINUS_HALF: i32 = 19875; // 1302514674: exp(-2^-1)
+export const EXP_MINUS_ONE: i32 = 12055; // 790015084: exp(-2^0)
+export const EXP_MINUS_TWO: i32 = 4435; // 290630308: exp(-2^1)
+export const EXP_MINUS_FOUR: i32 = 600; // 39332535: exp(-2^2)
+export const EXP_MINUS_EIGHT: i32 = 11; // 720401: exp(-2^3)
+export const EXP_MINUS_SIXTEEN: i32 = 0; // 242: exp(-2^4)
+export const FORTY_EIGHT_OVER_17: i32 = 23130; // 1515870810, Q2.13
+export const MINUS_32_OVER_17: i32 = -15420; // -1010580540, Q2.13
+export const ONE_HALF: i32 = 16384; // 1 << 30
 
 /** exp_on_interval_between_negative_one_quarter_and_0_excl, Q0.15. */
 function expOnIntervalNegQuarterTo0(a: i32): i32 {
-  const constantTerm = c16(1895147668);
-  const constant1Over3 = c16(715827883);
+  const constantTerm = EXP_MINUS_ONE_EIGHTH;
+  const constant1Over3 = ONE_THIRD;
   const x = w16(a + (1 << 12)); // a + 1/8
   const x2 = srdhm16(x, x);
   const x3 = srdhm16(x2, x);
@@ -89,22 +97,21 @@ function expOnNegativeValues16(a: i32, integerBits: i32): i32 {
   let result = expOnIntervalNegQuarterTo0(mulByPot16(aModQuarterMinusQuarter, integerBits));
   const remainder = w16(aModQuarterMinusQuarter - a);
   // Barrel shifter: multiply by exp(-2^k) for each set bit k of the remainder (k < integerBits).
-  if (integerBits > -2 && (remainder & (1 << (fractionalBits - 2)))) result = srdhm16(result, c16(1672461947));
-  if (integerBits > -1 && (remainder & (1 << (fractionalBits - 1)))) result = srdhm16(result, c16(1302514674));
-  if (integerBits > 0 && (remainder & (1 << fractionalBits))) result = srdhm16(result, c16(790015084));
-  if (integerBits > 1 && (remainder & (1 << (fractionalBits + 1)))) result = srdhm16(result, c16(290630308));
-  if (integerBits > 2 && (remainder & (1 << (fractionalBits + 2)))) result = srdhm16(result, c16(39332535));
-  if (integerBits > 3 && (remainder & (1 << (fractionalBits + 3)))) result = srdhm16(result, c16(720401));
-  if (integerBits > 4 && (remainder & (1 << (fractionalBits + 4)))) result = srdhm16(result, c16(242));
-  if (integerBits > 5 && a < c16(-(1 << (36 - integerBits)))) result = 0; // below -32
+  if (integerBits > -2 && (remainder & (1 << (fractionalBits - 2)))) result = srdhm16(result, EXP_MINUS_QUARTER);
+  if (integerBits > -1 && (remainder & (1 << (fractionalBits - 1)))) result = srdhm16(result, EXP_MINUS_HALF);
+  if (integerBits > 0 && (remainder & (1 << fractionalBits))) result = srdhm16(result, EXP_MINUS_ONE);
+  if (integerBits > 1 && (remainder & (1 << (fractionalBits + 1)))) result = srdhm16(result, EXP_MINUS_TWO);
+  if (integerBits > 2 && (remainder & (1 << (fractionalBits + 2)))) result = srdhm16(result, EXP_MINUS_FOUR);
+  if (integerBits > 3 && (remainder & (1 << (fractionalBits + 3)))) result = srdhm16(result, EXP_MINUS_EIGHT);
+  if (integerBits > 4 && (remainder & (1 << (fractionalBits + 4)))) result = srdhm16(result, EXP_MINUS_SIXTEEN);
+  if (integerBits > 5 && a < -(1 << (20 - integerBits))) result = 0; // below -32: constant -(1 << (36 - bits)) >> 16
   return a == 0 ? 32767 : result;
 }
 
 /** Newton-Raphson for 1 / (1 + a) (plusOne) or (1 - a) / (1 + a), a in (0, 1) Q0.15, in Q2.13. */
 function reciprocalOnePlusX(a: i32, minusX: bool): i32 {
-  const sum = a + 32767;
-  const halfDenominator = w16((sum + (sum >= 0 ? 1 : -1)) / 2); // RoundingHalfSum(a, One)
-  let x = w16(c16(1515870810) + srdhm16(halfDenominator, c16(-1010580540))); // 48/17 - 32/17 d
+  const halfDenominator = (a + 32768) >> 1; // RoundingHalfSum(a, One): (a + 32767 + 1) / 2 for a >= 0
+  let x = w16(FORTY_EIGHT_OVER_17 + srdhm16(halfDenominator, MINUS_32_OVER_17)); // 48/17 - 32/17 d
   for (let i = 0; i < 3; i++) {
     const oneMinus = w16((1 << 13) - srdhm16(halfDenominator, x));
     x = w16(x + mulByPot16(srdhm16(x, oneMinus), 2));
@@ -116,7 +123,7 @@ function reciprocalOnePlusX(a: i32, minusX: bool): i32 {
 function logistic16(a: i32): i32 {
   const absInput = a > 0 ? a : w16(-a);
   const positive = reciprocalOnePlusX(expOnNegativeValues16(w16(-absInput), 3), false);
-  if (a == 0) return c16(1 << 30);
+  if (a == 0) return ONE_HALF;
   return a > 0 ? positive : w16(32767 - positive);
 }
 
@@ -202,10 +209,22 @@ function gate(p: usize, g: i32, input: usize, outputState: usize, cellState: usi
       store<i16>(o, <i16>sat16(multiplyByQuantizedMultiplier(prod, m, s) + <i32>load<i16>(o)));
     }
   }
-  for (let i = 0; i < batches * nCell; i++) {
-    const o = out + (<usize>i << 1);
-    const v = <i32>load<i16>(o);
-    store<i16>(o, <i16>(g == GATE_CELL ? tanh16(v, 3) : logistic16(v)));
+  // ApplyTanh(3, ...) for the cell gate, ApplySigmoid for the others (Q3.12 in, Q0.15 out).
+  activate(simd, out, out, batches * nCell, g == GATE_CELL ? 3 : SIGMOID);
+}
+
+/** SIGMOID, or the integer bits of a tanh input: the activation `activate` applies. */
+export const SIGMOID: i32 = -1;
+
+/** to[i] = logistic (integerBits SIGMOID) or tanh (on Q(integerBits)) of from[i], int16 arrays. */
+// @ts-ignore: decorator
+@inline
+function activate(simd: bool, from: usize, to: usize, count: i32, integerBits: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD && simd) i = activateSimd(from, to, count, integerBits);
+  for (; i < count; i++) {
+    const v = <i32>load<i16>(from + (<usize>i << 1));
+    store<i16>(to + (<usize>i << 1), <i16>(integerBits == SIGMOID ? logistic16(v) : tanh16(v, integerBits)));
   }
 }
 
@@ -241,14 +260,15 @@ function step(p: usize, input: usize, outputState: usize, cellState: usize, outp
 
   gate(p, GATE_OUTPUT, input, outputState, cellState, batches, outputGate, simd);
 
-  // CalculateLstmOutputInteger8x8_16: hidden = output gate * tanh(cell), requantized to int8.
+  // CalculateLstmOutputInteger8x8_16: hidden = output gate * tanh(cell), requantized to int8;
+  // tanh(cell) goes to the input gate's scratch, as in TFLite.
+  activate(simd, cellState, inputGate, n, 15 + cellScale);
   const hiddenMultiplier = load<i32>(p, LSTM_8X8_16_HIDDEN_MULTIPLIER);
   const hiddenShift = load<i32>(p, LSTM_8X8_16_HIDDEN_SHIFT);
   const hiddenZeroPoint = load<i32>(p, LSTM_8X8_16_HIDDEN_ZERO_POINT);
   for (let i = 0; i < n; i++) {
     const o = <usize>i << 1;
-    const t = tanh16(<i32>load<i16>(cellState + o), 15 + cellScale);
-    let v = multiplyByQuantizedMultiplier(<i32>load<i16>(outputGate + o) * t, hiddenMultiplier, hiddenShift);
+    let v = multiplyByQuantizedMultiplier(<i32>load<i16>(outputGate + o) * <i32>load<i16>(inputGate + o), hiddenMultiplier, hiddenShift);
     v += hiddenZeroPoint;
     store<i8>(hidden + <usize>i, <i8>(v < -128 ? -128 : v > 127 ? 127 : v));
   }
@@ -275,6 +295,17 @@ function step(p: usize, input: usize, outputState: usize, cellState: usize, outp
     memory.copy(outputState, hidden, <usize>(batches * nOutput));
   }
   memory.copy(output, outputState, <usize>(batches * nOutput));
+}
+
+export function lstm_activation_ref(p: usize): i32 {
+  return activationRun(p, false);
+}
+
+export function activationRun(p: usize, simd: bool): i32 {
+  const bits = load<i32>(p, LSTM_ACTIVATION_INTEGER_BITS);
+  if (bits < SIGMOID || bits > 7) return 1;
+  activate(simd, load<usize>(p, LSTM_ACTIVATION_INPUT), load<usize>(p, LSTM_ACTIVATION_OUTPUT), load<i32>(p, LSTM_ACTIVATION_COUNT), bits);
+  return 0;
 }
 
 export function lstm_8x8_16_ref(p: usize): i32 {

@@ -114,6 +114,10 @@ export const BLOCKS = {
     'hiddenMultiplier', 'hiddenShift', 'hiddenZeroPoint', 'projectionMultiplier', 'projectionShift', 'outputStateZeroPoint',
     'cellClip', 'projectionClip', 'cellScale', 'useCifg', 'batches', 'time', 'nInput', 'nCell', 'nOutput', 'timeMajor',
   ]),
+  // The LSTM's gate activations on their own (int16 arrays; tests check the SIMD twin on every
+  // input): integerBits -1 = gemmlowp logistic on Q3.12, else gemmlowp tanh on Q(integerBits),
+  // 0..7; Q0.15 out.
+  lstm_activation: block('lstm_activation', [p('input'), p('output'), 'count', 'integerBits']),
   // reference_integer_ops::AveragePool / MaxPool (NHWC).
   average_pool_2d: block('average_pool_2d', [
     p('input'), p('output'), 'batches', 'inH', 'inW', 'channels', 'outH', 'outW',
