@@ -68,7 +68,7 @@ function checkedLog2(x: number): number | null {
 
 export const unidirectionalSequenceLstm: OpDef = {
   name: 'UNIDIRECTIONAL_SEQUENCE_LSTM',
-  summary: 'full-integer 8x8_16 (int8 input/output, int16 cell state), state kept across invocations until reset(); no layer norm',
+  summary: 'full-integer 8x8_16 (int8 in/out, int16 cell state): CIFG, peephole, projection, clipping, time-major; state kept across invocations until reset(); no layer norm',
   prepare(t: OpTensors): KernelCall[] {
     t.expectCounts([24, 24], 1);
     const opts = t.op.options;
