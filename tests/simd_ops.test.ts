@@ -194,7 +194,7 @@ test('fully_connected: SIMD equals scalar on 300 random models (depth tails, bat
   }
 });
 
-test('lstm: SIMD equals scalar on 60 random models (feature/cell tails, CIFG, peephole, projection, batches, time-major)', () => {
+test('lstm: SIMD equals scalar on 60 random models (feature/cell tails, CIFG, peephole, projection, layer norm, batches, time-major)', () => {
   const r = rng(505);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
   const INT16 = 7;
@@ -206,6 +206,7 @@ test('lstm: SIMD equals scalar on 60 random models (feature/cell tails, CIFG, pe
     const peephole = r() < 0.4;
     const projection = r() < 0.4;
     const timeMajor = r() < 0.3;
+    const layerNorm = r() < 0.3;
     const nOutput = projection ? pick([1, 2, 5, 9]) : nCell;
     const batches = pick([1, 1, 2, 3]);
     const time = pick([1, 2, 5]);
@@ -226,9 +227,10 @@ test('lstm: SIMD equals scalar on 60 random models (feature/cell tails, CIFG, pe
       add(projection ? w(nOutput, nCell, 'proj') : null), add(projection && r() < 0.5 ? bias(nOutput, 'pb') : null),
       add({ name: 'h', shape: [batches, nOutput], type: INT8, isVariable: true, quantization: randomQuant(r) }),
       add({ name: 'c', shape: [batches, nCell], type: INT16, isVariable: true, quantization: q(2 ** -pick([10, 11, 14])) }),
-      -1, -1, -1, -1,
+      ...['li', 'lf', 'lc', 'lo'].map((name, g) => (layerNorm && !(cifg && g === 0) ? add(peep(name)) : -1)),
     ];
-    const intermediates = [0, 1, 2, 3].map((k) => add({ name: `i${k}`, shape: [0], type: 0 }));
+    const intermediates = [0, 1, 2, 3].map((k) =>
+      add(layerNorm ? { name: `i${k}`, shape: [0], type: INT16, quantization: q(0.0002 + r() * 0.002) } : { name: `i${k}`, shape: [0], type: 0 }));
     intermediates.push(add({ name: 'hidden', shape: [0], type: INT8, quantization: randomQuant(r) }));
     const output = add({ name: 'y', shape: [...shape.slice(0, 2), nOutput], type: INT8, quantization: randomQuant(r) });
     const model = writeModel({
@@ -253,7 +255,7 @@ test('lstm: SIMD equals scalar on 60 random models (feature/cell tails, CIFG, pe
         it.invoke();
       }
       assert.equal(Array.from(asBytes(models[0].outputs[0].data)), Array.from(asBytes(models[1].outputs[0].data)),
-        `case ${i} step ${step}: in ${nInput} cells ${nCell} out ${nOutput} batches ${batches} time ${time} cifg ${cifg} peephole ${peephole} projection ${projection} timeMajor ${timeMajor}`);
+        `case ${i} step ${step}: in ${nInput} cells ${nCell} out ${nOutput} batches ${batches} time ${time} cifg ${cifg} peephole ${peephole} projection ${projection} timeMajor ${timeMajor} layerNorm ${layerNorm}`);
     }
   }
 });

@@ -3,7 +3,7 @@
 // int16 fixed point (FixedPoint<int16_t, N>) for the gate activations. Values typed i32 below hold
 // int16 quantities; w16() reproduces C++'s wrap when an int16 expression is stored back.
 import { activateSimd, matVecAccumulate16Simd } from '../kernels/lstm';
-import { multiplyByQuantizedMultiplier, roundingDivideByPOT } from '../quant';
+import { multiplyByQuantizedMultiplier, roundingDivideByPOT, srdhm } from '../quant';
 import {
   LSTM_8X8_16_INPUT, LSTM_8X8_16_OUTPUT, LSTM_8X8_16_OUTPUT_STATE, LSTM_8X8_16_CELL_STATE,
   LSTM_8X8_16_INPUT_WEIGHTS, LSTM_8X8_16_RECURRENT_WEIGHTS, LSTM_8X8_16_INPUT_BIAS, LSTM_8X8_16_RECURRENT_BIAS,
@@ -14,6 +14,8 @@ import {
   LSTM_8X8_16_OUTPUT_STATE_ZERO_POINT, LSTM_8X8_16_CELL_CLIP, LSTM_8X8_16_PROJECTION_CLIP, LSTM_8X8_16_CELL_SCALE,
   LSTM_8X8_16_USE_CIFG, LSTM_8X8_16_BATCHES, LSTM_8X8_16_TIME, LSTM_8X8_16_N_INPUT, LSTM_8X8_16_N_CELL,
   LSTM_8X8_16_N_OUTPUT, LSTM_8X8_16_TIME_MAJOR,
+  LSTM_8X8_16_LAYER_NORM, LSTM_8X8_16_LAYER_NORM_BIAS, LSTM_8X8_16_LAYER_NORM_MULTIPLIERS, LSTM_8X8_16_LAYER_NORM_SHIFTS,
+  LSTM_8X8_16_VARIANCE_GUARDS,
   LSTM_ACTIVATION_INPUT, LSTM_ACTIVATION_OUTPUT, LSTM_ACTIVATION_COUNT, LSTM_ACTIVATION_INTEGER_BITS,
 } from '../params';
 
@@ -209,6 +211,14 @@ function gate(p: usize, g: i32, input: usize, outputState: usize, cellState: usi
       store<i16>(o, <i16>sat16(multiplyByQuantizedMultiplier(prod, m, s) + <i32>load<i16>(o)));
     }
   }
+  const layerNorm = load<usize>(p, LSTM_8X8_16_LAYER_NORM);
+  if (layerNorm) {
+    applyLayerNorm(
+      out, layerNorm + (<usize>(g * nCell) << 1), load<usize>(p, LSTM_8X8_16_LAYER_NORM_BIAS) + (<usize>(g * nCell) << 2),
+      load<i32>(p + (<usize>g << 2), LSTM_8X8_16_LAYER_NORM_MULTIPLIERS), load<i32>(p + (<usize>g << 2), LSTM_8X8_16_LAYER_NORM_SHIFTS),
+      load<i32>(p + (<usize>g << 2), LSTM_8X8_16_VARIANCE_GUARDS), batches, nCell,
+    );
+  }
   // ApplyTanh(3, ...) for the cell gate, ApplySigmoid for the others (Q3.12 in, Q0.15 out).
   activate(simd, out, out, batches * nCell, g == GATE_CELL ? 3 : SIGMOID);
 }
@@ -225,6 +235,74 @@ function activate(simd: bool, from: usize, to: usize, count: i32, integerBits: i
   for (; i < count; i++) {
     const v = <i32>load<i16>(from + (<usize>i << 1));
     store<i16>(to + (<usize>i << 1), <i16>(integerBits == SIGMOID ? logistic16(v) : tanh16(v, integerBits)));
+  }
+}
+
+/** gemmlowp SaturatingRoundingMultiplyByPOT<exponent> on int32, exponent > 0. */
+function shlSat32(x: i32, exponent: i32): i32 {
+  const threshold = (1 << (31 - exponent)) - 1;
+  return x > threshold ? i32.MAX_VALUE : x < -threshold ? i32.MIN_VALUE : x << exponent;
+}
+
+/** GetInvSqrtQuantizedMultiplierExp(input, reverse_shift = -1): 1 / sqrt(input) as multiplier
+ *  and shift (returned packed: multiplier in the low 32 bits, shift in the high). */
+function invSqrtQuantizedMultiplier(input: i32): i64 {
+  if (input <= 1) return <i64><u32>i32.MAX_VALUE;
+  let shift = 11;
+  while (input >= 1 << 29) {
+    input /= 4;
+    shift++;
+  }
+  const leftShiftBitPairs = ((<i32>clz<u32>(<u32>input) - 1) >> 1) - 1;
+  shift -= leftShiftBitPairs;
+  input <<= 2 * leftShiftBitPairs;
+  // Newton-Raphson in Q3.28 from x = 1: x = 1.5 x - (input / 2) x^3.
+  const halfInput = roundingDivideByPOT(input >> 1, 1);
+  const halfThree = (1 << 28) + (1 << 27);
+  let x = 1 << 28;
+  for (let i = 0; i < 5; i++) {
+    const x3 = shlSat32(srdhm(srdhm(x, x), x), 6); // F9 -> F3
+    x = shlSat32(srdhm(halfThree, x) - srdhm(halfInput, x3), 3); // F6 -> F3
+  }
+  let multiplier = srdhm(x, 1518500250); // * sqrt(2) / 2
+  if (shift < 0) {
+    multiplier <<= -shift;
+    shift = 0;
+  }
+  return (<i64>(-shift) << 32) | <i64><u32>multiplier;
+}
+
+/** tensor_utils::ApplyLayerNorm on int16 gates (in place), rows of n. */
+function applyLayerNorm(
+  gates: usize, weights: usize, bias: usize, scaleMultiplier: i32, scaleShift: i32, varianceGuard: i32, batches: i32, n: i32,
+): void {
+  const twoToPower20: i64 = 1 << 20;
+  for (let b = 0; b < batches; b++) {
+    const row = gates + (<usize>(b * n) << 1);
+    let sum: i64 = 0;
+    let sumSq: i64 = 0;
+    for (let j = 0; j < n; j++) {
+      const v = <i32>load<i16>(row + (<usize>j << 1));
+      sum += v;
+      sumSq += v * v;
+    }
+    const mean = <i32>(sum * 1024 / n); // int64 division truncates toward zero, as in C++
+    const temp = <i64>((1 << 20) / n); // "only works for POT n_input", as TFLite computes it
+    const variance = sumSq * temp - <i64>mean * <i64>mean;
+    let variance2 = <i32>(variance / twoToPower20);
+    if (variance2 < 1) variance2 = varianceGuard;
+    const inv = invSqrtQuantizedMultiplier(variance2);
+    const invMultiplier = <i32>inv;
+    const invShift = <i32>(inv >> 32);
+    for (let j = 0; j < n; j++) {
+      const o = row + (<usize>j << 1);
+      const shifted = 1024 * <i32>load<i16>(o) - mean;
+      const rescaled = multiplyByQuantizedMultiplier(shifted, invMultiplier, invShift);
+      // int32 product and sum (they wrap in TFLite too), widened afterwards.
+      const val3 = <i64>(rescaled * <i32>load<i16>(weights + (<usize>j << 1)) + load<i32>(bias + (<usize>j << 2)));
+      const val4 = <i32>((val3 > 0 ? val3 + 512 : val3 - 512) / 1024);
+      store<i16>(o, <i16>sat16(multiplyByQuantizedMultiplier(val4, scaleMultiplier, scaleShift + 12)));
+    }
   }
 }
 

@@ -104,13 +104,17 @@ export const BLOCKS = {
   // inputBias / recurrentBias: 4 x nCell int32 effective biases (gate bias + zero point x row
   // sums). peephole: 3 x nCell int16 (input, forget, output) or null. projection: [nOutput][nCell]
   // int8 with nOutput int32 effective biases, or null. cellScale: log2 of the cell state scale.
+  // layerNorm: 4 x nCell int16 coefficients (layer-normalized LSTM; the input gate's zero under
+  // CIFG) or null; then layerNormBias holds the 4 x nCell gate biases (which inputBias leaves out).
   // Batch-major sequences (timeMajor 0) run one batch row at a time, as TFLite does. scratch:
   // 5 x stepBatch x nCell int16 + stepBatch x nCell int8, stepBatch = timeMajor ? batches : 1.
   lstm_8x8_16: block('lstm_8x8_16', [
     p('input'), p('output'), p('outputState'), p('cellState'), p('inputWeights'), p('recurrentWeights'),
-    p('inputBias'), p('recurrentBias'), p('peephole'), p('projection'), p('projectionBias'), p('scratch'),
+    p('inputBias'), p('recurrentBias'), p('peephole'), p('projection'), p('projectionBias'), p('layerNorm'), p('layerNormBias'),
+    p('scratch'),
     ['inputMultipliers', 'i32', 4], ['inputShifts', 'i32', 4], ['recurrentMultipliers', 'i32', 4], ['recurrentShifts', 'i32', 4],
     ['peepholeMultipliers', 'i32', 4], ['peepholeShifts', 'i32', 4],
+    ['layerNormMultipliers', 'i32', 4], ['layerNormShifts', 'i32', 4], ['varianceGuards', 'i32', 4],
     'hiddenMultiplier', 'hiddenShift', 'hiddenZeroPoint', 'projectionMultiplier', 'projectionShift', 'outputStateZeroPoint',
     'cellClip', 'projectionClip', 'cellScale', 'useCifg', 'batches', 'time', 'nInput', 'nCell', 'nOutput', 'timeMajor',
   ]),

@@ -2,7 +2,7 @@
  * UNIDIRECTIONAL_SEQUENCE_LSTM as the converter emits it for full-integer models (8x8_16: int8
  * input, output and weights, int16 cell state), with TFLite's Prepare arithmetic
  * (unidirectional_sequence_lstm.cc PopulateQuantizedLstmParams8x8_16 and
- * PopulatePrecomputedZPTimesWeightsWithBias). Covers CIFG, peephole and projection; the state
+ * PopulatePrecomputedZPTimesWeightsWithBias). Covers CIFG, peephole, projection and layer norm; the state
  * tensors are variable tensors that persist across invocations until reset().
  */
 import { type OpTensors, scaleOf, tensorLabel, zeroPointOf } from '../graph/tensors.js';
@@ -21,7 +21,7 @@ const SLOT = {
 } as const;
 
 const f32 = Math.fround;
-/** Q3.12, the gates' scale before their activation (no layer norm). */
+/** Q3.12: the gates' scale before their activation (and, without layer norm, the matrix products'). */
 const GATE_SCALE = 2 ** -12;
 
 function perTensorScale(t: OpTensors, tensor: Tensor, role: string): number {
@@ -68,14 +68,13 @@ function checkedLog2(x: number): number | null {
 
 export const unidirectionalSequenceLstm: OpDef = {
   name: 'UNIDIRECTIONAL_SEQUENCE_LSTM',
-  summary: 'full-integer 8x8_16 (int8 in/out, int16 cell state): CIFG, peephole, projection, clipping, time-major; state kept across invocations until reset(); no layer norm',
+  summary: 'full-integer 8x8_16 (int8 in/out, int16 cell state): CIFG, peephole, projection, layer norm, clipping, time-major; state kept across invocations until reset()',
   prepare(t: OpTensors): KernelCall[] {
     t.expectCounts([24, 24], 1);
     const opts = t.op.options;
     if (opts?.bool(OPTION.diagonalRecurrentTensors, false)) t.fail('diagonal recurrent weights are not supported');
     const activation = opts?.int8(OPTION.fusedActivationFunction, 0) ?? 0;
     if (activation !== Activation.TANH) t.fail('the integer LSTM needs activation TANH');
-    if (SLOT.layerNorm.some((k) => t.optionalInput(k))) t.fail('layer-normalized LSTM (inputs 20-23) is not supported yet');
     const timeMajor = opts?.bool(OPTION.timeMajor, false) ?? false;
 
     const input = t.input(SLOT.input);
@@ -115,6 +114,11 @@ export const unidirectionalSequenceLstm: OpDef = {
     t.expectShape(output, rank3 ? [...input.shape.slice(0, 2), nOutput] : [batches, nOutput], 'output');
 
     if (t.op.intermediates.length !== 5) t.fail(`has ${t.op.intermediates.length} intermediate tensors, expected 5`);
+    // Layer norm (decided by the forget gate's coefficients, as TFLite does): each gate's sum is
+    // normalized, scaled by int16 coefficients and offset by the gate bias.
+    const useLayerNorm = t.optionalInput(SLOT.layerNorm[1]) !== null;
+    const gateScales = [0, 1, 2, 3].map((g) =>
+      useLayerNorm ? f32(perTensorScale(t, t.model.tensors[t.op.intermediates[g]], `gate ${g} intermediate`)) : GATE_SCALE);
     const hidden = t.model.tensors[t.op.intermediates[4]];
     const hiddenScale = perTensorScale(t, hidden, 'hidden intermediate');
     const hiddenZeroPoint = zeroPointOf(hidden);
@@ -126,6 +130,9 @@ export const unidirectionalSequenceLstm: OpDef = {
     const recurrentWeights = new Int8Array(4 * nCell * nOutput);
     const inputBias = new Int32Array(4 * nCell);
     const recurrentBias = new Int32Array(4 * nCell);
+    const layerNorm = useLayerNorm ? new Int16Array(4 * nCell) : null;
+    const layerNormBias = useLayerNorm ? new Int32Array(4 * nCell) : null;
+    const layerNormRequant = { multipliers: [0, 0, 0, 0], shifts: [0, 0, 0, 0], guards: [0, 0, 0, 0] };
     const inputRequant = { multipliers: [0, 0, 0, 0], shifts: [0, 0, 0, 0] };
     const recurrentRequant = { multipliers: [0, 0, 0, 0], shifts: [0, 0, 0, 0] };
     for (let g = useCifg ? 1 : 0; g < 4; g++) {
@@ -137,11 +144,23 @@ export const unidirectionalSequenceLstm: OpDef = {
       inputWeights.set(wiData, g * nCell * nInput);
       recurrentWeights.set(wrData, g * nCell * nOutput);
       const bias = int32Vector(t, t.input(SLOT.bias[g]), `${names[g]} gate bias`, nCell);
-      inputBias.set(effectiveBias(wiData, nCell, nInput, bias, -zeroPointOf(input)), g * nCell);
+      // With layer norm the gate bias is added after normalizing, not to the matrix products.
+      inputBias.set(effectiveBias(wiData, nCell, nInput, useLayerNorm ? new Int32Array(nCell) : bias, -zeroPointOf(input)), g * nCell);
+      if (layerNorm && layerNormBias) {
+        const coefficients = t.input(SLOT.layerNorm[g]);
+        t.expectType(coefficients, TensorType.INT16, `${names[g]} layer-norm coefficients`);
+        t.expectShape(coefficients, [nCell], `${names[g]} layer-norm coefficients`);
+        layerNorm.set(new Int16Array(t.expectConstant(coefficients, 'layer-norm coefficients').slice().buffer), g * nCell);
+        layerNormBias.set(bias, g * nCell);
+        const scale = f32(perTensorScale(t, coefficients, `${names[g]} layer-norm coefficients`));
+        const q = quantizeMultiplier(scale);
+        // std::max(1, static_cast<int32_t>(10000 * scale)), in float.
+        [layerNormRequant.multipliers[g], layerNormRequant.shifts[g], layerNormRequant.guards[g]] = [q.multiplier, q.shift, Math.max(1, Math.trunc(f32(10000 * scale)))];
+      }
       recurrentBias.set(effectiveBias(wrData, nCell, nOutput, new Int32Array(nCell), -zeroPointOf(outputState)), g * nCell);
       // float arithmetic, as the C++ computes these scales in float.
-      const qi = quantizeMultiplier(f32(f32(perTensorScale(t, wi, `input-to-${names[g]} weights`) * inScale) / GATE_SCALE));
-      const qr = quantizeMultiplier(f32(f32(perTensorScale(t, wr, `recurrent-to-${names[g]} weights`) * stateScale) / GATE_SCALE));
+      const qi = quantizeMultiplier(f32(f32(perTensorScale(t, wi, `input-to-${names[g]} weights`) * inScale) / gateScales[g]));
+      const qr = quantizeMultiplier(f32(f32(perTensorScale(t, wr, `recurrent-to-${names[g]} weights`) * stateScale) / gateScales[g]));
       [inputRequant.multipliers[g], inputRequant.shifts[g]] = [qi.multiplier, qi.shift];
       [recurrentRequant.multipliers[g], recurrentRequant.shifts[g]] = [qr.multiplier, qr.shift];
     }
@@ -161,7 +180,7 @@ export const unidirectionalSequenceLstm: OpDef = {
         t.expectShape(w, [nCell], 'peephole weights');
         const data = t.expectConstant(w, 'peephole weights');
         weights.set(new Int16Array(data.slice().buffer), slot * nCell);
-        const q = quantizeMultiplier(f32((2 ** cellScale * perTensorScale(t, w, 'peephole weights')) / GATE_SCALE));
+        const q = quantizeMultiplier(f32((2 ** cellScale * perTensorScale(t, w, 'peephole weights')) / gateScales[g]));
         [peepholeRequant.multipliers[g], peepholeRequant.shifts[g]] = [q.multiplier, q.shift];
       });
       peephole = new Uint8Array(weights.buffer);
@@ -205,6 +224,9 @@ export const unidirectionalSequenceLstm: OpDef = {
         peephole: peephole && { rom: peephole, label: 'filter' },
         projection: projection && { rom: projection, label: 'filter' },
         projectionBias: projectionBias && romInt32(projectionBias, 'LSTM effective biases'),
+        layerNorm: layerNorm && { rom: new Uint8Array(layerNorm.buffer), label: 'filter' },
+        layerNormBias: layerNormBias && romInt32(layerNormBias, 'bias'),
+        layerNormMultipliers: layerNormRequant.multipliers, layerNormShifts: layerNormRequant.shifts, varianceGuards: layerNormRequant.guards,
         scratch: { scratch: stepBatch * nCell * 9 },
         inputMultipliers: inputRequant.multipliers, inputShifts: inputRequant.shifts,
         recurrentMultipliers: recurrentRequant.multipliers, recurrentShifts: recurrentRequant.shifts,
