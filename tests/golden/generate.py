@@ -21,7 +21,7 @@ recorded under config["edit"]): int8->int8 QUANTIZE, single-op QUANTIZE/DEQUANTI
 beta != 1, and widened output ranges (so fused activation clamps actually cut: in converter-made
 models the output range is calibrated after the activation, which makes the clamp a no-op); and
 the UNIDIRECTIONAL_SEQUENCE_LSTM variants the converter never emits (lv*: CIFG, peephole,
-projection, time-major, clip settings, other cell-state scales).
+projection, time-major, clip settings, other cell-state scales; ln*: layer-normalized).
 
 Issue-6 cases (recurrent, activation, elementwise, reduction, shape and conv-family ops) add:
   - folders that are not builtin names: CONV_1D (Keras Conv1D/DepthwiseConv1D/SeparableConv1D as
@@ -963,6 +963,8 @@ LSTM_NOTE = ("Keras-2 LSTM composite (standard_lstm, api_implements=lstm_*, unro
 
 
 def lstm(i: int, rng) -> Case:
+    if i > len(LSTM_CFGS) + len(LSTM_VARIANTS):
+        return lstm_variant(i - len(LSTM_CFGS) - 1 - len(LSTM_VARIANTS), rng, LSTM_LN, "ln")
     if i > len(LSTM_CFGS):
         return lstm_variant(i - len(LSTM_CFGS) - 1, rng)
     stateful = i == len(LSTM_CFGS)
@@ -1032,6 +1034,44 @@ LSTM_VARIANTS = [
 ]
 
 
+# --- layer-normalized UNIDIRECTIONAL_SEQUENCE_LSTM (ln*): the integer 8x8_16 path with layer norm ----
+# Same start and edits as the variants above, plus (lstm_ln_inputs, lstm_ln_calibrate): int16
+# layer-norm coefficients in slots 20-23, gate biases requantized at coefficient scale * 2^-10, the
+# four gate intermediates int16 with calibrated scales, the cell state's power-of-two scale
+# recalibrated; all calibration on a float layer-norm LSTM over the dequantized constants. n_cell
+# powers of two and not (TFLite's integer layer norm truncates 2^20 / n_cell). Extra keys: ln (layer
+# norm), common (a shared random row added to each gate's input kernel: gate sums with a large mean
+# across cells, where that truncation shifts the variance enough to change outputs), inter_frac
+# (gate intermediate scales at this fraction of the calibrated ones: the int16 sums saturate).
+LSTM_LN = [
+    dict(t=6, f=4, cell=8, batch=1, ln=True),
+    dict(t=7, f=5, cell=16, batch=1, ln=True, cifg=True),
+    dict(t=5, f=3, cell=8, batch=1, ln=True, peephole=True),
+    dict(t=6, f=4, cell=16, out=6, batch=1, ln=True, proj_bias=True, hidden=(1 / 128, 0)),
+    dict(t=5, f=4, cell=8, batch=2, ln=True, time_major=True),
+    dict(t=8, f=6, cell=10, batch=2, ln=True),
+    dict(t=6, f=4, cell=12, out=5, batch=1, ln=True, cifg=True, peephole=True, proj_bias=True,
+         hidden=(0.008, 3)),
+    dict(t=4, f=4, cell=8, batch=2, ln=True, steps=3),
+    dict(t=6, f=4, cell=50, batch=1, ln=True, common=8.0),
+    dict(t=6, f=5, cell=16, batch=1, ln=True, inter_frac=0.5),
+]
+LSTM_LN_SLOTS = ("0 input; 1-4 input-to-{input,forget,cell,output} weights [n_cell, n_input]; 5-8 "
+                 "recurrent-to-{input,forget,cell,output} weights [n_cell, n_output]; 9-11 "
+                 "cell-to-{input,forget,output} peephole weights [n_cell] (int16); 12-15 "
+                 "{input,forget,cell,output} gate bias, int32 at layer-norm coefficient scale * 2^-10, added "
+                 "after normalization; 16 projection weights [n_output, n_cell]; 17 projection bias "
+                 "[n_output]; 18 output state [batch, n_output] (variable); 19 cell state [batch, n_cell] "
+                 "(variable); 20-23 {input,forget,cell,output} layer-norm coefficients [n_cell] (int16, "
+                 "per-tensor symmetric). Absent inputs are -1 (input_dtypes null); CIFG drops 1, 5, 12, 20 "
+                 "(and 9)")
+LSTM_LN_NOTE = ("layer-normalized integer LSTM (use_layer_norm: slot 21 present): each gate is "
+                "act(ln(W x + R h [+ P c]) * coefficients + bias), the sum requantized to int16 at its "
+                "intermediate's scale (intermediates 0-3), normalized over n_cell in integer arithmetic "
+                "(ApplyLayerNorm), then at Q3.12 into sigmoid/tanh; intermediate 4 (hidden) as without "
+                "layer norm")
+
+
 def lstm_variant_tag(v: dict) -> str:
     parts = []
     if v.get("cifg"):
@@ -1048,6 +1088,10 @@ def lstm_variant_tag(v: dict) -> str:
         parts.append("cclip0" if v["cell_clip"] == 0 else "cclip")
     if v.get("cell_exp") is not None:
         parts.append(f"cs{-v['cell_exp']}")
+    if v.get("common"):
+        parts.append("cm")
+    if v.get("inter_frac"):
+        parts.append("isat")
     if not (v.get("cifg") or v.get("peephole") or v.get("out")):
         parts.append("plain")
     return "-".join(parts)
@@ -1097,23 +1141,41 @@ def dequantize_tensor(model: schema.ModelT, ti: int) -> np.ndarray:
     return (raw.reshape([int(d) for d in t.shape]).astype(np.float64) - int(q.zeroPoint[0])) * float(q.scale[0])
 
 
-def lstm_float(x, W, R, B, P, proj, cifg: bool, cell_clip: float, cell_limit: float):
+def lstm_float(x, W, R, B, P, proj, cifg: bool, cell_clip: float, cell_limit: float, ln=None, stats=None):
     """Float LSTM (TFLite's gate order input, forget, cell, output; CIFG input gate = 1 - forget;
     peephole on the old cell state for input/forget, on the new one for output). x: [batch, time,
-    n_input]. Returns the per-step outputs [batch, time, n_output] before any projection clip."""
+    n_input]. Returns the per-step outputs [batch, time, n_output] before any projection clip.
+    ln: per gate (coefficients, bias) of a layer-norm LSTM (None under CIFG for the input gate): the
+    gate is act(normalize(W x + R h [+ P c]) * coefficients + bias), normalized over n_cell (mean 0,
+    variance 1, epsilon 1e-8 as TFLite's float kernel); B is then unused. stats (a dict) collects
+    max |gate sum before normalization| per gate ("pre", layer norm only) and max |cell state| ("cell")."""
     sig = lambda z: 1.0 / (1.0 + np.exp(-z))  # noqa: E731
     n_batch, n_time = x.shape[:2]
     n_cell, n_out = R[1].shape
     h, c, ys = np.zeros((n_batch, n_out)), np.zeros((n_batch, n_cell)), []
+
+    def norm(g, s):
+        if ln is None:
+            return s
+        if stats is not None:
+            m = stats.setdefault("pre", [0.0] * 4)
+            m[g] = max(m[g], float(np.max(np.abs(s))))
+        mu, var = s.mean(axis=1, keepdims=True), s.var(axis=1, keepdims=True)
+        return (s - mu) / np.sqrt(var + 1e-8) * ln[g][0] + ln[g][1]
     for k in range(n_time):
-        pre = [None if W[g] is None else x[:, k] @ W[g].T + h @ R[g].T + B[g] for g in range(4)]
-        fg = sig(pre[1] + (P[1] * c if P[1] is not None else 0))
-        ig = 1.0 - fg if cifg else sig(pre[0] + (P[0] * c if P[0] is not None else 0))
-        c = fg * c + ig * np.tanh(pre[2])
+        if ln is None:
+            pre = [None if W[g] is None else x[:, k] @ W[g].T + h @ R[g].T + B[g] for g in range(4)]
+        else:
+            pre = [None if W[g] is None else x[:, k] @ W[g].T + h @ R[g].T for g in range(4)]
+        fg = sig(norm(1, pre[1] + (P[1] * c if P[1] is not None else 0)))
+        ig = 1.0 - fg if cifg else sig(norm(0, pre[0] + (P[0] * c if P[0] is not None else 0)))
+        c = fg * c + ig * np.tanh(norm(2, pre[2]))
         if cell_clip > 0:
             c = np.clip(c, -cell_clip, cell_clip)
         c = np.clip(c, -cell_limit, cell_limit)
-        og = sig(pre[3] + (P[2] * c if P[2] is not None else 0))
+        if stats is not None:
+            stats["cell"] = max(stats.get("cell", 0.0), float(np.max(np.abs(c))))
+        og = sig(norm(3, pre[3] + (P[2] * c if P[2] is not None else 0)))
         m = og * np.tanh(c)
         h = m if proj is None else m @ proj[0].T + proj[1]
         ys.append(h)
@@ -1182,6 +1244,9 @@ def lstm_variant_edit(v: dict, draws: dict):
                 ins[17] = add_const_tensor(model, "edgerun/projection_bias", bq, schema.TensorType.INT32, bs)
                 added.append({"slot": 17, "dtype": "int32", "shape": [n_out], "scale": bs, "zero_point": 0,
                               "float_source": "normal * 0.1; scale = hidden scale * projection weight scale"})
+        if v.get("ln"):
+            lnf = lstm_ln_inputs(model, ins, v, draws, added)
+            facts["layer_norm"] = lnf
         if added:
             facts["added_inputs"] = added
         op.inputs = ins
@@ -1194,7 +1259,7 @@ def lstm_variant_edit(v: dict, draws: dict):
             opts.timeMajor = True
         cq = sg.tensors[cstate_t].quantization
         cell_scale = float(cq.scale[0])
-        if v.get("cell_exp") is not None:
+        if v.get("cell_exp") is not None and not v.get("ln"):  # layer norm: lstm_ln_calibrate sets it
             new = float(2.0 ** v["cell_exp"])
             facts["cell_state_scale"] = {"from": cell_scale, "to": new}
             cell_scale = new
@@ -1208,14 +1273,24 @@ def lstm_variant_edit(v: dict, draws: dict):
         xs, xz = float(xq.scale[0]), int(xq.zeroPoint[0])
         cal = (draws["calibration"].astype(np.float64) - xz) * xs
         cell_clip = float(opts.cellClip)
-        y = np.concatenate([lstm_float(cal[k], W, R, B, P, proj, bool(v.get("cifg")), cell_clip,
-                                       32767 * cell_scale) for k in range(len(cal))])
+        if v.get("ln"):
+            # the cell state's scale and the gate intermediates' are calibrated on this same float run:
+            # no cell limit (the calibrated power-of-two scale holds the largest cell state seen)
+            ln = [None if ins[20 + g] < 0 else (deq(20 + g), B[g]) for g in range(4)]
+            stats: dict = {}
+            y = np.concatenate([lstm_float(cal[k], W, R, B, P, proj, bool(v.get("cifg")), cell_clip, np.inf,
+                                           ln=ln, stats=stats) for k in range(len(cal))])
+            lstm_ln_calibrate(model, op, v, stats, facts["layer_norm"])
+        else:
+            y = np.concatenate([lstm_float(cal[k], W, R, B, P, proj, bool(v.get("cifg")), cell_clip,
+                                           32767 * cell_scale) for k in range(len(cal))])
         lo, hi = np.floor(float(y.min()) * 1e4) / 1e4, np.ceil(float(y.max()) * 1e4) / 1e4
         o_scale, o_zp = int8_range_quant(lo, hi)
         oq = sg.tensors[out_t].quantization
         facts["output_quant"] = {"from": [float(oq.scale[0]), int(oq.zeroPoint[0])], "to": [o_scale, o_zp],
                                  "calibrated_range": [lo, hi],
-                                 "how": f"float LSTM on the dequantized weights, {len(cal)} random full-range "
+                                 "how": f"float {'layer-norm ' if v.get('ln') else ''}LSTM on the dequantized "
+                                        f"weights, {len(cal)} random full-range "
                                         "int8 inputs; also the output state's (variable) quantization"
                                         + ("" if proj is not None else " and the hidden intermediate's "
                                            "(without projection the kernel copies hidden into the output state)")}
@@ -1253,8 +1328,75 @@ def lstm_variant_edit(v: dict, draws: dict):
     return edit
 
 
-def lstm_variant(k: int, rng) -> Case:
-    v = LSTM_VARIANTS[k]
+def lstm_ln_inputs(model: schema.ModelT, ins: list[int], v: dict, draws: dict, added: list) -> dict:
+    """Layer norm: int16 coefficients into slots 20-23 (20 stays absent under CIFG), per-tensor
+    symmetric as TFLite's quantizer makes them (operator_property: 16 bits, symmetric); the gate
+    biases (12-15), which with layer norm are added after normalization (ln(W x + R h) * coefficients
+    + bias), requantized at coefficient scale * 2^-10 (the quantizer's derived bias scale)."""
+    sg = model.subgraphs[0]
+    n_cell = v["cell"]
+    biases = []
+    for g in range(4):
+        if g == 0 and v.get("cifg"):
+            continue
+        q, cs = quantize_symmetric(draws["ln_coef"][g], 16)
+        ins[20 + g] = add_const_tensor(model, f"edgerun/layer_norm_coefficients_{20 + g}", q,
+                                       schema.TensorType.INT16, cs)
+        added.append({"slot": 20 + g, "dtype": "int16", "shape": [n_cell], "scale": cs, "zero_point": 0,
+                      "float_source": "uniform(0.4, 1.6); int16 per-tensor symmetric, scale = max|c| / 32767"})
+        bt = ins[12 + g]
+        old = float(sg.tensors[bt].quantization.scale[0])
+        bs = float(np.float32(cs * 2.0 ** -10))
+        bq = np.round(dequantize_tensor(model, bt) / bs).astype(np.int32)
+        set_const_tensor(model, bt, bq, bs)
+        biases.append({"slot": 12 + g, "scale": [old, bs]})
+    return {"gate_biases_requantized": biases,
+            "bias_why": "with layer norm TFLite adds the gate bias after normalization, in the int64 sum "
+                        "rescaled * coefficient + bias (units coefficient scale / 1024); float values: the "
+                        "converter's bias (Keras-like normal * 0.2, forget gate +1) dequantized, "
+                        "requantized at coefficient scale * 2^-10"}
+
+
+def lstm_ln_calibrate(model: schema.ModelT, op, v: dict, stats: dict, lnf: dict) -> None:
+    """Layer norm: the four gate intermediates (int16, zero point 0, scale = max |gate sum before
+    normalization| / 32767, the quantizer's 16-bit symmetric rule) and the cell state (power-of-two
+    scale holding the largest |cell state|, as the quantizer's extend_to_power_of_two)."""
+    sg = model.subgraphs[0]
+    inter = [int(t) for t in op.intermediates]
+    items = []
+    for g in range(4):
+        t = sg.tensors[inter[g]]
+        item = {"intermediate": g, "name": t.name.decode(), "dtype": [TYPE_NAME[t.type], "int16"]}
+        if g == 0 and v.get("cifg"):
+            scale = 2.0 ** -12
+            item["why"] = ("CIFG: no input gate, so its scale is never used; but TFLite reads the "
+                           "quantization of all four intermediates (PopulateQuantizedLstmParams8x8_16) "
+                           "and without it stops populating the parameters, a status Prepare ignores: "
+                           "the model still allocates and outputs zeros; 2^-12")
+        else:
+            scale = float(np.float32(v.get("inter_frac", 1.0) * stats["pre"][g] / 32767))
+            item["calibrated_max_abs"] = round(stats["pre"][g], 6)
+        t.type = schema.TensorType.INT16
+        t.quantization = quant_params(scale, 0)
+        item.update(scale=scale, zero_point=0)
+        items.append(item)
+    lnf["gate_intermediates"] = items
+    lnf["intermediates_why"] = ("with layer norm the gate sums W x + R h (+ peephole) are requantized to "
+                                "int16 at these scales, normalized, then * coefficients + bias at Q3.12; "
+                                "TFLite reads their scale (and zero point, unused), not their dtype (float32 "
+                                "with the same quantization gives the same outputs); int16 as TFLite's "
+                                "quantizer makes them (16 bits, symmetric); shape left as the converter's")
+    cq = sg.tensors[int(op.inputs[19])].quantization
+    exp = max(int(np.ceil(np.log2(stats["cell"]))) - 15, -15)
+    new = float(2.0 ** exp)
+    lnf["cell_state_scale"] = {"from": float(cq.scale[0]), "to": new, "calibrated_max_abs": round(stats["cell"], 6),
+                               "why": "2^ceil(log2 max|c|) / 32768 from the float layer-norm LSTM (the "
+                                      "converter's scale was calibrated without layer norm)"}
+    sg.tensors[int(op.inputs[19])].quantization = quant_params(new, 0)
+
+
+def lstm_variant(k: int, rng, table=None, prefix: str = "lv") -> Case:
+    v = (LSTM_VARIANTS if table is None else table)[k]
     t, f, n_cell, b = v["t"], v["f"], v["cell"], v["batch"]
     n_out, gain = v.get("out") or n_cell, v.get("gain", 1.0)
     r = (-1, 1)
@@ -1266,16 +1408,39 @@ def lstm_variant(k: int, rng) -> Case:
         "projection_bias": rng.normal(size=n_out) * 0.1,
         "calibration": rng.integers(-128, 128, size=(8, b, t, f)),
     }
+    if v.get("ln"):
+        draws["ln_coef"] = [rng.uniform(0.4, 1.6, size=n_cell) for _ in range(4)]
+    if v.get("common"):  # one random row added to every cell's input weights of a gate
+        for g in range(4):
+            a = rng.normal(size=f) * v["common"] * gain / np.sqrt(f)
+            w[0][:, g * n_cell:(g + 1) * n_cell] += a.astype(np.float32)[:, None]
     x_shape = (b, t, f)
     cfg = dict(input_shape=[t, b, f] if v.get("time_major") else [b, t, f], batch=b, time_steps=t,
                n_input=f, n_cell=n_cell, n_output=n_out, gain=gain, input_range=list(r),
                source=LSTM_VARIANT_NOTE, variant=lstm_variant_tag(v), time_major=bool(v.get("time_major")),
                cifg=bool(v.get("cifg")), peephole=bool(v.get("peephole")), projection=bool(v.get("out")),
-               projection_bias=bool(v.get("proj_bias")), layer_norm=False,
+               projection_bias=bool(v.get("proj_bias")), layer_norm=bool(v.get("ln")),
                cell_clip=10.0 if v.get("cell_clip") is None else v["cell_clip"],
-               input_slots=LSTM_VARIANT_SLOTS,
+               input_slots=LSTM_LN_SLOTS if v.get("ln") else LSTM_VARIANT_SLOTS,
                state="output state and cell state are variable tensors (isVariable): they persist "
                      "across invocations until reset")
+    if v.get("ln"):
+        cfg["layer_norm_note"] = LSTM_LN_NOTE
+        if v.get("common"):
+            cfg["common_mode"] = (
+                f"each gate's input kernel has one random row (normal * {v['common']} * gain / sqrt(n_input)) "
+                "added to every cell, so the gate sums share a large common part: their mean across cells is "
+                "large next to their spread, which makes the truncated 2^20 / n_cell in the variance matter")
+        if v.get("inter_frac"):
+            cfg["intermediate_saturation"] = (
+                f"gate intermediate scales are {v['inter_frac']} x the calibrated max|sum| / 32767, so the "
+                "int16 gate sums (input part, then recurrent part, each added with saturation) saturate "
+                "before normalization")
+        if n_cell & (n_cell - 1):
+            cfg["layer_norm_npot"] = (
+                f"n_cell {n_cell} is not a power of two: TFLite's integer layer norm (ApplyLayerNorm, "
+                f"'only works for POT n_input') computes the variance as sum_sq * (2^20 / n_cell, truncated "
+                f"to {(1 << 20) // n_cell}) - mean^2 with mean = sum * 1024 / n_cell (truncated), then / 2^20")
     if v.get("out"):
         cfg["hidden_quant"] = [float(np.float32(v["hidden"][0])), int(v["hidden"][1])]
     if v.get("out") and v.get("peephole"):
@@ -1289,7 +1454,7 @@ def lstm_variant(k: int, rng) -> Case:
 
     def make():
         return tf_fn([x_shape], lambda x: lstm_layer("l0", x, b, n_cell, w, True))
-    cid = (f"lv{k:03d}-{lstm_variant_tag(v)}-t{t}-f{f}-c{n_cell}" + (f"-o{n_out}" if v.get("out") else "")
+    cid = (f"{prefix}{k:03d}-{lstm_variant_tag(v)}-t{t}-f{f}-c{n_cell}" + (f"-o{n_out}" if v.get("out") else "")
            + ("-b2" if b == 2 else "") + ("-stateful" if v.get("steps") else ""))
     return Case("UNIDIRECTIONAL_SEQUENCE_LSTM", cid, ["UNIDIRECTIONAL_SEQUENCE_LSTM"], cfg, make, [r],
                 saved_model=True, steps=v.get("steps", 0), extra_emitted=True,
@@ -2158,7 +2323,7 @@ CASE_TABLE: dict[str, tuple[int, Callable]] = {
     "MULTI": (12, multi),
     "NETWORK": (8, network),
     # issue 6
-    "UNIDIRECTIONAL_SEQUENCE_LSTM": (len(LSTM_CFGS) + 1 + len(LSTM_VARIANTS), lstm),
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": (len(LSTM_CFGS) + 1 + len(LSTM_VARIANTS) + len(LSTM_LN), lstm),
     "LOGISTIC": (12, activation("LOGISTIC")),
     "TANH": (12, activation("TANH")),
     "RELU": (12, activation("RELU")),
