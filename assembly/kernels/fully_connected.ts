@@ -56,9 +56,6 @@ export function fully_connected(p: usize): i32 {
     const out = output + <usize>(b * outDepth);
     for (let c = 0; c < outDepth; c += 4) {
       const r0 = filter + <usize>c * kPad;
-      const r1 = r0 + kPad;
-      const r2 = r1 + kPad;
-      const r3 = r2 + kPad;
       let a0 = i32x4.splat(0);
       let a1 = i32x4.splat(0);
       let a2 = i32x4.splat(0);
