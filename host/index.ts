@@ -10,6 +10,7 @@ import { CompiledModel, type ModuleReport } from './run/compiled.js';
 import { kernelModule, type KernelFlavor } from './run/kernels.js';
 import type { Model } from './tflite/model.js';
 import { readModel } from './tflite/reader.js';
+import { foldSparseConstants } from './graph/sparse.js';
 
 export { EdgerunError, InputError, KernelError, MemoryLimitError, ModelError, TimeoutError, UnsupportedOpError } from './errors.js';
 export { Interpreter, MAX_TIMEOUT_MS } from './run/interpreter.js';
@@ -173,7 +174,7 @@ export function inspectModel(source: string | Uint8Array, options: LoadOptions =
 function parse(source: string | Uint8Array): Model {
   const bytes = modelBytes(source);
   if (isWasm(bytes)) throw new ModelError('model: this is a compiled WebAssembly module, not a .tflite model (use openModel or loadCompiled)');
-  return readModel(bytes);
+  return foldSparseConstants(readModel(bytes));
 }
 
 /** The op registry, for tools and docs: builtin name and what is supported. */

@@ -135,7 +135,10 @@ function writerModels(): Sample[] {
   const odd: ModelSpec = {
     tensors: [
       { name: 'a', shape: [2, 3], type: INT8, quantization: q(0.5), isVariable: true },
-      { name: 'b', shape: [2, 3], type: INT8, data: new Int8Array(4), sparse: true },
+      { name: 'b', shape: [2, 3], type: INT8, data: Int8Array.of(1, 2, 3, 4), sparsity: {
+        traversalOrder: [0, 1], blockMap: [],
+        dimMetadata: [{ format: 'dense', denseSize: 2, segments: [], indices: [] }, { format: 'csr', denseSize: 0, segments: [0, 2, 4], indices: [0, 2, 1, 2] }],
+      } },
       { name: 'c', shape: [2, 3], type: 17, data: new Uint8Array(3) },
       { name: 'd', shape: [2, 3], type: 1 },
     ],

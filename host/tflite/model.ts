@@ -46,8 +46,18 @@ export interface Tensor {
   /** Null when the tensor has no (or empty) quantization parameters. */
   quantization: Quantization | null;
   isVariable: boolean;
-  /** True when the tensor carries SparsityParameters (not supported yet by edgerun's ops). */
+  /** True when the file stores the tensor sparsely (SparsityParameters). After loading, `data`
+   *  holds the dense values and `sparsity` the file's encoding (host/graph/sparse.ts). */
   isSparse: boolean;
+  sparsity: Sparsity | null;
+}
+
+/** SparsityParameters as stored: traversal order over the dims plus block dims, the block map,
+ *  and per traversed dimension DENSE (denseSize) or SPARSE_CSR (segments, indices). */
+export interface Sparsity {
+  traversalOrder: number[];
+  blockMap: number[];
+  dimMetadata: { format: 'dense' | 'csr'; denseSize: number; segments: number[]; indices: number[] }[];
 }
 
 export interface OperatorCode {

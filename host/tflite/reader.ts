@@ -15,12 +15,12 @@
 import { ModelError } from '../errors.js';
 import { FlatOptions, FlatReader, type Table, type Vec } from './flatbuf.js';
 import type {
-  Model, Operator, OperatorCode, OptionsTable, Quantization, SignatureDef, Tensor, TensorType,
+  Model, Operator, OperatorCode, OptionsTable, Quantization, SignatureDef, Tensor, TensorType, Sparsity,
 } from './model.js';
 import {
   BufferField, BuiltinOperator, builtinOpName, FILE_IDENTIFIER, MetadataField, ModelField,
   OperatorCodeField, OperatorField, QuantizationField, SCHEMA_VERSION, SignatureDefField,
-  SparsityField, SubGraphField, TENSOR_TYPE_BITS, TENSOR_TYPE_NAMES, TensorField, TensorMapField,
+  DimensionMetadataField, SparsityField, SubGraphField, TENSOR_TYPE_BITS, TENSOR_TYPE_NAMES, TensorField, TensorMapField,
 } from './schema.js';
 
 /** A tensor larger than this many bytes is a ModelError. */
@@ -188,7 +188,8 @@ class ModelReader {
       r.fail(`buffer index ${buffer} out of range (model has ${this.buffers.length} buffers)`);
     }
     const isVariable = r.u8(t, TensorField.isVariable, 0) !== 0;
-    const isSparse = this.checkSparsity(t);
+    const sparsity = this.readSparsity(t);
+    const isSparse = sparsity !== null;
     const externalBuffer = r.u32(t, TensorField.externalBuffer, 0);
     if (externalBuffer !== 0) r.fail(`data is in external buffer ${externalBuffer} (external weight files are not supported)`);
     const data = this.buffers[buffer] ?? null;
@@ -199,20 +200,51 @@ class ModelReader {
     const quantization = this.readQuantization(t, shape);
     return {
       index, name, shape, shapeSignature, type: type as TensorType, buffer, data, quantization,
-      isVariable, isSparse,
+      isVariable, isSparse, sparsity,
     };
   }
 
-  /** Validates the SparsityParameters table and its index vectors' bounds; true if present. */
-  private checkSparsity(t: Table): boolean {
+  /** Decodes SparsityParameters (bounds-checked; the indices' meaning is checked when densifying). */
+  private readSparsity(t: Table): Sparsity | null {
     const r: FlatReader = this.r;
     const s = r.refTable(t, TensorField.sparsity, 'sparsity table');
-    if (!s) return false;
-    r.vec(s, SparsityField.traversalOrder, 4, 'sparsity traversal_order');
-    r.vec(s, SparsityField.blockMap, 4, 'sparsity block_map');
+    if (!s) return null;
+    const traversalOrder = r.ints(s, SparsityField.traversalOrder, 'sparsity traversal_order') ?? [];
+    const blockMap = r.ints(s, SparsityField.blockMap, 'sparsity block_map') ?? [];
     const dims = r.vec(s, SparsityField.dimMetadata, 4, 'sparsity dim_metadata');
-    if (dims) for (let i = 0; i < dims.n; i++) r.vecTable(dims, i, `sparsity dim_metadata ${i}`);
-    return true;
+    const dimMetadata: Sparsity['dimMetadata'] = [];
+    for (let i = 0; i < (dims?.n ?? 0); i++) {
+      const what = `sparsity dim_metadata ${i}`;
+      const d = r.vecTable(dims!, i, what);
+      const format = r.u8(d, DimensionMetadataField.format, 0);
+      if (format > 1) r.fail(`${what}: format ${format} is neither DENSE (0) nor SPARSE_CSR (1)`);
+      dimMetadata.push({
+        format: format === 0 ? 'dense' : 'csr',
+        denseSize: r.i32(d, DimensionMetadataField.denseSize, 0),
+        segments: this.indexVector(d, DimensionMetadataField.arraySegmentsType, DimensionMetadataField.arraySegments, `${what} array_segments`),
+        indices: this.indexVector(d, DimensionMetadataField.arrayIndicesType, DimensionMetadataField.arrayIndices, `${what} array_indices`),
+      });
+    }
+    return { traversalOrder, blockMap, dimMetadata };
+  }
+
+  /** A SparseIndexVector union (Int32Vector 1, Uint16Vector 2, Uint8Vector 3) as numbers; [] if absent. */
+  private indexVector(t: Table, typeId: number, valueId: number, what: string): number[] {
+    const r: FlatReader = this.r;
+    const kind = r.u8(t, typeId, 0);
+    if (kind === 0) return [];
+    if (kind > 3) r.fail(`${what}: unknown index vector type ${kind}`);
+    const table = r.refTable(t, valueId, what);
+    if (!table) r.fail(`${what}: index vector type ${kind} but no vector`);
+    const size = kind === 1 ? 4 : kind === 2 ? 2 : 1;
+    const v = r.vec(table, 0, size, `${what} values`);
+    if (!v) return [];
+    const out = new Array<number>(v.n);
+    for (let i = 0; i < v.n; i++) {
+      const at = v.start + size * i;
+      out[i] = size === 4 ? r.dv.getInt32(at, true) : size === 2 ? r.dv.getUint16(at, true) : r.dv.getUint8(at);
+    }
+    return out;
   }
 
   private readQuantization(t: Table, shape: number[]): Quantization | null {

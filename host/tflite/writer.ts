@@ -10,8 +10,9 @@
 import {
   BufferField, FILE_IDENTIFIER, MetadataField, ModelField, OperatorCodeField, OperatorField,
   PLACEHOLDER_FOR_GREATER_OP_CODES, QuantizationField, SCHEMA_VERSION, SignatureDefField,
-  SubGraphField, TensorField, TensorMapField,
+  SubGraphField, TensorField, TensorMapField, DimensionMetadataField, SparsityField,
 } from './schema.js';
+import type { Sparsity } from './model.js';
 
 export type ScalarKind =
   | 'bool' | 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'float32' | 'int64'
@@ -38,6 +39,8 @@ export interface TensorSpec {
     quantizedDimension?: number;
   };
   isVariable?: boolean;
+  /** SparsityParameters to write (`data` then holds the stored values). */
+  sparsity?: Sparsity;
   /** Writes an (empty) SparsityParameters table. */
   sparse?: boolean;
 }
@@ -380,6 +383,42 @@ function emptyTable(b: Builder): number {
   return b.endTable();
 }
 
+/** SparsityParameters; index vectors as Uint8Vector when every value fits, else Int32Vector. */
+function writeSparsity(b: Builder, s: Sparsity): number {
+  const indexVector = (values: number[]): [number, number] => {
+    if (values.length === 0) return [0, 0];
+    const small = values.every((v) => v >= 0 && v < 256);
+    const vector = b.scalars(small ? 'uint8' : 'int32', values);
+    b.startTable();
+    b.ref(0, vector);
+    return [small ? 3 : 1, b.endTable()];
+  };
+  const dims = s.dimMetadata.map((m) => {
+    const [segmentsType, segments] = indexVector(m.segments);
+    const [indicesType, indices] = indexVector(m.indices);
+    b.startTable();
+    b.scalar(DimensionMetadataField.format, 'int8', m.format === 'dense' ? 0 : 1);
+    b.scalar(DimensionMetadataField.denseSize, 'int32', m.denseSize);
+    if (segments) {
+      b.scalar(DimensionMetadataField.arraySegmentsType, 'uint8', segmentsType);
+      b.ref(DimensionMetadataField.arraySegments, segments);
+    }
+    if (indices) {
+      b.scalar(DimensionMetadataField.arrayIndicesType, 'uint8', indicesType);
+      b.ref(DimensionMetadataField.arrayIndices, indices);
+    }
+    return b.endTable();
+  });
+  const order = b.scalars('int32', s.traversalOrder);
+  const blockMap = b.scalars('int32', s.blockMap);
+  const dimVector = b.tables(dims);
+  b.startTable();
+  b.ref(SparsityField.traversalOrder, order);
+  b.ref(SparsityField.blockMap, blockMap);
+  b.ref(SparsityField.dimMetadata, dimVector);
+  return b.endTable();
+}
+
 function writeTensor(b: Builder, t: TensorSpec, buffer: number): number {
   const name = t.name !== undefined ? b.string(t.name) : 0;
   const shape = b.scalars('int32', t.shape);
@@ -394,7 +433,7 @@ function writeTensor(b: Builder, t: TensorSpec, buffer: number): number {
     b.scalar(QuantizationField.quantizedDimension, 'int32', t.quantization.quantizedDimension ?? 0);
     quant = b.endTable();
   }
-  const sparsity = t.sparse ? emptyTable(b) : 0;
+  const sparsity = t.sparsity ? writeSparsity(b, t.sparsity) : t.sparse ? emptyTable(b) : 0;
   b.startTable();
   b.ref(TensorField.shape, shape);
   b.scalar(TensorField.type, 'int8', t.type);

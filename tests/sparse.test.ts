@@ -1,0 +1,146 @@
+/**
+ * Sparse constants: TFLite's SparsityParameters (CSR, 1xB blocks, DENSIFY folding) must load to the
+ * same dense values, so a sparse model gives exactly the bytes of its dense twin on both kernel
+ * modules; malformed sparsity is a one-line ModelError.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ModelError } from '../host/errors.js';
+import { loadModel } from '../host/index.js';
+import type { Sparsity } from '../host/tflite/model.js';
+import { BuiltinOperator, BuiltinOptionsType } from '../host/tflite/schema.js';
+import { type TensorSpec, writeModel } from '../host/tflite/writer.js';
+import { asBytes, rng } from './helpers.js';
+
+const INT8 = 9;
+const INT32 = 2;
+
+/** TFLite's encoding of a [rows, cols] int8 matrix: CSR over columns (block 1) or 1 x block. */
+export function encodeSparse(w: Int8Array, rows: number, cols: number, block: number): { sparsity: Sparsity; values: Int8Array } {
+  const blocks = cols / block;
+  const segments = [0];
+  const indices: number[] = [];
+  const values: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < blocks; c++) {
+      const slice = w.subarray(r * cols + c * block, r * cols + (c + 1) * block);
+      if (slice.some((v) => v !== 0)) {
+        indices.push(c);
+        values.push(...slice);
+      }
+    }
+    segments.push(indices.length);
+  }
+  const dims: Sparsity['dimMetadata'] = [
+    { format: 'dense', denseSize: rows, segments: [], indices: [] },
+    { format: 'csr', denseSize: 0, segments, indices },
+  ];
+  if (block > 1) dims.push({ format: 'dense', denseSize: block, segments: [], indices: [] });
+  return {
+    sparsity: { traversalOrder: block > 1 ? [0, 1, 2] : [0, 1], blockMap: block > 1 ? [1] : [], dimMetadata: dims },
+    values: Int8Array.from(values),
+  };
+}
+
+/** Zeroes weights (whole 1 x block groups) until about `sparsity` of them are zero. */
+export function prune(w: Int8Array, block: number, sparsity: number, r: () => number): Int8Array {
+  const out = Int8Array.from(w);
+  for (let i = 0; i < out.length; i += block) if (r() < sparsity) out.fill(0, i, i + block);
+  return out;
+}
+
+interface FcCase { batches: number; depth: number; units: number; weights: Int8Array; block: number; densify: boolean; perChannel: boolean }
+
+function fcModel(c: FcCase, sparse: boolean): Uint8Array {
+  const scales = Array.from({ length: c.perChannel ? c.units : 1 }, (_, i) => 0.004 + 0.001 * (i % 7));
+  const quant = { scale: scales, zeroPoint: scales.map(() => 0), quantizedDimension: 0 };
+  const encoded = encodeSparse(c.weights, c.units, c.depth, c.block);
+  const weights: TensorSpec = sparse
+    ? { name: 'w_sparse', shape: [c.units, c.depth], type: INT8, data: encoded.values, sparsity: encoded.sparsity, quantization: quant }
+    : { name: 'w', shape: [c.units, c.depth], type: INT8, data: c.weights, quantization: quant };
+  const viaDensify = sparse && c.densify;
+  const tensors: TensorSpec[] = [
+    { name: 'x', shape: [c.batches, c.depth], type: INT8, quantization: { scale: [0.05], zeroPoint: [3] } },
+    weights,
+    { name: 'b', shape: [c.units], type: INT32, data: Int32Array.from({ length: c.units }, (_, i) => (i * 37) % 200 - 100) },
+    { name: 'y', shape: [c.batches, c.units], type: INT8, quantization: { scale: [0.02], zeroPoint: [-5] } },
+  ];
+  if (viaDensify) tensors.push({ name: 'w_dense', shape: [c.units, c.depth], type: INT8, quantization: quant });
+  return writeModel({
+    tensors,
+    operators: [
+      ...(viaDensify ? [{ builtinCode: BuiltinOperator.DENSIFY, inputs: [1], outputs: [4] }] : []),
+      { builtinCode: BuiltinOperator.FULLY_CONNECTED, inputs: [0, viaDensify ? 4 : 1, 2], outputs: [3], optionsType: BuiltinOptionsType.FullyConnectedOptions },
+    ],
+    inputs: [0],
+    outputs: [3],
+  });
+}
+
+function run(model: Uint8Array, kernels: 'simd' | 'ref', input: Uint8Array): number[] {
+  const it = loadModel(model, { kernels }).createInterpreter();
+  asBytes(it.inputs[0].data).set(input);
+  it.invoke();
+  return Array.from(asBytes(it.outputs[0].data));
+}
+
+test('sparse FULLY_CONNECTED weights (CSR, 1x4, 1x16; with and without DENSIFY) give the dense twin\'s bytes', () => {
+  const r = rng(707);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
+  for (let i = 0; i < 120; i++) {
+    const block = pick([1, 4, 16]);
+    const depth = block * pick([1, 2, 3, 5, 8, 17]);
+    const units = pick([1, 3, 4, 7, 16, 33]);
+    const sparsity = pick([0, 0.5, 0.8, 0.9, 0.97, 1]);
+    const weights = prune(Int8Array.from({ length: units * depth }, () => Math.floor(r() * 255) - 127), block, sparsity, r);
+    const c: FcCase = { batches: pick([1, 1, 2, 3]), depth, units, weights, block, densify: r() < 0.5, perChannel: r() < 0.5 };
+    const input = Uint8Array.from({ length: c.batches * depth }, () => Math.floor(r() * 256));
+    for (const kernels of ['simd', 'ref'] as const) {
+      assert.equal(run(fcModel(c, true), kernels, input), run(fcModel(c, false), kernels, input),
+        `case ${i} (${kernels}): ${units}x${depth} block ${block} sparsity ${sparsity} densify ${c.densify}`);
+    }
+  }
+});
+
+test('malformed sparsity is a one-line ModelError naming the tensor and the fault', () => {
+  const weights = Int8Array.from({ length: 4 * 8 }, (_, i) => (i % 3 === 0 ? i : 0));
+  const good = encodeSparse(weights, 4, 8, 1);
+  const variants: [string, (s: Sparsity, v: Int8Array) => [Sparsity, Int8Array], RegExp][] = [
+    ['decreasing segments', (s, v) => [withCsr(s, { segments: [0, 2, 1, 7, 10] }), v], /segment 1 \[2, 1\) is not a non-decreasing range/],
+    ['index out of range', (s, v) => [withCsr(s, { indices: s.dimMetadata[1].indices.map((x, i) => (i === 0 ? 8 : x)) }), v], /index 8 is outside \[0, 8\)/],
+    ['unsorted indices', (s, v) => [withCsr(s, { indices: [3, 0, ...s.dimMetadata[1].indices.slice(2)] }), v], /indices are not increasing within segment 0/],
+    ['too few values', (s, v) => [s, v.subarray(1)], /addresses more than the \d+ stored values/],
+    ['too many values', (s, v) => [s, Int8Array.from([...v, 1])], /addresses \d+ values but stores \d+/],
+    ['bad traversal order', (s, v) => [{ ...s, traversalOrder: [1, 1] }, v], /traversal_order \[1,1\] is not the original dims/],
+    ['short segments', (s, v) => [withCsr(s, { segments: [0, 2] }), v], /has 2 segment bounds/],
+    ['wrong dense size', (s, v) => [{ ...s, dimMetadata: [{ ...s.dimMetadata[0], denseSize: 5 }, s.dimMetadata[1]] }, v], /level 0 is DENSE of size 5, expected 4/],
+  ];
+  for (const [what, edit, message] of variants) {
+    const [sparsity, values] = edit(good.sparsity, good.values);
+    const model = writeModel({
+      tensors: [
+        { name: 'x', shape: [1, 8], type: INT8, quantization: { scale: [0.05], zeroPoint: [0] } },
+        { name: 'w', shape: [4, 8], type: INT8, data: values, sparsity, quantization: { scale: [0.01], zeroPoint: [0] } },
+        { name: 'y', shape: [1, 4], type: INT8, quantization: { scale: [0.02], zeroPoint: [0] } },
+      ],
+      operators: [{ builtinCode: BuiltinOperator.FULLY_CONNECTED, inputs: [0, 1, -1], outputs: [2], optionsType: BuiltinOptionsType.FullyConnectedOptions }],
+      inputs: [0],
+      outputs: [2],
+    });
+    try {
+      loadModel(model);
+      assert.unreachable(`${what}: loaded`);
+    } catch (e) {
+      assert.ok(e instanceof ModelError, `${what}: ${(e as Error).message}`);
+      assert.match((e as Error).message, /^tensor 1 \("w"\): sparsity /, what);
+      assert.match((e as Error).message, message, `${what}: ${(e as Error).message}`);
+      assert.not.match((e as Error).message, /\n/);
+    }
+  }
+});
+
+function withCsr(s: Sparsity, patch: Partial<Sparsity['dimMetadata'][number]>): Sparsity {
+  return { ...s, dimMetadata: [s.dimMetadata[0], { ...s.dimMetadata[1], ...patch }] };
+}
+
+test.run();
