@@ -175,6 +175,27 @@ export const LSTM_ACTIVATION_COUNT: usize = 8;
 export const LSTM_ACTIVATION_INTEGER_BITS: usize = 12;
 export const LSTM_ACTIVATION_BLOCK_BYTES: usize = 16;
 
+export const SPARSE_FULLY_CONNECTED_INPUT: usize = 0;
+export const SPARSE_FULLY_CONNECTED_OUTPUT: usize = 4;
+export const SPARSE_FULLY_CONNECTED_ROW_START: usize = 8;
+export const SPARSE_FULLY_CONNECTED_BLOCK_COLS: usize = 12;
+export const SPARSE_FULLY_CONNECTED_VALUES: usize = 16;
+export const SPARSE_FULLY_CONNECTED_FOLDED_BIAS: usize = 20;
+export const SPARSE_FULLY_CONNECTED_REQUANT: usize = 24;
+export const SPARSE_FULLY_CONNECTED_SCALES: usize = 28;
+export const SPARSE_FULLY_CONNECTED_MULTIPLIERS: usize = 32;
+export const SPARSE_FULLY_CONNECTED_SHIFTS: usize = 36;
+export const SPARSE_FULLY_CONNECTED_BATCHES: usize = 40;
+export const SPARSE_FULLY_CONNECTED_DEPTH: usize = 44;
+export const SPARSE_FULLY_CONNECTED_ROWS: usize = 48;
+export const SPARSE_FULLY_CONNECTED_BLOCK: usize = 52;
+export const SPARSE_FULLY_CONNECTED_FILTER_OFFSET: usize = 56;
+export const SPARSE_FULLY_CONNECTED_OUTPUT_OFFSET: usize = 60;
+export const SPARSE_FULLY_CONNECTED_ACT_MIN: usize = 64;
+export const SPARSE_FULLY_CONNECTED_ACT_MAX: usize = 68;
+export const SPARSE_FULLY_CONNECTED_REQUANT_MODE: usize = 72;
+export const SPARSE_FULLY_CONNECTED_BLOCK_BYTES: usize = 76;
+
 export const AVERAGE_POOL_2D_INPUT: usize = 0;
 export const AVERAGE_POOL_2D_OUTPUT: usize = 4;
 export const AVERAGE_POOL_2D_BATCHES: usize = 8;

@@ -15,8 +15,9 @@ import { asBytes, rng } from './helpers.js';
 const INT8 = 9;
 const INT32 = 2;
 
-/** TFLite's encoding of a [rows, cols] int8 matrix: CSR over columns (block 1) or 1 x block. */
-export function encodeSparse(w: Int8Array, rows: number, cols: number, block: number): { sparsity: Sparsity; values: Int8Array } {
+/** TFLite's encoding of a [rows, (1, ...,) cols] int8 tensor of `rank` dims: CSR over columns
+ *  (block 1) or 1 x block, unit dims DENSE. */
+export function encodeSparse(w: Int8Array, rows: number, cols: number, block: number, rank = 2): { sparsity: Sparsity; values: Int8Array } {
   const blocks = cols / block;
   const segments = [0];
   const indices: number[] = [];
@@ -31,13 +32,14 @@ export function encodeSparse(w: Int8Array, rows: number, cols: number, block: nu
     }
     segments.push(indices.length);
   }
+  const dense = (denseSize: number) => ({ format: 'dense' as const, denseSize, segments: [], indices: [] });
   const dims: Sparsity['dimMetadata'] = [
-    { format: 'dense', denseSize: rows, segments: [], indices: [] },
-    { format: 'csr', denseSize: 0, segments, indices },
+    dense(rows), ...new Array(rank - 2).fill(0).map(() => dense(1)), { format: 'csr', denseSize: 0, segments, indices },
   ];
-  if (block > 1) dims.push({ format: 'dense', denseSize: block, segments: [], indices: [] });
+  if (block > 1) dims.push(dense(block));
+  const levels = rank + (block > 1 ? 1 : 0);
   return {
-    sparsity: { traversalOrder: block > 1 ? [0, 1, 2] : [0, 1], blockMap: block > 1 ? [1] : [], dimMetadata: dims },
+    sparsity: { traversalOrder: [...Array(levels).keys()], blockMap: block > 1 ? [rank - 1] : [], dimMetadata: dims },
     values: Int8Array.from(values),
   };
 }
@@ -98,6 +100,42 @@ test('sparse FULLY_CONNECTED weights (CSR, 1x4, 1x16; with and without DENSIFY) 
     for (const kernels of ['simd', 'ref'] as const) {
       assert.equal(run(fcModel(c, true), kernels, input), run(fcModel(c, false), kernels, input),
         `case ${i} (${kernels}): ${units}x${depth} block ${block} sparsity ${sparsity} densify ${c.densify}`);
+    }
+  }
+});
+
+test('sparse 1x1 CONV_2D weights (stride 1, the FC-over-pixels kernel) give the dense twin\'s bytes', () => {
+  const r = rng(708);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
+  for (let i = 0; i < 60; i++) {
+    const block = pick([1, 4, 16]);
+    const inC = block * pick([1, 2, 3, 4]);
+    const outC = pick([1, 4, 5, 8, 13]);
+    const [h, w] = [pick([1, 2, 5]), pick([1, 3, 4])];
+    const weights = prune(Int8Array.from({ length: outC * inC }, () => Math.floor(r() * 255) - 127), block, pick([0.5, 0.8, 0.95]), r);
+    const encoded = encodeSparse(weights, outC, inC, block, 4);
+    const scales = Array.from({ length: outC }, (_, k) => 0.003 + 0.0007 * (k % 5));
+    const quant = { scale: scales, zeroPoint: scales.map(() => 0), quantizedDimension: 0 };
+    const activation = pick([0, 1, 3]);
+    const model = (sparse: boolean) => writeModel({
+      tensors: [
+        { name: 'x', shape: [1, h, w, inC], type: INT8, quantization: { scale: [0.04], zeroPoint: [-7] } },
+        sparse
+          ? { name: 'w', shape: [outC, 1, 1, inC], type: INT8, data: encoded.values, sparsity: encoded.sparsity, quantization: quant }
+          : { name: 'w', shape: [outC, 1, 1, inC], type: INT8, data: weights, quantization: quant },
+        { name: 'b', shape: [outC], type: INT32, data: Int32Array.from({ length: outC }, (_, k) => k * 50 - 100) },
+        { name: 'y', shape: [1, h, w, outC], type: INT8, quantization: { scale: [0.03], zeroPoint: [4] } },
+      ],
+      operators: [{
+        builtinCode: BuiltinOperator.CONV_2D, inputs: [0, 1, 2], outputs: [3], optionsType: BuiltinOptionsType.Conv2DOptions,
+        options: [{ field: 0, kind: 'int8', value: 1 }, { field: 1, kind: 'int32', value: 1 }, { field: 2, kind: 'int32', value: 1 }, { field: 3, kind: 'int8', value: activation }],
+      }],
+      inputs: [0],
+      outputs: [3],
+    });
+    const input = Uint8Array.from({ length: h * w * inC }, () => Math.floor(r() * 256));
+    for (const kernels of ['simd', 'ref'] as const) {
+      assert.equal(run(model(true), kernels, input), run(model(false), kernels, input), `case ${i} (${kernels}): ${outC}x${inC} block ${block} ${h}x${w}`);
     }
   }
 });

@@ -12,3 +12,4 @@ export { reduce } from './reduce';
 export { transpose_conv } from './transpose_conv';
 export { conv_2d_16x8, fully_connected_16x8 } from './int16x8';
 export { lstm_8x8_16_ref as lstm_8x8_16, lstm_activation_ref as lstm_activation } from './lstm';
+export { sparse_fully_connected_ref as sparse_fully_connected } from './sparse_fully_connected';

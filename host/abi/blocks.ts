@@ -122,6 +122,18 @@ export const BLOCKS = {
   // input): integerBits -1 = gemmlowp logistic on Q3.12, else gemmlowp tanh on Q(integerBits),
   // 0..7; Q0.15 out.
   lstm_activation: block('lstm_activation', [p('input'), p('output'), 'count', 'integerBits']),
+  // FULLY_CONNECTED / 1x1 CONV_2D with pruned weights in edgerun's block format: output row r
+  // (channel) owns blocks rowStart[r] .. rowStart[r+1] (int32, rows + 1 entries); block k covers
+  // input columns blockCols[k] * block .. + block (uint16) with `block` int8 values at
+  // values + k * block (block 1, 4 or 16). Zero weights are skipped; the arithmetic is the dense
+  // kernel's: acc = sum w*x + foldedBias[r] + filterOffset * sum x (foldedBias and requantization
+  // as for fully_connected, padded to a multiple of 8 rows). `batches` input rows (FC batches, or
+  // pixels of a stride-1 1x1 convolution), each `depth` int8 values, give `rows` outputs each.
+  sparse_fully_connected: block('sparse_fully_connected', [
+    p('input'), p('output'), p('rowStart'), p('blockCols'), p('values'), p('foldedBias'), p('requant'), p('scales'),
+    p('multipliers'), p('shifts'), 'batches', 'depth', 'rows', 'block', 'filterOffset', 'outputOffset', 'actMin', 'actMax',
+    'requantMode',
+  ]),
   // reference_integer_ops::AveragePool / MaxPool (NHWC).
   average_pool_2d: block('average_pool_2d', [
     p('input'), p('output'), 'batches', 'inH', 'inW', 'channels', 'outH', 'outW',

@@ -4,10 +4,12 @@ import { Conv2DOptionsField as F } from '../tflite/schema.js';
 import { bias16x8Arg, biasArg, expectQuantizedActivation, expectSymmetricWeights, foldBias, fusedActivationRange, packRows, perChannelRequant } from './common.js';
 import { type KernelCall, type OpDef, romInt32, tensorArg } from './types.js';
 import { readWindowOptions, windowGeometry } from './window.js';
+import { sparseCall } from './fully_connected.js';
+import { sparseWeights } from './sparse.js';
 
 export const conv2d: OpDef = {
   name: 'CONV_2D',
-  summary: 'int8 and int16x8, per-channel or per-tensor weights, groups, SAME/VALID, strides, dilation, fused activation',
+  summary: 'int8 and int16x8 (pruned 1x1 weights run sparse), per-channel or per-tensor weights, groups, SAME/VALID, strides, dilation, fused activation',
   prepare(t: OpTensors): KernelCall[] {
     t.expectCounts([2, 3], 1);
     const input = t.input(0);
@@ -45,6 +47,16 @@ export const conv2d: OpDef = {
       }];
     }
     const inputOffset = -input.quantization!.zeroPoint[0];
+    // A pruned 1x1, stride-1, ungrouped convolution is a FULLY_CONNECTED over its pixels.
+    const pointwiseFc = filterH === 1 && filterW === 1 && o.strideH === 1 && o.strideW === 1 && filterInC === inC;
+    const sparse = pointwiseFc ? sparseWeights(filter, filterData, outC, inC) : null;
+    if (sparse) {
+      // ConvPerChannel has no filter offset and requantizes in fixed point.
+      return [sparseCall(t, {
+        input, output, bias, rq, sparse, batches: batches * outH * outW, depth: inC, rows: outC, inputOffset, filterOffset: 0,
+        actMin, actMax, requantMode: 0,
+      })];
+    }
     const biasRom = biasArg(t, bias, outC);
     const rows = packRows(filterData, outC, k);
     const pointwise = filterH === 1 && filterW === 1;

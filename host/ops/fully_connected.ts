@@ -1,5 +1,6 @@
 import { elementCount, type OpTensors, scaleOf, tensorLabel } from '../graph/tensors.js';
-import { TensorType } from '../tflite/model.js';
+import { type Tensor, TensorType } from '../tflite/model.js';
+import { type SparseWeights, sparseWeights } from './sparse.js';
 import { FullyConnectedOptionsField as F } from '../tflite/schema.js';
 import { bias16x8Arg, biasArg, expectQuantizedActivation, expectSymmetricWeights, foldBias, fusedActivationRange, packRows, perChannelRequant, requantTable } from './common.js';
 import { quantizeMultiplier } from './quant.js';
@@ -12,9 +13,41 @@ import { type KernelCall, type OpDef, romFloat64, romInt32, tensorArg } from './
  */
 export const FC_REQUANT_IN_DOUBLE = true;
 
+/** The sparse_fully_connected call (also 1x1 CONV_2D): rows = output channels, depth = inputs per row. */
+export function sparseCall(t: OpTensors, a: {
+  input: Tensor; output: Tensor; bias: Tensor | null; rq: ReturnType<typeof perChannelRequant>; sparse: SparseWeights;
+  batches: number; depth: number; rows: number; inputOffset: number; filterOffset: number; actMin: number; actMax: number;
+  requantMode: number;
+}): KernelCall {
+  const rowsPad = Math.ceil(a.rows / 8) * 8;
+  const biasRom = biasArg(t, a.bias, a.rows);
+  const rowSums = new Int32Array(rowsPad);
+  const w = new Int8Array(a.sparse.args.values.rom.buffer);
+  const starts = new Int32Array(a.sparse.args.rowStart.rom.buffer);
+  for (let r = 0; r < a.rows; r++) {
+    for (let i = starts[r] * a.sparse.block; i < starts[r + 1] * a.sparse.block; i++) rowSums[r] += w[i];
+  }
+  const folded = foldBias(biasRom?.rom ?? null, rowSums, a.rows, a.inputOffset);
+  const offsetProduct = Math.imul(Math.imul(a.depth, a.filterOffset), a.inputOffset);
+  for (let r = 0; r < a.rows; r++) folded[r] = (folded[r] + offsetProduct) | 0;
+  const scales = new Float64Array(rowsPad);
+  scales.set(a.rq.effective);
+  return {
+    kernel: 'sparse_fully_connected',
+    macs: a.batches * a.sparse.stored,
+    args: {
+      input: tensorArg(a.input.index), output: tensorArg(a.output.index), ...a.sparse.args,
+      foldedBias: romInt32(folded, 'folded bias'), requant: a.rq.table, scales: romFloat64(scales, 'output scales'),
+      multipliers: a.rq.multipliers, shifts: a.rq.shifts, batches: a.batches, depth: a.depth, rows: a.rows, block: a.sparse.block,
+      filterOffset: a.filterOffset, outputOffset: a.output.quantization!.zeroPoint[0], actMin: a.actMin, actMax: a.actMax,
+      requantMode: a.requantMode,
+    },
+  };
+}
+
 export const fullyConnected: OpDef = {
   name: 'FULLY_CONNECTED',
-  summary: 'int8 and int16x8, per-channel or per-tensor weights, keep_num_dims, any input rank, fused activation',
+  summary: 'int8 and int16x8, per-channel or per-tensor weights, keep_num_dims, any input rank, fused activation; pruned weights run sparse',
   prepare(t: OpTensors): KernelCall[] {
     t.expectCounts([2, 3], 1);
     const input = t.input(0);
@@ -70,6 +103,13 @@ export const fullyConnected: OpDef = {
     }
     const inputOffset = -input.quantization!.zeroPoint[0];
     const filterOffset = perChannel ? 0 : -rq.filterZeroPoint;
+    const sparse = sparseWeights(filter, filterData, units, accumDepth);
+    if (sparse) {
+      return [sparseCall(t, {
+        input, output, bias, rq, sparse, batches, depth: accumDepth, rows: units, inputOffset, filterOffset, actMin, actMax,
+        requantMode: FC_REQUANT_IN_DOUBLE ? 1 : 0,
+      })];
+    }
     const rows = packRows(filterData, units, accumDepth);
     const biasRom = biasArg(t, bias, units);
     const folded = foldBias(biasRom?.rom ?? null, rows.rowSums, units, inputOffset);
