@@ -224,10 +224,11 @@ function checkInvariants(m: Model, bytes: Uint8Array): void {
     const bits = TENSOR_TYPE_BITS[t.type];
     if (bits === undefined) bad(`tensor ${t.index} type ${t.type}`);
     if (t.data) {
-      if (t.data.buffer !== bytes.buffer) bad(`tensor ${t.index} data is not a view of the input`);
+      // Sparse constants (and DENSIFY outputs) hold freshly densified values; all others are views.
+      if (!t.sparsity && t.data.buffer !== bytes.buffer) bad(`tensor ${t.index} data is not a view of the input`);
       const count = t.shape.reduce((a, d) => a * d, 1);
       const need = Math.ceil((count * bits!) / 8);
-      if (bits! >= 8 && !t.isSparse && t.data.length !== need) bad(`tensor ${t.index} data ${t.data.length} != ${need}`);
+      if (bits! >= 8 && t.data.length !== need) bad(`tensor ${t.index} data ${t.data.length} != ${need}`);
     }
     const q = t.quantization;
     if (q) {

@@ -6,6 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ModelError } from '../host/errors.js';
+import { BLOCKS } from '../host/abi/blocks.js';
 import { loadModel } from '../host/index.js';
 import type { Sparsity } from '../host/tflite/model.js';
 import { BuiltinOperator, BuiltinOptionsType } from '../host/tflite/schema.js';
@@ -79,8 +80,14 @@ function fcModel(c: FcCase, sparse: boolean): Uint8Array {
   });
 }
 
-function run(model: Uint8Array, kernels: 'simd' | 'ref', input: Uint8Array): number[] {
-  const it = loadModel(model, { kernels }).createInterpreter();
+/** Runs a one-op model; `fixedPoint` switches its FULLY_CONNECTED block to requantMode 0. */
+function run(model: Uint8Array, kernels: 'simd' | 'ref', input: Uint8Array, fixedPoint = false): number[] {
+  const m = loadModel(model, { kernels });
+  if (fixedPoint) {
+    const { image, calls } = m.prepared.layout;
+    new DataView(image.buffer).setInt32(calls[0].block + BLOCKS.fully_connected.offsets.requantMode, 0, true);
+  }
+  const it = m.createInterpreter();
   asBytes(it.inputs[0].data).set(input);
   it.invoke();
   return Array.from(asBytes(it.outputs[0].data));
@@ -98,7 +105,9 @@ test('sparse FULLY_CONNECTED weights (CSR, 1x4, 1x16; with and without DENSIFY) 
     const c: FcCase = { batches: pick([1, 1, 2, 3]), depth, units, weights, block, densify: r() < 0.5, perChannel: r() < 0.5 };
     const input = Uint8Array.from({ length: c.batches * depth }, () => Math.floor(r() * 256));
     for (const kernels of ['simd', 'ref'] as const) {
-      assert.equal(run(fcModel(c, true), kernels, input), run(fcModel(c, false), kernels, input),
+      // Weights fed sparsely straight to FULLY_CONNECTED take TFLite's sparse path, which
+      // requantizes in fixed point; the dense twin is switched to the same arithmetic.
+      assert.equal(run(fcModel(c, true), kernels, input), run(fcModel(c, false), kernels, input, !c.densify),
         `case ${i} (${kernels}): ${units}x${depth} block ${block} sparsity ${sparsity} densify ${c.densify}`);
     }
   }

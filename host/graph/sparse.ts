@@ -14,7 +14,7 @@ export const MAX_DENSIFIED_BYTES = 256 * 1024 * 1024;
 
 /**
  * FormatConverter::SparseToDense, with every field checked: traversal order a permutation (original
- * dims first, then block dims), block sizes dividing their dims, dense levels of the traversed
+ * dims first, then block dims), block sizes within their dims, dense levels of the traversed
  * extent, CSR segments non-decreasing and within the index array, indices in range and increasing
  * within a segment, and exactly as many stored values as the structure addresses.
  */
@@ -42,19 +42,20 @@ export function densify(t: Tensor): Uint8Array {
   if (new Set(s.blockMap).size !== k || s.blockMap.some((d) => !(Number.isInteger(d) && d >= 0 && d < n))) {
     fail(`block_map [${s.blockMap}] names a dimension twice or out of range`);
   }
-  // Block sizes: the dense size of the level that traverses block dim j.
+  // Block sizes: the dense size of the level that traverses block dim j. A blocked dim holds
+  // floor(size / block) blocks; as in TFLite's FormatConverter, a remainder stays zero.
   const blockSize = s.blockMap.map((dim, j) => {
     const level = s.traversalOrder.indexOf(n + j);
     const m = s.dimMetadata[level];
-    if (m.format !== 'dense' || !(m.denseSize > 0) || shape[dim] % m.denseSize !== 0) {
-      fail(`block dim ${j} (of dimension ${dim}) must be DENSE with a size dividing ${shape[dim]}`);
+    if (m.format !== 'dense' || !(m.denseSize > 0) || m.denseSize > shape[dim]) {
+      fail(`block dim ${j} (of dimension ${dim}) must be DENSE with a size from 1 to ${shape[dim]}`);
     }
     return m.denseSize;
   });
   const extent = s.traversalOrder.map((v) => {
     if (v >= n) return blockSize[v - n];
     const j = s.blockMap.indexOf(v);
-    return j < 0 ? shape[v] : shape[v] / blockSize[j];
+    return j < 0 ? shape[v] : Math.floor(shape[v] / blockSize[j]);
   });
   s.dimMetadata.forEach((m, level) => {
     if (m.format === 'dense' && m.denseSize !== extent[level]) fail(`level ${level} is DENSE of size ${m.denseSize}, expected ${extent[level]}`);
@@ -113,23 +114,22 @@ export function densify(t: Tensor): Uint8Array {
 
 /**
  * Densifies every sparse constant in place (its `data` becomes dense, `sparsity` stays as the file's
- * record) and folds DENSIFY ops on constants: their output takes the dense data and the sparsity
- * note, and the op leaves the graph.
+ * record) and folds DENSIFY ops on constants: their output becomes a constant holding the dense
+ * data and the sparsity note; the op stays in the graph with nothing left to do (ops/densify.ts).
  */
 export function foldSparseConstants(model: Model): Model {
   if (!model.tensors.some((t) => t.isSparse)) return model;
   for (const t of model.tensors) if (t.isSparse) t.data = densify(t);
-  const operators = model.operators.filter((op) => {
-    if (op.builtinCode !== BuiltinOperator.DENSIFY || op.inputs.length !== 1 || op.outputs.length !== 1) return true;
+  for (const op of model.operators) {
+    if (op.builtinCode !== BuiltinOperator.DENSIFY || op.inputs.length !== 1 || op.outputs.length !== 1) continue;
     const input = model.tensors[op.inputs[0]];
     const output = model.tensors[op.outputs[0]];
-    if (!input?.data || !output || output.data || model.outputs.includes(output.index)) return true;
+    if (!input?.data || !output || output.data || model.outputs.includes(output.index)) continue;
     if (input.type !== output.type || input.shape.join() !== output.shape.join()) {
       throw new ModelError(`operator ${op.index} (DENSIFY): output ${tensorLabel(output)} does not match its input ${tensorLabel(input)}`);
     }
     output.data = input.data;
     output.sparsity = input.sparsity;
-    return false;
-  });
-  return { ...model, operators };
+  }
+  return model;
 }

@@ -9,7 +9,8 @@ import { type KernelCall, type OpDef, romFloat64, romInt32, tensorArg } from './
 /**
  * TFLite's reference FULLY_CONNECTED (BUILTIN_REF, TF >= 2.20) requantizes in double:
  * round(double(acc) * double(in) * double(filter) / double(out)). The fixed-point path
- * (requantMode 0) is what TFLM and older TFLite use; both live in the kernel.
+ * (requantMode 0) is what TFLM and older TFLite use, and what TFLite's sparse FULLY_CONNECTED
+ * (weights stored sparsely and fed to it directly, 1x16 blocks) does; both live in the kernel.
  */
 export const FC_REQUANT_IN_DOUBLE = true;
 
@@ -107,7 +108,7 @@ export const fullyConnected: OpDef = {
     if (sparse) {
       return [sparseCall(t, {
         input, output, bias, rq, sparse, batches, depth: accumDepth, rows: units, inputOffset, filterOffset, actMin, actMax,
-        requantMode: FC_REQUANT_IN_DOUBLE ? 1 : 0,
+        requantMode: FC_REQUANT_IN_DOUBLE && !filter.isSparse ? 1 : 0,
       })];
     }
     const rows = packRows(filterData, units, accumDepth);
@@ -126,7 +127,7 @@ export const fullyConnected: OpDef = {
         scales: romFloat64(scales, 'output scales'), foldedBias: romInt32(folded, 'folded bias'), requant: rq.table,
         batches, accumDepth, kPad: rows.kPad, outDepth: units, inputOffset, filterOffset,
         outputOffset: output.quantization!.zeroPoint[0], actMin, actMax,
-        requantMode: FC_REQUANT_IN_DOUBLE ? 1 : 0,
+        requantMode: FC_REQUANT_IN_DOUBLE && !filter.isSparse ? 1 : 0,
       },
     }];
   },

@@ -1,6 +1,7 @@
 /** The op registry: every TFLite builtin edgerun runs. Tests, docs and tools enumerate it. */
 import { add, maximum, minimum, mul, prelu, squaredDifference, sub } from './binary.js';
 import { conv2d } from './conv_2d.js';
+import { densify } from './densify.js';
 import { depthwiseConv2d } from './depthwise_conv_2d.js';
 import { fullyConnected } from './fully_connected.js';
 import { averagePool2d, maxPool2d } from './pool_2d.js';
@@ -24,7 +25,7 @@ import { transpose } from './transpose.js';
 import { unidirectionalSequenceLstm } from './lstm.js';
 
 export const OPS: readonly OpDef[] = [
-  add, addN, batchToSpaceNd, spaceToBatchNd, argMax, argMin, mean, reduceMax, sum, averagePool2d, concatenation, conv2d, depthToSpace, depthwiseConv2d, dequantize, expandDims, fullyConnected,
+  add, addN, batchToSpaceNd, spaceToBatchNd, argMax, argMin, mean, reduceMax, sum, averagePool2d, concatenation, conv2d, densify, depthToSpace, depthwiseConv2d, dequantize, expandDims, fullyConnected,
   elu, gather, hardSwish, leakyRelu, logistic, maximum, maxPool2d, minimum, mul, pack, pad, padV2, prelu, quantize, relu,
   relu6, reluN1To1, reshape, resizeBilinear, resizeNearestNeighbor, slice, softmax, spaceToDepth, split, splitV, squaredDifference,
   squeeze, stridedSlice, sub, tanh, transpose, transposeConv, unidirectionalSequenceLstm, unpack,

@@ -1,7 +1,7 @@
 /**
  * Kernel choice and weight format for pruned FULLY_CONNECTED / 1x1 CONV_2D weights (those the
- * model stores sparsely): edgerun's block format (host/abi/blocks.ts sparse_fully_connected) in
- * the file's block size, used when the stored density is below the measured crossover.
+ * model stores sparsely): edgerun's block format (host/abi/blocks.ts sparse_fully_connected), with
+ * the block size the weights' structure allows, used when their density is below the crossover.
  */
 import type { Tensor } from '../tflite/model.js';
 import { romInt32 } from './types.js';
@@ -24,43 +24,50 @@ export interface SparseWeights {
   };
 }
 
-/** The block size the file's SparsityParameters use along the last (input) dimension, or 1. */
-function fileBlockSize(t: Tensor): number {
-  const s = t.sparsity!;
-  const last = t.shape.length - 1;
-  const j = s.blockMap.indexOf(last);
-  if (j < 0) return 1;
-  const level = s.traversalOrder.indexOf(t.shape.length + j);
-  return s.dimMetadata[level]?.denseSize ?? 1;
-}
-
-/** Weights [rows][cols] (row-major int8) in block format, or null when the dense kernel should run. */
+/**
+ * Weights [rows][cols] (row-major int8) in block format, or null when the dense kernel should run:
+ * the largest block size (16, 4, 1) whose share of non-zero blocks is below its crossover. Blocks
+ * start at multiples of the block size; a column remainder must be zero for blocks of 4 or 16.
+ */
 export function sparseWeights(filter: Tensor, data: Uint8Array, rows: number, cols: number): SparseWeights | null {
   if (!filter.sparsity) return null;
-  const fileBlock = fileBlockSize(filter);
-  const block = fileBlock === 4 || fileBlock === 16 ? fileBlock : 1;
-  if (cols % block !== 0 || cols / block > 0xffff) return null;
   const w = new Int8Array(data.buffer, data.byteOffset, rows * cols);
+  for (const block of [16, 4, 1]) {
+    const full = Math.floor(cols / block) * block;
+    if (full / block > 0xffff || full === 0) continue;
+    let tailZero = true;
+    for (let r = 0; r < rows && tailZero; r++) for (let c = full; c < cols; c++) if (w[r * cols + c] !== 0) tailZero = false;
+    if (!tailZero) continue;
+    let stored = 0;
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < full; c += block) if (w.subarray(r * cols + c, r * cols + c + block).some((v) => v !== 0)) stored++;
+    }
+    const density = stored / ((rows * full) / block);
+    if (density < SPARSE_CROSSOVER[block]) return compress(w, rows, cols, block, density);
+  }
+  return null;
+}
+
+function compress(w: Int8Array, rows: number, cols: number, block: number, density: number): SparseWeights {
+  const full = Math.floor(cols / block) * block;
   const rowStart = new Int32Array(rows + 1);
-  const cols16: number[] = [];
+  const blockCols: number[] = [];
   const values: number[] = [];
   for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c += block) {
+    for (let c = 0; c < full; c += block) {
       const run = w.subarray(r * cols + c, r * cols + c + block);
       if (run.some((v) => v !== 0)) {
-        cols16.push(c / block);
+        blockCols.push(c / block);
         values.push(...run);
       }
     }
-    rowStart[r + 1] = cols16.length;
+    rowStart[r + 1] = blockCols.length;
   }
-  const density = cols16.length / ((rows * cols) / block);
-  if (density >= SPARSE_CROSSOVER[block]) return null;
   return {
     block, density, stored: values.length,
     args: {
       rowStart: romInt32(rowStart, 'sparse row starts'),
-      blockCols: { rom: new Uint8Array(Uint16Array.from(cols16).buffer), label: 'sparse block columns' },
+      blockCols: { rom: new Uint8Array(Uint16Array.from(blockCols).buffer), label: 'sparse block columns' },
       values: { rom: new Uint8Array(Int8Array.from(values).buffer), label: 'filter' },
     },
   };
