@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert';
 import { ModelError } from '../host/errors.js';
 import { BLOCKS } from '../host/abi/blocks.js';
 import { loadModel } from '../host/index.js';
+import { SPARSE_CROSSOVER } from '../host/ops/sparse.js';
 import type { Sparsity } from '../host/tflite/model.js';
 import { BuiltinOperator, BuiltinOptionsType } from '../host/tflite/schema.js';
 import { type TensorSpec, writeModel } from '../host/tflite/writer.js';
@@ -80,6 +81,17 @@ function fcModel(c: FcCase, sparse: boolean): Uint8Array {
   });
 }
 
+/** Runs fn with the sparse kernel forced in block size `block` (whatever the density). */
+function forcingSparse<T>(block: number, fn: () => T): T {
+  const saved = structuredClone(SPARSE_CROSSOVER);
+  for (const table of Object.values(SPARSE_CROSSOVER)) Object.assign(table, { 1: 0, 4: 0, 16: 0, [block]: 2 });
+  try {
+    return fn();
+  } finally {
+    Object.assign(SPARSE_CROSSOVER, saved);
+  }
+}
+
 /** Runs a one-op model; `fixedPoint` switches its FULLY_CONNECTED block to requantMode 0. */
 function run(model: Uint8Array, kernels: 'simd' | 'ref', input: Uint8Array, fixedPoint = false): number[] {
   const m = loadModel(model, { kernels });
@@ -107,8 +119,10 @@ test('sparse FULLY_CONNECTED weights (CSR, 1x4, 1x16; with and without DENSIFY) 
     for (const kernels of ['simd', 'ref'] as const) {
       // Weights fed sparsely straight to FULLY_CONNECTED take TFLite's sparse path, which
       // requantizes in fixed point; the dense twin is switched to the same arithmetic.
-      assert.equal(run(fcModel(c, true), kernels, input), run(fcModel(c, false), kernels, input, !c.densify),
-        `case ${i} (${kernels}): ${units}x${depth} block ${block} sparsity ${sparsity} densify ${c.densify}`);
+      const dense = run(fcModel(c, false), kernels, input, !c.densify);
+      const what = `case ${i} (${kernels}): ${units}x${depth} block ${block} sparsity ${sparsity} densify ${c.densify}`;
+      assert.equal(run(fcModel(c, true), kernels, input), dense, what);
+      assert.equal(forcingSparse(block, () => run(fcModel(c, true), kernels, input)), dense, `${what}, sparse kernel forced`);
     }
   }
 });
@@ -144,7 +158,9 @@ test('sparse 1x1 CONV_2D weights (stride 1, the FC-over-pixels kernel) give the 
     });
     const input = Uint8Array.from({ length: h * w * inC }, () => Math.floor(r() * 256));
     for (const kernels of ['simd', 'ref'] as const) {
-      assert.equal(run(model(true), kernels, input), run(model(false), kernels, input), `case ${i} (${kernels}): ${outC}x${inC} block ${block} ${h}x${w}`);
+      const dense = run(model(false), kernels, input);
+      assert.equal(run(model(true), kernels, input), dense, `case ${i} (${kernels}): ${outC}x${inC} block ${block} ${h}x${w}`);
+      assert.equal(forcingSparse(block, () => run(model(true), kernels, input)), dense, `case ${i} (${kernels}), sparse kernel forced`);
     }
   }
 });

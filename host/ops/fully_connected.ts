@@ -104,7 +104,7 @@ export const fullyConnected: OpDef = {
     }
     const inputOffset = -input.quantization!.zeroPoint[0];
     const filterOffset = perChannel ? 0 : -rq.filterZeroPoint;
-    const sparse = sparseWeights(filter, filterData, units, accumDepth);
+    const sparse = sparseWeights(filter, filterData, units, accumDepth, batches);
     if (sparse) {
       return [sparseCall(t, {
         input, output, bias, rq, sparse, batches, depth: accumDepth, rows: units, inputOffset, filterOffset, actMin, actMax,

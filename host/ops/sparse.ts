@@ -8,9 +8,15 @@ import { romInt32 } from './types.js';
 
 /**
  * Densities (stored blocks / all blocks) below which the sparse kernel beats the dense SIMD one,
- * per block size, measured with `node dist/bench/sparse.js` (README, "Pruned models").
+ * per block size, for one input row (FULLY_CONNECTED) and for many (1x1 convolutions, where the
+ * dense kernel reuses each weight across pixels), measured with `node dist/bench/sparse.js`
+ * (README, "Pruned models"). Unstructured weights (block 1) never win. Mutable only so that the
+ * benchmark can force a kernel.
  */
-export const SPARSE_CROSSOVER: Readonly<Record<number, number>> = { 1: 0.3, 4: 0.5, 16: 0.7 };
+export const SPARSE_CROSSOVER: Record<'rows' | 'pixels', Record<number, number>> = {
+  rows: { 1: 0, 4: 0.2, 16: 0.35 },
+  pixels: { 1: 0, 4: 0, 16: 0.15 },
+};
 
 export interface SparseWeights {
   block: number;
@@ -29,8 +35,9 @@ export interface SparseWeights {
  * the largest block size (16, 4, 1) whose share of non-zero blocks is below its crossover. Blocks
  * start at multiples of the block size; a column remainder must be zero for blocks of 4 or 16.
  */
-export function sparseWeights(filter: Tensor, data: Uint8Array, rows: number, cols: number): SparseWeights | null {
+export function sparseWeights(filter: Tensor, data: Uint8Array, rows: number, cols: number, inputRows: number): SparseWeights | null {
   if (!filter.sparsity) return null;
+  const crossover = SPARSE_CROSSOVER[inputRows > 4 ? 'pixels' : 'rows'];
   const w = new Int8Array(data.buffer, data.byteOffset, rows * cols);
   for (const block of [16, 4, 1]) {
     const full = Math.floor(cols / block) * block;
@@ -43,7 +50,7 @@ export function sparseWeights(filter: Tensor, data: Uint8Array, rows: number, co
       for (let c = 0; c < full; c += block) if (w.subarray(r * cols + c, r * cols + c + block).some((v) => v !== 0)) stored++;
     }
     const density = stored / ((rows * full) / block);
-    if (density < SPARSE_CROSSOVER[block]) return compress(w, rows, cols, block, density);
+    if (density < crossover[block]) return compress(w, rows, cols, block, density);
   }
   return null;
 }
