@@ -1,18 +1,91 @@
 // SIMD twin of ../ref/sparse_fully_connected.ts: 1x16 blocks as one 16-byte dot each, 1x4 blocks
 // four at a time (their values are contiguous; the inputs are gathered 4 bytes per lane), and
 // four output rows requantized together; single weights (block 1) and leftovers use the twin's loop.
+// With four or more input rows (batches, or a 1x1 convolution's pixels) each weight block is loaded
+// once for four rows, whose sums gather in `scratch` ([row][4] i32) before requantization.
 import { rowSum, requantizeRow, sparseDot } from '../ref/sparse_fully_connected';
-import { dot16, narrowClamp4, requant4, scaleRound4 } from '../simd';
+import { hsum4, narrowClamp4, requant4, scaleRound4 } from '../simd';
 import {
   SPARSE_FULLY_CONNECTED_INPUT, SPARSE_FULLY_CONNECTED_OUTPUT, SPARSE_FULLY_CONNECTED_ROW_START,
   SPARSE_FULLY_CONNECTED_BLOCK_COLS, SPARSE_FULLY_CONNECTED_VALUES, SPARSE_FULLY_CONNECTED_FOLDED_BIAS,
   SPARSE_FULLY_CONNECTED_REQUANT, SPARSE_FULLY_CONNECTED_SCALES, SPARSE_FULLY_CONNECTED_BATCHES,
   SPARSE_FULLY_CONNECTED_DEPTH, SPARSE_FULLY_CONNECTED_ROWS, SPARSE_FULLY_CONNECTED_BLOCK,
   SPARSE_FULLY_CONNECTED_FILTER_OFFSET, SPARSE_FULLY_CONNECTED_OUTPUT_OFFSET, SPARSE_FULLY_CONNECTED_ACT_MIN,
-  SPARSE_FULLY_CONNECTED_ACT_MAX, SPARSE_FULLY_CONNECTED_REQUANT_MODE,
+  SPARSE_FULLY_CONNECTED_ACT_MAX, SPARSE_FULLY_CONNECTED_REQUANT_MODE, SPARSE_FULLY_CONNECTED_SCRATCH,
 } from '../params';
 
-/** Row r's sum w*x with SIMD for 1x16 and 1x4 blocks. */
+/** acc + dot(x, w) over 16 int8 lanes, by products widened to i16 and pairwise sums to i32. */
+// @ts-ignore: decorator
+@inline
+function dot8x16(acc: v128, x: v128, w: v128): v128 {
+  return i32x4.add(acc, i32x4.add(
+    i32x4.extadd_pairwise_i16x8_s(i16x8.extmul_low_i8x16_s(x, w)),
+    i32x4.extadd_pairwise_i16x8_s(i16x8.extmul_high_i8x16_s(x, w)),
+  ));
+}
+
+/** Gathers four 1x4 input blocks (at block columns cols[0..3]) into one vector. */
+// @ts-ignore: decorator
+@inline
+function gather4(x: usize, cols: usize): v128 {
+  let v = v128.load32_zero(x + (<usize>load<u16>(cols) << 2));
+  v = v128.load32_lane(x + (<usize>load<u16>(cols, 2) << 2), v, 1);
+  v = v128.load32_lane(x + (<usize>load<u16>(cols, 4) << 2), v, 2);
+  return v128.load32_lane(x + (<usize>load<u16>(cols, 6) << 2), v, 3);
+}
+
+/** Row r's sums for four input rows (x, x + depth, ...), one lane each; blocks of 4 or 16. */
+function rowDot4(x: usize, depth: usize, p: usize, r: i32, block: i32): v128 {
+  const rowStart = load<usize>(p, SPARSE_FULLY_CONNECTED_ROW_START);
+  const blockCols = load<usize>(p, SPARSE_FULLY_CONNECTED_BLOCK_COLS);
+  const values = load<usize>(p, SPARSE_FULLY_CONNECTED_VALUES);
+  let k = load<i32>(rowStart + (<usize>r << 2));
+  const end = load<i32>(rowStart + (<usize>(r + 1) << 2));
+  let a0 = i32x4.splat(0);
+  let a1 = i32x4.splat(0);
+  let a2 = i32x4.splat(0);
+  let a3 = i32x4.splat(0);
+  if (block == 16) {
+    for (; k < end; k++) {
+      const w = v128.load(values + (<usize>k << 4));
+      const xc = x + (<usize>load<u16>(blockCols + (<usize>k << 1)) << 4);
+      a0 = dot8x16(a0, v128.load(xc), w);
+      a1 = dot8x16(a1, v128.load(xc + depth), w);
+      a2 = dot8x16(a2, v128.load(xc + 2 * depth), w);
+      a3 = dot8x16(a3, v128.load(xc + 3 * depth), w);
+    }
+  } else {
+    for (; k + 4 <= end; k += 4) {
+      const w = v128.load(values + (<usize>k << 2));
+      const cols = blockCols + (<usize>k << 1);
+      a0 = dot8x16(a0, gather4(x, cols), w);
+      a1 = dot8x16(a1, gather4(x + depth, cols), w);
+      a2 = dot8x16(a2, gather4(x + 2 * depth, cols), w);
+      a3 = dot8x16(a3, gather4(x + 3 * depth, cols), w);
+    }
+  }
+  let sums = hsum4(a0, a1, a2, a3);
+  for (; k < end; k++) { // 1x4 leftovers
+    const col = <usize>load<u16>(blockCols + (<usize>k << 1)) << 2;
+    const w = values + (<usize>k << 2);
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let j = 0; j < 4; j++) {
+      const wj = <i32>load<i8>(w + <usize>j);
+      const xj = x + col + <usize>j;
+      s0 += wj * <i32>load<i8>(xj);
+      s1 += wj * <i32>load<i8>(xj + depth);
+      s2 += wj * <i32>load<i8>(xj + 2 * depth);
+      s3 += wj * <i32>load<i8>(xj + 3 * depth);
+    }
+    sums = i32x4.add(sums, i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(s0), 1, s1), 2, s2), 3, s3));
+  }
+  return sums;
+}
+
+/** Row r's sum w*x with SIMD for 1x16 and 1x4 blocks (one input row). */
 // @ts-ignore: decorator
 @inline
 function rowDot(x: usize, p: usize, r: i32, block: i32): i32 {
@@ -26,17 +99,10 @@ function rowDot(x: usize, p: usize, r: i32, block: i32): i32 {
   if (block == 16) {
     for (; k < end; k++) {
       const xw = v128.load(x + (<usize>load<u16>(blockCols + (<usize>k << 1)) << 4));
-      acc = dot16(acc, i16x8.extend_low_i8x16_s(xw), i16x8.extend_high_i8x16_s(xw), v128.load(values + (<usize>k << 4)));
+      acc = dot8x16(acc, xw, v128.load(values + (<usize>k << 4)));
     }
   } else {
-    for (; k + 4 <= end; k += 4) {
-      const cols = blockCols + (<usize>k << 1);
-      let xw = v128.load32_zero(x + (<usize>load<u16>(cols) << 2));
-      xw = v128.load32_lane(x + (<usize>load<u16>(cols, 2) << 2), xw, 1);
-      xw = v128.load32_lane(x + (<usize>load<u16>(cols, 4) << 2), xw, 2);
-      xw = v128.load32_lane(x + (<usize>load<u16>(cols, 6) << 2), xw, 3);
-      acc = dot16(acc, i16x8.extend_low_i8x16_s(xw), i16x8.extend_high_i8x16_s(xw), v128.load(values + (<usize>k << 2)));
-    }
+    for (; k + 4 <= end; k += 4) acc = dot8x16(acc, gather4(x, blockCols + (<usize>k << 1)), v128.load(values + (<usize>k << 2)));
   }
   let s = i32x4.extract_lane(acc, 0) + i32x4.extract_lane(acc, 1) + i32x4.extract_lane(acc, 2) + i32x4.extract_lane(acc, 3);
   for (; k < end; k++) { // 1x4 leftovers
@@ -62,7 +128,41 @@ export function sparse_fully_connected(p: usize): i32 {
   const outOffsetV = i32x4.splat(load<i32>(p, SPARSE_FULLY_CONNECTED_OUTPUT_OFFSET));
   const actMinV = i32x4.splat(load<i32>(p, SPARSE_FULLY_CONNECTED_ACT_MIN));
   const actMaxV = i32x4.splat(load<i32>(p, SPARSE_FULLY_CONNECTED_ACT_MAX));
-  for (let b = 0; b < batches; b++) {
+  const scratch = load<usize>(p, SPARSE_FULLY_CONNECTED_SCRATCH);
+  let b = 0;
+  if (block != 1) {
+    for (; b + 4 <= batches; b += 4) {
+      const x = input + <usize>(b * depth);
+      let rowTerms = i32x4.splat(0);
+      if (filterOffset != 0) {
+        for (let q = 0; q < 4; q++) {
+          const t = filterOffset * rowSum(x + <usize>(q * depth), depth);
+          rowTerms = q == 0 ? i32x4.replace_lane(rowTerms, 0, t) : q == 1 ? i32x4.replace_lane(rowTerms, 1, t)
+            : q == 2 ? i32x4.replace_lane(rowTerms, 2, t) : i32x4.replace_lane(rowTerms, 3, t);
+        }
+      }
+      for (let r = 0; r < rows; r++) {
+        const sums = i32x4.add(i32x4.add(rowDot4(x, <usize>depth, p, r, block), i32x4.splat(load<i32>(foldedBias + (<usize>r << 2)))), rowTerms);
+        v128.store(scratch + (<usize>r << 4), sums);
+      }
+      for (let q = 0; q < 4; q++) {
+        const out = output + <usize>((b + q) * rows);
+        let r = 0;
+        for (; r + 4 <= rows; r += 4) {
+          // Input row q's sums of output rows r .. r + 3: lane q of four scratch entries.
+          const s = scratch + (<usize>r << 4) + (<usize>q << 2);
+          let acc = v128.load32_zero(s);
+          acc = v128.load32_lane(s + 16, acc, 1);
+          acc = v128.load32_lane(s + 32, acc, 2);
+          acc = v128.load32_lane(s + 48, acc, 3);
+          const scaled = requantInFloat ? scaleRound4(acc, scales + (<usize>r << 3)) : requant4(acc, requant + (<usize>r >> 2) * 48);
+          v128.store32_lane(out + <usize>r, narrowClamp4(scaled, outOffsetV, actMinV, actMaxV), 0);
+        }
+        for (; r < rows; r++) store<i8>(out + <usize>r, <i8>requantizeRow(p, r, load<i32>(scratch + (<usize>r << 4) + (<usize>q << 2))));
+      }
+    }
+  }
+  for (; b < batches; b++) {
     const x = input + <usize>(b * depth);
     const out = output + <usize>(b * rows);
     const rowTerm = filterOffset == 0 ? 0 : filterOffset * rowSum(x, depth);

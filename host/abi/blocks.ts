@@ -129,9 +129,10 @@ export const BLOCKS = {
   // kernel's: acc = sum w*x + foldedBias[r] + filterOffset * sum x (foldedBias and requantization
   // as for fully_connected, padded to a multiple of 8 rows). `batches` input rows (FC batches, or
   // pixels of a stride-1 1x1 convolution), each `depth` int8 values, give `rows` outputs each.
+  // scratch: RAM for the SIMD kernel's four-row accumulators, 16 bytes per row rounded up to 8 rows.
   sparse_fully_connected: block('sparse_fully_connected', [
     p('input'), p('output'), p('rowStart'), p('blockCols'), p('values'), p('foldedBias'), p('requant'), p('scales'),
-    p('multipliers'), p('shifts'), 'batches', 'depth', 'rows', 'block', 'filterOffset', 'outputOffset', 'actMin', 'actMax',
+    p('multipliers'), p('shifts'), p('scratch'), 'batches', 'depth', 'rows', 'block', 'filterOffset', 'outputOffset', 'actMin', 'actMax',
     'requantMode',
   ]),
   // reference_integer_ops::AveragePool / MaxPool (NHWC).

@@ -39,7 +39,7 @@ export function sparseCall(t: OpTensors, a: {
     args: {
       input: tensorArg(a.input.index), output: tensorArg(a.output.index), ...a.sparse.args,
       foldedBias: romInt32(folded, 'folded bias'), requant: a.rq.table, scales: romFloat64(scales, 'output scales'),
-      multipliers: a.rq.multipliers, shifts: a.rq.shifts, batches: a.batches, depth: a.depth, rows: a.rows, block: a.sparse.block,
+      multipliers: a.rq.multipliers, shifts: a.rq.shifts, scratch: { scratch: a.batches >= 4 ? 16 * rowsPad : 0 }, batches: a.batches, depth: a.depth, rows: a.rows, block: a.sparse.block,
       filterOffset: a.filterOffset, outputOffset: a.output.quantization!.zeroPoint[0], actMin: a.actMin, actMax: a.actMax,
       requantMode: a.requantMode,
     },
