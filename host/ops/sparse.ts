@@ -14,7 +14,7 @@ import { romInt32 } from './types.js';
  * benchmark can force a kernel.
  */
 export const SPARSE_CROSSOVER: Record<'rows' | 'pixels', Record<number, number>> = {
-  rows: { 1: 0, 4: 0.2, 16: 0.4 },
+  rows: { 1: 0, 4: 0.12, 16: 0.4 },
   pixels: { 1: 0, 4: 0, 16: 0.4 },
 };
 
