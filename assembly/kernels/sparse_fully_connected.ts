@@ -85,11 +85,10 @@ function rowDot4(x: usize, depth: usize, p: usize, r: i32, block: i32): v128 {
   return sums;
 }
 
-/** Row r's sum w*x with SIMD for 1x16 and 1x4 blocks (one input row). */
+/** Row r's products w*x for one input row, unreduced (their lane sum is the row's sum); blocks of 4 or 16. */
 // @ts-ignore: decorator
 @inline
-function rowDot(x: usize, p: usize, r: i32, block: i32): i32 {
-  if (block == 1) return sparseDot(x, p, r);
+function rowDotLanes(x: usize, p: usize, r: i32, block: i32): v128 {
   const rowStart = load<usize>(p, SPARSE_FULLY_CONNECTED_ROW_START);
   const blockCols = load<usize>(p, SPARSE_FULLY_CONNECTED_BLOCK_COLS);
   const values = load<usize>(p, SPARSE_FULLY_CONNECTED_VALUES);
@@ -101,16 +100,25 @@ function rowDot(x: usize, p: usize, r: i32, block: i32): i32 {
       const xw = v128.load(x + (<usize>load<u16>(blockCols + (<usize>k << 1)) << 4));
       acc = dot8x16(acc, xw, v128.load(values + (<usize>k << 4)));
     }
-  } else {
-    for (; k + 4 <= end; k += 4) acc = dot8x16(acc, gather4(x, blockCols + (<usize>k << 1)), v128.load(values + (<usize>k << 2)));
+    return acc;
   }
-  let s = i32x4.extract_lane(acc, 0) + i32x4.extract_lane(acc, 1) + i32x4.extract_lane(acc, 2) + i32x4.extract_lane(acc, 3);
+  for (; k + 4 <= end; k += 4) acc = dot8x16(acc, gather4(x, blockCols + (<usize>k << 1)), v128.load(values + (<usize>k << 2)));
+  let s = 0;
   for (; k < end; k++) { // 1x4 leftovers
     const col = x + (<usize>load<u16>(blockCols + (<usize>k << 1)) << 2);
     const w = values + (<usize>k << 2);
     for (let j = 0; j < 4; j++) s += <i32>load<i8>(w + <usize>j) * <i32>load<i8>(col + <usize>j);
   }
-  return s;
+  return i32x4.replace_lane(acc, 0, i32x4.extract_lane(acc, 0) + s);
+}
+
+/** Row r's sum w*x for one input row. */
+// @ts-ignore: decorator
+@inline
+function rowDot(x: usize, p: usize, r: i32, block: i32): i32 {
+  if (block == 1) return sparseDot(x, p, r);
+  const acc = rowDotLanes(x, p, r, block);
+  return i32x4.extract_lane(acc, 0) + i32x4.extract_lane(acc, 1) + i32x4.extract_lane(acc, 2) + i32x4.extract_lane(acc, 3);
 }
 
 export function sparse_fully_connected(p: usize): i32 {
@@ -168,10 +176,15 @@ export function sparse_fully_connected(p: usize): i32 {
     const rowTerm = filterOffset == 0 ? 0 : filterOffset * rowSum(x, depth);
     let r = 0;
     for (; r + 4 <= rows; r += 4) {
-      let acc = i32x4.splat(rowDot(x, p, r, block));
-      acc = i32x4.replace_lane(acc, 1, rowDot(x, p, r + 1, block));
-      acc = i32x4.replace_lane(acc, 2, rowDot(x, p, r + 2, block));
-      acc = i32x4.replace_lane(acc, 3, rowDot(x, p, r + 3, block));
+      let acc: v128;
+      if (block == 1) {
+        acc = i32x4.splat(sparseDot(x, p, r));
+        acc = i32x4.replace_lane(acc, 1, sparseDot(x, p, r + 1));
+        acc = i32x4.replace_lane(acc, 2, sparseDot(x, p, r + 2));
+        acc = i32x4.replace_lane(acc, 3, sparseDot(x, p, r + 3));
+      } else {
+        acc = hsum4(rowDotLanes(x, p, r, block), rowDotLanes(x, p, r + 1, block), rowDotLanes(x, p, r + 2, block), rowDotLanes(x, p, r + 3, block));
+      }
       acc = i32x4.add(i32x4.add(acc, v128.load(foldedBias + (<usize>r << 2))), i32x4.splat(rowTerm));
       const scaled = requantInFloat ? scaleRound4(acc, scales + (<usize>r << 3)) : requant4(acc, requant + (<usize>r >> 2) * 48);
       v128.store32_lane(out + <usize>r, narrowClamp4(scaled, outOffsetV, actMinV, actMaxV), 0);
