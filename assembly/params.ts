@@ -394,3 +394,85 @@ export const TRANSPOSE_CONV_OUTPUT_OFFSET: usize = 84;
 export const TRANSPOSE_CONV_ACT_MIN: usize = 88;
 export const TRANSPOSE_CONV_ACT_MAX: usize = 92;
 export const TRANSPOSE_CONV_BLOCK_BYTES: usize = 96;
+
+export const DSP_WINDOW_INPUT: usize = 0;
+export const DSP_WINDOW_WINDOW: usize = 4;
+export const DSP_WINDOW_OUTPUT: usize = 8;
+export const DSP_WINDOW_COUNT: usize = 12;
+export const DSP_WINDOW_INPUT_STRIDE: usize = 16;
+export const DSP_WINDOW_REMOVE_MEAN: usize = 20;
+export const DSP_WINDOW_BLOCK_BYTES: usize = 24;
+
+export const DSP_FFT_DATA: usize = 0;
+export const DSP_FFT_TWIDDLES: usize = 4;
+export const DSP_FFT_SIZE: usize = 8;
+export const DSP_FFT_TWIDDLE_SIZE: usize = 12;
+export const DSP_FFT_INVERSE: usize = 16;
+export const DSP_FFT_BLOCK_BYTES: usize = 20;
+
+export const DSP_RFFT_INPUT: usize = 0;
+export const DSP_RFFT_OUTPUT: usize = 4;
+export const DSP_RFFT_TWIDDLES: usize = 8;
+export const DSP_RFFT_SIZE: usize = 12;
+export const DSP_RFFT_TWIDDLE_SIZE: usize = 16;
+export const DSP_RFFT_BLOCK_BYTES: usize = 20;
+
+export const DSP_POWER_INPUT: usize = 0;
+export const DSP_POWER_OUTPUT: usize = 4;
+export const DSP_POWER_BINS: usize = 8;
+export const DSP_POWER_MAGNITUDE: usize = 12;
+export const DSP_POWER_SCALE: usize = 16;
+export const DSP_POWER_BLOCK_BYTES: usize = 20;
+
+export const DSP_FILTERBANK_INPUT: usize = 0;
+export const DSP_FILTERBANK_OUTPUT: usize = 4;
+export const DSP_FILTERBANK_ROWS: usize = 8;
+export const DSP_FILTERBANK_WEIGHTS: usize = 12;
+export const DSP_FILTERBANK_INPUT_COUNT: usize = 16;
+export const DSP_FILTERBANK_BANDS: usize = 20;
+export const DSP_FILTERBANK_LOG: usize = 24;
+export const DSP_FILTERBANK_FLOOR: usize = 28;
+export const DSP_FILTERBANK_BLOCK_BYTES: usize = 32;
+
+export const DSP_STATS_INPUT: usize = 0;
+export const DSP_STATS_OUTPUT: usize = 4;
+export const DSP_STATS_COUNT: usize = 8;
+export const DSP_STATS_INPUT_STRIDE: usize = 12;
+export const DSP_STATS_BLOCK_BYTES: usize = 16;
+
+export const DSP_ENVELOPE_SPECTRUM: usize = 0;
+export const DSP_ENVELOPE_OUTPUT: usize = 4;
+export const DSP_ENVELOPE_TWIDDLES: usize = 8;
+export const DSP_ENVELOPE_SCRATCH: usize = 12;
+export const DSP_ENVELOPE_SIZE: usize = 16;
+export const DSP_ENVELOPE_ENVELOPE_SIZE: usize = 20;
+export const DSP_ENVELOPE_BAND_LOW: usize = 24;
+export const DSP_ENVELOPE_BAND_HIGH: usize = 28;
+export const DSP_ENVELOPE_OUT_BINS: usize = 32;
+export const DSP_ENVELOPE_TWIDDLE_SIZE: usize = 36;
+export const DSP_ENVELOPE_SCALE: usize = 40;
+export const DSP_ENVELOPE_BLOCK_BYTES: usize = 44;
+
+export const DSP_FEATURES_INPUT: usize = 0;
+export const DSP_FEATURES_OUTPUT: usize = 4;
+export const DSP_FEATURES_WINDOW: usize = 8;
+export const DSP_FEATURES_TWIDDLES: usize = 12;
+export const DSP_FEATURES_BAND_ROWS: usize = 16;
+export const DSP_FEATURES_BAND_WEIGHTS: usize = 20;
+export const DSP_FEATURES_ENVELOPE_ROWS: usize = 24;
+export const DSP_FEATURES_ENVELOPE_WEIGHTS: usize = 28;
+export const DSP_FEATURES_SCRATCH: usize = 32;
+export const DSP_FEATURES_SIZE: usize = 36;
+export const DSP_FEATURES_CHANNELS: usize = 40;
+export const DSP_FEATURES_FEATURES: usize = 44;
+export const DSP_FEATURES_BANDS: usize = 48;
+export const DSP_FEATURES_ENVELOPE_SIZE: usize = 52;
+export const DSP_FEATURES_ENVELOPE_LOW: usize = 56;
+export const DSP_FEATURES_ENVELOPE_HIGH: usize = 60;
+export const DSP_FEATURES_ENVELOPE_BANDS: usize = 64;
+export const DSP_FEATURES_TWIDDLE_SIZE: usize = 68;
+export const DSP_FEATURES_LOG: usize = 72;
+export const DSP_FEATURES_POWER_SCALE: usize = 76;
+export const DSP_FEATURES_ENVELOPE_SCALE: usize = 80;
+export const DSP_FEATURES_LOG_FLOOR: usize = 84;
+export const DSP_FEATURES_BLOCK_BYTES: usize = 88;

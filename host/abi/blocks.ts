@@ -227,6 +227,54 @@ export const BLOCKS = {
     'batches', 'inH', 'inW', 'inC', 'outH', 'outW', 'outC', 'filterH', 'filterW', 'strideH', 'strideW', 'padH', 'padW',
     'inputOffset', 'outputOffset', 'actMin', 'actMax',
   ]),
+  // ---- DSP front-end (assembly/ref/dsp.ts; tables built by host/pm/features.ts) ----
+  // float32 throughout (sums in f64); complex values are (re, im) f32 pairs. Status 1 = bad
+  // sizes, nothing written. Twiddle table "of size N" (twiddleSize, a power of two >= 2): N - 1
+  // complex entries, stage-major: entry h - 1 + j = exp(-i*pi*j/h) for h = 1, 2, 4, ..., N/2 and
+  // j < h. It serves every complex FFT and every real FFT of size <= N.
+  // output[i] = f32(input[i * inputStride] - mean) * window[i], i < count; mean (f64) of those
+  // inputs when removeMean, else 0; window null = rectangular. In place when stride is 1.
+  dsp_window: block('dsp_window', [p('input'), p('window'), p('output'), 'count', 'inputStride', 'removeMean']),
+  // In-place complex FFT of `size` points (a power of two <= twiddleSize), radix-2 DIT:
+  // X_k = sum x_t exp(-2 pi i k t / size); inverse 1: x_t = (1/size) sum X_k exp(+2 pi i k t / size).
+  dsp_fft: block('dsp_fft', [p('data'), p('twiddles'), 'size', 'twiddleSize', 'inverse']),
+  // Real FFT: `size` reals (a power of two, 4 <= size <= twiddleSize) -> size/2 + 1 complex bins
+  // (size + 2 floats) at output, which may equal input (else it must not overlap it).
+  dsp_rfft: block('dsp_rfft', [p('input'), p('output'), p('twiddles'), 'size', 'twiddleSize']),
+  // output[k] = scale * |X_k|^2 (magnitude 0) or scale * |X_k| (magnitude 1), k < bins; in place allowed.
+  dsp_power: block('dsp_power', [p('input'), p('output'), 'bins', 'magnitude', ['scale', 'f32']]),
+  // Sparse filter bank: rows holds (firstBin, count) i32 pairs, one per band; the bands' weights
+  // (f32) lie back to back in band order. output[b] = sum_j weights[.. + j] * input[firstBin + j]
+  // (f64 sum), then ln(max(sum, floor)) when log is 1. Every row must lie in [0, inputCount).
+  dsp_filterbank: block('dsp_filterbank', [p('input'), p('output'), p('rows'), p('weights'), 'inputCount', 'bands', 'log', ['floor', 'f32']]),
+  // Time-domain statistics of x[i] = input[i * inputStride], i < count (f64, about the mean):
+  // output = [mean, rms, peak, crest, kurtosis] with rms = sqrt(mean(d^2)), peak = max|d|,
+  // crest = peak / rms, kurtosis = mean(d^4) / rms^4 (Pearson, 3 for a Gaussian), d = x - mean;
+  // crest and kurtosis are 0 when rms is 0.
+  dsp_stats: block('dsp_stats', [p('input'), p('output'), 'count', 'inputStride']),
+  // Envelope spectrum from the spectrum X of `size` real samples (size/2 + 1 bins): keep bins
+  // bandLow..bandHigh (1 <= bandLow <= bandHigh < size/2), form the analytic signal, decimate by
+  // size / envelopeSize (exact: the band is shifted to baseband first, so the samples are those
+  // of the full-rate envelope; needs bandHigh - bandLow < envelopeSize),
+  //   e[s] = (2/size) |sum_j X[bandLow + j] exp(2 pi i j s / envelopeSize)|, s < envelopeSize,
+  // subtract its mean, real FFT of envelopeSize points, output[k] = scale * |E_k|, k < outBins
+  // (<= envelopeSize/2 + 1; bin spacing = that of X). scratch: 2 * envelopeSize floats.
+  dsp_envelope: block('dsp_envelope', [
+    p('spectrum'), p('output'), p('twiddles'), p('scratch'),
+    'size', 'envelopeSize', 'bandLow', 'bandHigh', 'outBins', 'twiddleSize', ['scale', 'f32'],
+  ]),
+  // Feature vector of one window: input interleaved f32 [size][channels]; output channel-major,
+  // per channel the groups chosen by `features` (bit 1 stats: dsp_stats' 5 values; bit 2 bands:
+  // dsp_filterbank of the power spectrum; bit 4 envelope: dsp_filterbank of dsp_envelope's
+  // spectrum, envelopeSize/2 + 1 bins). Per channel: mean removed, times window (size f32),
+  // dsp_rfft, envelope (scale envelopeScale) from that spectrum, power (powerScale), filter banks
+  // (bandRows/bandWeights over size/2 + 1 bins, envelopeRows/envelopeWeights), log and logFloor as
+  // for dsp_filterbank. scratch: size + 4 floats, plus 2 * envelopeSize with the envelope.
+  dsp_features: block('dsp_features', [
+    p('input'), p('output'), p('window'), p('twiddles'), p('bandRows'), p('bandWeights'), p('envelopeRows'), p('envelopeWeights'),
+    p('scratch'), 'size', 'channels', 'features', 'bands', 'envelopeSize', 'envelopeLow', 'envelopeHigh', 'envelopeBands',
+    'twiddleSize', 'log', ['powerScale', 'f32'], ['envelopeScale', 'f32'], ['logFloor', 'f32'],
+  ]),
 } as const;
 
 export type KernelName = keyof typeof BLOCKS;
