@@ -15,6 +15,8 @@ Commands:
   compile MODEL     compile a .tflite model into one standalone .wasm (no imports): -o OUT.wasm
   plan MODEL        the activation arena as a timeline (op x offset), with totals; --svg FILE
   ops               list the supported TFLite ops
+  synth             synthesize a machine's vibration, current and temperature (CSV): bearing
+                    faults, imbalance, misalignment, looseness, degradation runs, labels
 
 MODEL is a .tflite file, or for inspect, run and bench also a module made by \`edgerun compile\`
 (recognized by its content, not its name).
@@ -110,6 +112,38 @@ Same model, same kernels build: same bytes.
   --kernels K        simd (default; kernels with very little work use their scalar twin) or ref
   --json             print {bytes, codeBytes, dataBytes, ramBytes, romBytes}: codeBytes is the
                      module minus its data section, romBytes = ROM data + codeBytes`,
+  synth: `Usage: edgerun synth [--fault F] [--severity S] [--degrade LIFE] [--duration S] [--rate HZ]
+                    [--machine N] [--run N] [--seed N] [--window N] [--out FILE] [--labels FILE] [--json]
+
+Synthesizes the sensors of a rotating machine (an induction motor on rolling bearings) from physics:
+vibration on three axes (ax horizontal, ay vertical, az axial; g), motor current (A) and housing
+temperature (degC), as CSV: the header timestamp,ax,ay,az,current,temperature, then one row per
+sample (timestamp in seconds from the start). The same options always give the same bytes.
+  --fault F        healthy (default); inner, outer or ball (rolling-bearing defects: impacts at
+                   BPFI, BPFO or 2 x BSF ringing the structure's resonance); imbalance (1x),
+                   misalignment (2x), looseness (0.5x harmonics)
+  --severity S     0 < S <= 1, where 1 is the failure threshold (default 0.5); with --degrade
+                   the initial severity, < 1 (default 0.05). Not for healthy runs
+  --degrade LIFE   a degradation run: the severity grows exponentially to 1 at LIFE seconds;
+                   windows are labelled with the remaining useful life, LIFE - t
+  --duration S     seconds of data, up to 86400 (default 10; with --degrade, LIFE)
+  --rate HZ        samples per second, a whole number 1000..200000 (default 10000)
+  --machine N      machine id 0..999999 (default 0): its own speed, bearing geometry, resonances,
+                   noise. One id in each block of five (0-4, 5-9, ...) is a test machine, the
+                   others train: never mix them
+  --run N          another operating point and noise of the same machine (default 0)
+  --seed N         fleet seed 0..4294967295 (default 1): machines and noise derive from it
+  --window N       samples per label window (default: one second)
+  --out FILE       write the CSV to FILE (a temporary file, renamed when complete) instead of
+                   stdout, and print a summary: machine, split, shaft and bearing frequencies
+  --labels FILE    write the run's metadata and window labels to FILE as JSON
+  --json           print that JSON on stdout instead of the summary (needs --out):
+                   {format, seed, machine: {id, split, lineHz, polePairs, bearing, resonanceHz, ...},
+                   run, fault, severity, degradation: {model, initialSeverity, failureSeverity,
+                   lifeS} | null, rate, samples, durationS, channels, frequencies: {shaftHz, lineHz,
+                   ftf, bpfo, bpfi, bsf}, meanLoad, windowSamples,
+                   windows: [{start, samples, fault, severity, rulS, shaftHz}]}
+Runs of 2,000,000 samples or more show progress on stderr when it is a terminal.`,
   ops: `Usage: edgerun ops [--json]
 
 Lists the TFLite builtin ops edgerun runs, with what each supports.`,
