@@ -7,11 +7,12 @@ import { cmdInspect } from './cli/inspect.js';
 import { cmdOps } from './cli/ops.js';
 import { cmdPlan } from './cli/plan.js';
 import { cmdRun } from './cli/run.js';
+import { cmdStream } from './cli/stream.js';
 import { cmdSynth } from './cli/synth.js';
 import { EdgerunError, InputError } from './index.js';
 
 const COMMANDS: Record<string, (argv: string[]) => void | Promise<void>> = {
-  inspect: cmdInspect, run: cmdRun, bench: cmdBench, compile: cmdCompile, plan: cmdPlan, ops: cmdOps, synth: cmdSynth,
+  inspect: cmdInspect, run: cmdRun, bench: cmdBench, compile: cmdCompile, plan: cmdPlan, ops: cmdOps, synth: cmdSynth, stream: cmdStream,
 };
 
 export async function main(argv: string[]): Promise<number> {

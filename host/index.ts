@@ -11,6 +11,7 @@ import { kernelModule, type KernelFlavor } from './run/kernels.js';
 import type { Model } from './tflite/model.js';
 import { readModel } from './tflite/reader.js';
 import { foldSparseConstants } from './graph/sparse.js';
+import { type PmMeta, pmMetaOf } from './pm/model_meta.js';
 
 export { EdgerunError, InputError, KernelError, MemoryLimitError, ModelError, TimeoutError, UnsupportedOpError } from './errors.js';
 export { Interpreter, MAX_TIMEOUT_MS } from './run/interpreter.js';
@@ -36,6 +37,16 @@ export type { CompiledModule } from './aot/compile.js';
 export type { MetaMemory, ModuleMeta } from './aot/meta.js';
 export { isWasm } from './aot/sections.js';
 export type { PlanBuffer, PlannedModel, PlanReport } from './plan/render.js';
+export { parsePmMeta, PM_FORMAT, PM_METADATA, withOverrides } from './pm/model_meta.js';
+export type { PmMeta, PmScore, PmTask } from './pm/model_meta.js';
+export { createFeatureExtractor, planFeatures, featureMemory, STATS_NAMES } from './pm/features.js';
+export type { FeatureExtractor, FeatureGroup, FeaturePlan, FeatureSpec, BandScale } from './pm/features.js';
+export { createScorer } from './pm/scorer.js';
+export type { Scorer, ScorerTiming, WindowScore } from './pm/scorer.js';
+export { CsvScorer } from './pm/stream.js';
+export type { StreamScore, StreamStats } from './pm/stream.js';
+export { bearingFrequencies, createSynth, FAULTS, makeMachine, splitMachines, synthesize, toCsv } from './pm/synth.js';
+export type { Fault, Machine, Synth, SynthMeta, SynthOptions, SynthRun, WindowLabel } from './pm/synth.js';
 
 export interface MemoryFigures {
   /** Activation arena: every intermediate tensor and per-call scratch, planned. */
@@ -175,6 +186,11 @@ function parse(source: string | Uint8Array): Model {
   const bytes = modelBytes(source);
   if (isWasm(bytes)) throw new ModelError('model: this is a compiled WebAssembly module, not a .tflite model (use openModel or loadCompiled)');
   return foldSparseConstants(readModel(bytes));
+}
+
+/** A model's edgerun.pm metadata (a .tflite's metadata entry, a compiled module's meta.pm), or null. */
+export function pmMetaOfModel(model: EdgerunModel | CompiledModel, where = 'model'): PmMeta | null {
+  return model instanceof CompiledModel ? model.meta.pm ?? null : pmMetaOf(model.prepared.model.metadata, where);
 }
 
 /** The op registry, for tools and docs: builtin name and what is supported. */

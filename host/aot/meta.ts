@@ -9,6 +9,7 @@ import { ModelError } from '../errors.js';
 import type { PreparedModel, TensorInfo } from '../plan/prepare.js';
 import type { KernelFlavor } from '../run/kernels.js';
 import { memoryNeed } from '../run/limits.js';
+import { parsePmMeta, type PmMeta, pmMetaOf } from '../pm/model_meta.js';
 
 export const META_SECTION = 'edgerun.meta';
 export const META_FORMAT = 'edgerun.meta/1';
@@ -50,6 +51,8 @@ export interface ModuleMeta {
   inputs: TensorInfo[];
   outputs: TensorInfo[];
   memory: MetaMemory;
+  /** The source model's edgerun.pm metadata (features, normalization, threshold), when it has one. */
+  pm?: PmMeta;
 }
 
 export function buildMeta(
@@ -57,6 +60,7 @@ export function buildMeta(
 ): ModuleMeta {
   const { layout } = prepared;
   const need = memoryNeed(layout);
+  const pm = pmMetaOf(prepared.model.metadata, 'model');
   for (const t of [...prepared.inputs, ...prepared.outputs]) {
     if (!(t.dtype in DTYPE_BYTES)) throw new ModelError(`tensor ${t.index} (${JSON.stringify(t.name)}): dtype ${t.dtype} cannot cross a compiled module's ABI`);
   }
@@ -80,6 +84,7 @@ export function buildMeta(
       linearMemoryBytes: need.linearMemoryBytes,
       pages,
     },
+    ...(pm ? { pm } : {}),
   };
 }
 
@@ -121,6 +126,7 @@ export function decodeMeta(contents: Uint8Array): ModuleMeta {
     check.count(memory[k], `memory.${k}`);
   }
   if ((memory.pages as number) < 1 || (memory.pages as number) > 65536) check.fail('memory.pages', 'must be 1..65536');
+  if (m.pm !== undefined) m.pm = parsePmMeta(m.pm, `module: ${META_SECTION}: pm`);
   return value as ModuleMeta;
 }
 

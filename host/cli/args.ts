@@ -6,7 +6,7 @@ export interface Args {
   flags: Map<string, string[]>;
 }
 
-export const BOOLEAN_FLAGS = new Set(['--json', '--help', '-h', '--version', '--profile']);
+export const BOOLEAN_FLAGS = new Set(['--json', '--help', '-h', '--version', '--profile', '--quiet']);
 
 export function parseArgs(argv: string[], allowed: string[]): Args {
   const positional: string[] = [];

@@ -17,6 +17,7 @@ Commands:
   ops               list the supported TFLite ops
   synth             synthesize a machine's vibration, current and temperature (CSV): bearing
                     faults, imbalance, misalignment, looseness, degradation runs, labels
+  stream MODEL      score CSV sensor samples window by window (features + model): JSON lines
 
 MODEL is a .tflite file, or for inspect, run and bench also a module made by \`edgerun compile\`
 (recognized by its content, not its name).
@@ -144,6 +145,33 @@ sample (timestamp in seconds from the start). The same options always give the s
                    ftf, bpfo, bpfi, bsf}, meanLoad, windowSamples,
                    windows: [{start, samples, fault, severity, rulS, shaftHz}]}
 Runs of 2,000,000 samples or more show progress on stderr when it is a terminal.`,
+  stream: `Usage: edgerun stream MODEL --input FILE|- [--window N] [--hop M] [--features SPEC]
+                      [--threshold T] [--meta FILE] [--runtime R] [--kernels K] [--memory-limit SIZE] [--quiet]
+
+Reads sensor samples as CSV (a header naming the columns, e.g. timestamp,ax,ay,az,current,
+temperature as \`edgerun synth\` writes them; then one row per sample) from FILE or standard input,
+cuts them into windows, runs the DSP front-end (WebAssembly) and the model on each, and writes one
+JSON line per window to standard output:
+  {"t": seconds at the window's last sample, "score": number, "label": string, "anomaly": bool}
+MODEL (.tflite or compiled .wasm) carries edgerun.pm metadata: the columns it reads, the feature
+spec, per-feature normalization, the score rule and a threshold calibrated on healthy data.
+  anomaly models   score = reconstruction error (mean squared, dequantized); label anomaly/normal
+  classifiers      score = 1 - P(healthy); label = the most probable class
+  RUL regressors   score = predicted remaining useful life, s; anomaly when below the threshold
+  --input FILE|-     the CSV (required); - reads standard input
+  --window N         samples per window (default: the model's feature spec)
+  --hop M            samples from one window's start to the next (default: the model's)
+  --features SPEC    feature spec overrides as JSON, inline ({...}) or a file
+  --threshold T      anomaly threshold instead of the calibrated one
+  --meta FILE        edgerun.pm metadata (JSON) for a model without it
+  --runtime R        v8 (default) or wasmtime; --kernels simd|ref; --memory-limit/--ram-limit
+                     SIZE, --timeout MS as for run
+  --quiet            no summary on standard error
+Timestamps (when there is a timestamp column) must increase and match the feature spec's sample
+rate within 1 %. A malformed row stops the stream with "edgerun: error: line N: ..." and exit
+status 2, after every line for the rows before it has been written. The summary on standard error:
+windows, seconds of signal, speed as a multiple of real time, anomalies and the first one's time,
+time per window.`,
   ops: `Usage: edgerun ops [--json]
 
 Lists the TFLite builtin ops edgerun runs, with what each supports.`,
