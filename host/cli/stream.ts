@@ -127,7 +127,7 @@ function summary(stats: StreamStats, timing: { windows: number; featuresMs: numb
   const signalS = stats.rows / meta.features.sampleRate;
   const per = (ms: number) => (timing.windows ? (ms / timing.windows).toFixed(3) : '-');
   const first = stats.firstAnomalyT === null ? '' : `, first at t = ${round(stats.firstAnomalyT, 6)} s`;
-  return `stream: ${stats.windows} windows from ${signalS.toFixed(1)} s of signal (${stats.rows.toLocaleString('en-US')} rows) in ${elapsedS.toFixed(2)} s, ` +
+  return `stream: ${stats.windows} windows from ${+signalS.toFixed(3)} s of signal (${stats.rows.toLocaleString('en-US')} rows) in ${elapsedS.toFixed(2)} s, ` +
     `${(signalS / elapsedS).toFixed(0)}x real time; ${stats.anomalies} anomalous${first} (threshold ${round(meta.threshold, 6)}); ` +
     `per window: features ${per(timing.featuresMs)} ms, model ${per(timing.modelMs)} ms`;
 }

@@ -80,7 +80,8 @@ export function createScorer(runner: ModelRunner, meta: PmMeta, options: { kerne
     if (meta.score === 'mse') {
       let sum = 0;
       for (let i = 0; i < inputCount; i++) {
-        const d = (outData[i] - outZp) * outScale - (inData[i] - inZp) * inScale;
+        // `history`, not the input tensor: the arena may reuse the input's bytes for later tensors.
+        const d = (outData[i] - outZp) * outScale - (history[i] - inZp) * inScale;
         sum += d * d;
       }
       const score = sum / inputCount;

@@ -33,7 +33,7 @@ const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
  * exact and correctly rounded as both are exact doubles; anything else goes through Number().
  * Returns NaN for an empty or non-numeric field.
  */
-function parseNumber(bytes: Uint8Array, start: number, end: number): number {
+export function parseDecimal(bytes: Uint8Array, start: number, end: number): number {
   let i = start;
   let negative = false;
   if (i < end && (bytes[i] === MINUS || bytes[i] === PLUS)) negative = bytes[i++] === MINUS;
@@ -131,6 +131,7 @@ export class CsvScorer {
   private lineOf(bytes: Uint8Array, start: number, end: number): void {
     this.line++;
     if (this.header === null) return this.headerOf(bytes, start, end);
+    if (end === start) throw new InputError(`line ${this.line}: an empty row, the header has ${this.fields.length} fields`);
     const fields = this.fields;
     const count = fields.length;
     let field = 0;
@@ -138,7 +139,7 @@ export class CsvScorer {
     for (let i = start; i <= end; i++) {
       if (i === end || bytes[i] === COMMA) {
         if (field === count) throw new InputError(`line ${this.line}: more than the header's ${count} fields`);
-        const v = parseNumber(bytes, from, i);
+        const v = parseDecimal(bytes, from, i);
         if (!Number.isFinite(v)) {
           const text = new TextDecoder().decode(bytes.subarray(from, i)).slice(0, 40);
           throw new InputError(`line ${this.line}: ${this.header[field]} is ${text === '' ? 'empty' : JSON.stringify(text)}, not a finite number`);
@@ -147,7 +148,7 @@ export class CsvScorer {
         from = i + 1;
       }
     }
-    if (field < count) throw new InputError(`line ${this.line}: ${end === start ? 'an empty row' : `${field} fields`}, the header has ${count}`);
+    if (field < count) throw new InputError(`line ${this.line}: ${field} fields, the header has ${count}`);
     this.sample();
   }
 
