@@ -3,6 +3,7 @@
 import { cmdBench } from './cli/bench.js';
 import { cmdCompile } from './cli/compile.js';
 import { HELP, VERSION } from './cli/help.js';
+import { cmdDemo } from './cli/demo.js';
 import { cmdInspect } from './cli/inspect.js';
 import { cmdOps } from './cli/ops.js';
 import { cmdPlan } from './cli/plan.js';
@@ -12,7 +13,7 @@ import { cmdSynth } from './cli/synth.js';
 import { EdgerunError, InputError } from './index.js';
 
 const COMMANDS: Record<string, (argv: string[]) => void | Promise<void>> = {
-  inspect: cmdInspect, run: cmdRun, bench: cmdBench, compile: cmdCompile, plan: cmdPlan, ops: cmdOps, synth: cmdSynth, stream: cmdStream,
+  inspect: cmdInspect, run: cmdRun, bench: cmdBench, compile: cmdCompile, plan: cmdPlan, ops: cmdOps, synth: cmdSynth, stream: cmdStream, demo: cmdDemo,
 };
 
 export async function main(argv: string[]): Promise<number> {

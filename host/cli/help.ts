@@ -18,6 +18,7 @@ Commands:
   synth             synthesize a machine's vibration, current and temperature (CSV): bearing
                     faults, imbalance, misalignment, looseness, degradation runs, labels
   stream MODEL      score CSV sensor samples window by window (features + model): JSON lines
+  demo              predictive maintenance end to end: a machine's bearing fails; report + SVG
 
 MODEL is a .tflite file, or for inspect, run and bench also a module made by \`edgerun compile\`
 (recognized by its content, not its name).
@@ -172,6 +173,20 @@ rate within 1 %. A malformed row stops the stream with "edgerun: error: line N: 
 status 2, after every line for the rows before it has been written. The summary on standard error:
 windows, seconds of signal, speed as a multiple of real time, anomalies and the first one's time,
 time per window.`,
+  demo: `Usage: edgerun demo [--seed N] [--machine N] [--fault inner|outer|ball] [--life S] [--svg FILE]
+                    [--models DIR] [--json]
+
+Predictive maintenance end to end (\`npm run demo\`). Synthesizes a test machine (one the models
+never saw in training) running healthy for 60 s, then the same machine with a rolling-bearing
+defect growing from severity 0.02 to failure over --life seconds (default 120), and streams both
+as CSV through the DSP front-end and the three models in DIR (default the bundled models/pm):
+anomaly_ae.tflite (anomaly score and threshold), fault_cnn.tflite (diagnosis) and rul.tflite
+(remaining useful life). Prints when the anomaly score crossed the threshold, the diagnosed fault,
+remaining-life predictions, and per-window latency and RAM/ROM; writes an SVG plot of the score
+over time to FILE (default edgerun-demo.svg).
+  --seed N       fleet seed (default 1); --machine N a machine id (default: the seed's first test machine)
+  --fault F      the bearing defect: outer (default), inner or ball
+  --json         print the figures and the score series as JSON instead of the report`,
   ops: `Usage: edgerun ops [--json]
 
 Lists the TFLite builtin ops edgerun runs, with what each supports.`,
