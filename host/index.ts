@@ -80,6 +80,8 @@ export interface ModelReport {
   version: number;
   /** Compiled modules only: the module's own figures. */
   module?: ModuleReport;
+  /** Predictive-maintenance metadata (edgerun.pm), when the model carries it. */
+  pm?: PmMeta;
 }
 
 export interface LoadOptions {
@@ -167,8 +169,12 @@ export async function compileModel(source: string | Uint8Array, options: LoadOpt
  *  A compiled .wasm is described from its edgerun.meta section. */
 export function inspectModel(source: string | Uint8Array, options: LoadOptions = {}): ModelReport {
   const bytes = modelBytes(source);
-  if (isWasm(bytes)) return (openModel(bytes, options) as CompiledModel).report();
+  if (isWasm(bytes)) {
+    const compiled = openModel(bytes, options) as CompiledModel;
+    return { ...compiled.report(), ...(compiled.meta.pm ? { pm: compiled.meta.pm } : {}) };
+  }
   const model = parse(bytes);
+  const pm = pmMetaOf(model.metadata, typeof source === 'string' ? source : 'model');
   const unsupported = unsupportedOps(model);
   const base = {
     ops: model.operators.map((op) => op.opName),
@@ -177,6 +183,7 @@ export function inspectModel(source: string | Uint8Array, options: LoadOptions =
     unsupported,
     description: model.description,
     version: model.version,
+    ...(pm ? { pm } : {}),
   };
   if (unsupported.length > 0) return { ...base, memory: null };
   return { ...base, memory: memoryFigures(prepareModel(model), options.kernels ?? 'simd') };

@@ -31,6 +31,14 @@ export function printReport(path: string, r: ModelReport): void {
       `  ${m.bytes} bytes = code ${m.codeBytes} + data ${m.dataBytes}; memory ${m.pages} page${m.pages === 1 ? '' : 's'} of 64 KiB`,
       `  source model: ${m.model.bytes} bytes, sha256 ${m.model.sha256}`);
   }
+  if (r.pm) {
+    const p = r.pm;
+    const f = p.features;
+    const rule = p.task === 'rul' ? `remaining life < ${p.threshold} s` : `score > ${p.threshold}`;
+    lines.push(`predictive maintenance (edgerun.pm): ${p.task}, score ${p.score}, anomaly when ${rule}`,
+      `  columns ${p.columns.join(',')}; window ${f.windowSize} hop ${f.hop} at ${f.sampleRate} Hz; features ${f.features.join('+')}; context ${p.context}` +
+      (p.labels ? `; classes ${p.labels.join(', ')}` : ''));
+  }
   console.log(lines.join('\n'));
 }
 
