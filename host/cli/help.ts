@@ -19,12 +19,18 @@ Commands:
                     faults, imbalance, misalignment, looseness, degradation runs, labels
   stream MODEL      score CSV sensor samples window by window (features + model): JSON lines
   demo              predictive maintenance end to end: a machine's bearing fails; report + SVG
+  keygen            an Ed25519 key pair for signing bundles: --out DIR
+  pack MODEL.wasm   a compiled module into a signed bundle (manifest, self-test vector): -o BUNDLE
+  verify BUNDLE     every check a gateway makes: signature, hash, expiry, memory, features, self-test
+  gateway           the gateway agent: installs bundles into A/B slots, serves inference (HTTP, MQTT)
+  flash BUNDLE      roll a bundle out to gateways (--gateway URL) or a fleet (--mqtt URL --fleet G)
 
 MODEL is a .tflite file, or for inspect, run and bench also a module made by \`edgerun compile\`
 (recognized by its content, not its name).
 Run \`edgerun <command> --help\` for a command's options.
 Exit codes: 0 success, 2 invalid usage or invalid input (model or data), 3 the model does not fit
-a --memory-limit / --ram-limit, 4 stopped by --timeout, 1 internal fault or a WebAssembly trap.`,
+a --memory-limit / --ram-limit, 4 stopped by --timeout, 5 a flash rollout stopped or failed,
+1 internal fault or a WebAssembly trap.`,
   inspect: `Usage: edgerun inspect MODEL [--json] [--kernels simd|ref]
 
 Prints the model's ops in execution order, its inputs and outputs (name, shape, dtype, scale,
@@ -190,5 +196,107 @@ over time to FILE (default edgerun-demo.svg).
   ops: `Usage: edgerun ops [--json]
 
 Lists the TFLite builtin ops edgerun runs, with what each supports.`,
+  keygen: `Usage: edgerun keygen --out DIR [--name NAME] [--json]
+
+Generates an Ed25519 key pair (node:crypto) for signing bundles: DIR/NAME.key, the private key
+(PKCS#8 PEM, mode 0600; keep it on the build machine) and DIR/NAME.pub, the public key (SPKI PEM;
+give it to gateways with --trust). Never overwrites an existing file.
+  --out DIR     the directory (created if missing)
+  --name NAME   file name stem (default edgerun)
+  --json        print {privatePath, publicPath, id}; id is the key id bundles name their signer by:
+                the sha256 of the raw 32-byte public key, hex`,
+  pack: `Usage: edgerun pack MODEL.wasm --key KEY[,KEY] --name NAME --version V [--expires WHEN]
+                   [--input FILE ...] -o BUNDLE [--json]
+
+Packs a module made by \`edgerun compile\` into a signed bundle: the module, a manifest (canonical
+JSON: name, version, sha256, size, kernels, WebAssembly features the code uses, memory needed,
+inputs and outputs, a self-test vector, creation and expiry times) and one detached Ed25519
+signature per key over the exact manifest bytes (README: "Edge gateways"). The self-test's expected
+outputs are computed by running the module here, under a memory limit equal to its need.
+  --key KEY[,KEY]  private key file(s) from edgerun keygen
+  --name NAME      the model's name on gateways: lowercase letters, digits, . _ - (at most 64)
+  --version V      a whole number >= 1; gateways install only a version greater than theirs
+  --expires WHEN   after it, gateways refuse the bundle: a UTC date (2026-06-30) or time
+                   (2026-06-30T12:00:00Z), a duration from now (90d, 12h, 3600s) or never
+                   (default 90d). Installed models keep running past it.
+  --input FILE     the self-test's inputs, one per model input (.npy or .bin); default: seeded
+                   random data derived from the module's sha256
+  -o, --output F   the bundle to write (temporary file, then renamed)
+  --json           print {bundle, bytes, manifestSha256, keyIds, manifest} (manifest without the
+                   self-test tensors)`,
+  verify: `Usage: edgerun verify BUNDLE --trust PUBKEY[,PUBKEY] [--name NAME] [--memory-limit SIZE]
+                     [--features LIST] [--runtime v8|wasmtime] [--json]
+
+Makes every check a gateway makes before installing, in its order: a signature by a trusted key
+over the manifest bytes, the manifest (canonical JSON, schema), the module's size, sha256 and
+WebAssembly features against the manifest, the name, the expiry; then the features and memory
+against this machine (or the given limits), and the self-test: the module must reproduce its
+manifest's outputs byte for byte. Exit 0 when all pass; else one line
+"edgerun: error: ..." and exit 2 (3 when it needs more memory than --memory-limit).
+  --trust LIST         public key files (edgerun keygen's NAME.pub), comma-separated
+  --name NAME          the model name expected
+  --memory-limit SIZE  the gateway's cap on a model's linear memory
+  --features LIST      the WebAssembly features the gateway offers (comma-separated: simd128,
+                       relaxed-simd, bulk-memory, sign-ext, nontrapping-fptoint, multivalue,
+                       reference-types, tail-call, ...; "mvp" for none); default: this engine's
+  --runtime R          run the self-test on v8 (default) or wasmtime
+  --json               print {ok, name, version, manifestSha256, keyId, created, expires, module,
+                       memory, selfTestMs}`,
+  gateway: `Usage: edgerun gateway --state DIR --trust PUBKEY[,PUBKEY] [--listen HOST:PORT]
+                      [--mqtt URL --id ID [--fleet GROUP[,GROUP]] [--sensor TOPIC=MODEL ...]]
+                      [--memory-limit SIZE] [--features LIST] [--runtime v8|wasmtime]
+                      [--max-bundle SIZE] [--timeout MS] [--json]
+
+Runs the gateway agent until SIGTERM or SIGINT. It keeps two slots (A, B) per model in DIR: a
+bundle is verified (as edgerun verify), refused unless its version is greater than the installed
+one, written into the inactive slot (temporary file, fsync, rename, fsync of the directory),
+self-tested under --memory-limit, and only then made active by replacing DIR/state.json the same
+way. On any failure the previous version keeps serving. After a crash (kill -9, power loss) it
+starts from the last committed state and serves only a version that verifies and passes its
+self-test again. One agent per DIR (DIR/lock).
+HTTP (README: "Edge gateways"):
+  PUT  /models/NAME        install a bundle (streamed to disk, capped by --max-bundle):
+                           201 installed, 200 already current, 4xx refused with {reason, error}
+  POST /models/NAME/infer  raw bytes (the inputs back to back) -> raw outputs; or JSON
+                           {"inputs": [[...]]} -> {model, version, latencyMs, outputs}
+  GET  /models, /models/NAME, /health   versions, slots, previous version, RAM/ROM, counters
+  --state DIR          the state directory (created if missing)
+  --trust LIST         public key files whose signatures are accepted, comma-separated
+  --listen HOST:PORT   HTTP address (default 127.0.0.1:8480; port 0 picks a free port)
+  --mqtt URL           also join an MQTT broker (mqtt://host:1883): presence, fleet bundles,
+                       install results, sensor topics -> scores (topics in the README)
+  --id ID              this gateway's id on MQTT (default: the host name)
+  --fleet GROUP        fleets whose retained bundles this gateway installs (repeatable)
+  --sensor TOPIC=MODEL score messages on TOPIC with MODEL (raw input bytes or JSON), besides
+                       PREFIX/gateways/ID/sensors/MODEL; scores go to PREFIX/gateways/ID/scores/MODEL
+  --mqtt-prefix P      topic prefix (default edgerun)
+  --memory-limit SIZE  cap on each model's linear memory: larger bundles are refused ("memory"),
+                       and models run in memories that cannot grow past it
+  --features LIST      WebAssembly features this gateway offers (as verify; default: the engine's)
+  --runtime R          v8 (default) or wasmtime
+  --max-bundle SIZE    cap on a bundle's module (default 64MiB)
+  --timeout MS         stop an inference (self-tests included) after MS ms (default 10000)
+  --json               log events as JSON lines ({event, ...}) instead of text`,
+  flash: `Usage: edgerun flash BUNDLE --gateway URL[,URL...] [--max-failures SHARE] [--timeout MS] [--json]
+       edgerun flash BUNDLE --mqtt URL --fleet GROUP [--canary N] [--expect N] [--max-failures SHARE]
+                            [--timeout MS] [--mqtt-prefix P] [--trust PUBKEY] [--json]
+
+Rolls a bundle out and reports one line per gateway: installed, current (it already ran this
+bundle), refused (with the gateway's reason), error, timeout, or pending (no answer yet when the
+rollout stopped).
+  --gateway LIST     gateway URLs (http://HOST:PORT), flashed one after another (HTTP PUT)
+  --mqtt URL         a broker; the gateways of --fleet GROUP online on it are the targets
+  --canary N         first send the bundle to N gateways alone (by id); if more than
+                     --max-failures of them fail, the fleet never gets it
+  --expect N         wait until N gateways of the fleet are online (default: those online now)
+  --max-failures S   largest share of failed gateways tolerated, 0..1 or a percentage (default 0).
+                     Above it the rollout stops: no further HTTP gateways are flashed; over MQTT the
+                     fleet's retained bundle is withdrawn so gateways coming online later skip it
+  --timeout MS       wait at most MS ms for each gateway (per phase; default 60000)
+  --trust LIST       verify the bundle's signature locally first
+  --json             print {name, version, manifestSha256, rollout, gateways: [{gateway, outcome,
+                     version, reason?, error?, ms, phase}], failed, targets, stopped, stopReason}
+Exit codes: 0 the rollout completed within --max-failures, 5 it stopped or failed beyond it,
+2 invalid usage, bundle or broker.`,
 };
 
