@@ -476,3 +476,15 @@ export const DSP_FEATURES_POWER_SCALE: usize = 76;
 export const DSP_FEATURES_ENVELOPE_SCALE: usize = 80;
 export const DSP_FEATURES_LOG_FLOOR: usize = 84;
 export const DSP_FEATURES_BLOCK_BYTES: usize = 88;
+
+export const PM_QUANTIZE_FEATURES: usize = 0;
+export const PM_QUANTIZE_MEAN: usize = 4;
+export const PM_QUANTIZE_STD: usize = 8;
+export const PM_QUANTIZE_SCALE: usize = 12;
+export const PM_QUANTIZE_HISTORY: usize = 16;
+export const PM_QUANTIZE_INPUT: usize = 20;
+export const PM_QUANTIZE_FILLED: usize = 24;
+export const PM_QUANTIZE_COUNT: usize = 28;
+export const PM_QUANTIZE_CONTEXT: usize = 32;
+export const PM_QUANTIZE_ZERO_POINT: usize = 36;
+export const PM_QUANTIZE_BLOCK_BYTES: usize = 40;

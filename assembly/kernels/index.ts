@@ -16,3 +16,4 @@ export { lstm_8x8_16, lstm_activation } from './lstm';
 export { sparse_fully_connected } from './sparse_fully_connected';
 export { dsp_window, dsp_power, dsp_filterbank, dsp_stats } from '../ref/dsp';
 export { dsp_fft, dsp_rfft, dsp_envelope, dsp_features } from './dsp';
+export { pm_quantize } from '../ref/pm';

@@ -275,6 +275,20 @@ export const BLOCKS = {
     p('scratch'), 'size', 'channels', 'features', 'bands', 'envelopeSize', 'envelopeLow', 'envelopeHigh', 'envelopeBands',
     'twiddleSize', 'log', ['powerScale', 'f32'], ['envelopeScale', 'f32'], ['logFloor', 'f32'],
   ]),
+  // ---- predictive maintenance: a feature vector into the model's input (edgerun.pm) ----
+  // The host twin is host/pm/scorer.ts; this computes the same f64 operations in the same order,
+  // so the bytes are identical: for i < count, with f = f64(features[i]) (f32),
+  //   v = (f - mean[i]) / std[i] / scale[0],  q = sign(v) * roundHalfUp(|v|) + zeroPoint,
+  //   byte = clamp(q, -128, 127), 0 when q is NaN (as a JS Int8Array stores NaN).
+  // mean, std: count f64 each; scale: one f64 (the input tensor's scale).
+  // history: context x count int8, the quantized vectors, oldest first; filled: one i32 (RAM), how
+  // many history holds (0 after reset). When history is full it shifts by one vector first; the
+  // new vector goes at index filled. Returns 1 while filled < context (input untouched), else
+  // copies history to input (context x count int8, the model's input tensor) and returns 0.
+  // Status 2 = bad sizes or filled outside 0..context, nothing written.
+  pm_quantize: block('pm_quantize', [
+    p('features'), p('mean'), p('std'), p('scale'), p('history'), p('input'), p('filled'), 'count', 'context', 'zeroPoint',
+  ]),
 } as const;
 
 export type KernelName = keyof typeof BLOCKS;

@@ -12,7 +12,9 @@ import { elementCount } from '../graph/tensors.js';
 import type { PreparedModel } from '../plan/prepare.js';
 import { kernelModule, type KernelFlavor } from '../run/kernels.js';
 import { memoryNeed, memoryPages } from '../run/limits.js';
+import { pmMetaOf } from '../pm/model_meta.js';
 import { emitModule } from './emit.js';
+import { planFrontEnd } from './front_end.js';
 import { buildMeta, encodeMeta, META_SECTION, type ModuleMeta } from './meta.js';
 import { exportsOf, moduleSizes, readSections } from './sections.js';
 
@@ -64,10 +66,20 @@ export function scalarTwinKernels(prepared: PreparedModel): string[] {
   return [...work].filter(([, w]) => w <= SCALAR_TWIN_MAX_WORK).map(([k]) => k).sort();
 }
 
-/** Compiles a prepared model; `source` is the .tflite file the model was read from (for its sha256). */
+/**
+ * Compiles a prepared model; `source` is the .tflite file the model was read from (for its sha256).
+ * A model with edgerun.pm metadata gets the DSP front-end too (host/aot/front_end.ts).
+ */
 export async function compilePrepared(prepared: PreparedModel, source: Uint8Array, kernels: KernelFlavor): Promise<CompiledModule> {
   const { layout } = prepared;
+  const pm = pmMetaOf(prepared.model.metadata, 'model');
+  const frontEnd = pm ? planFrontEnd(prepared, pm) : undefined;
   const need = memoryNeed(layout);
+  if (frontEnd) {
+    need.romDataBytes += frontEnd.meta.romDataBytes;
+    need.linearMemoryBytes = frontEnd.end;
+    need.ramBytes = need.linearMemoryBytes - need.romDataBytes;
+  }
   const pages = memoryPages(need, {}).initial;
   const sha256 = createHash('sha256').update(source).digest('hex');
   const linked = kernels === 'simd' ? aotKernelModule() : kernelModule('ref');
@@ -75,7 +87,7 @@ export async function compilePrepared(prepared: PreparedModel, source: Uint8Arra
   // A twin is linked only where it is other code than the kernel (some kernels are scalar in both builds).
   const functionOf = new Map(exportsOf(linked, readSections(linked)).map((e) => [e.name, e.index]));
   const scalar = twins.filter((k) => functionOf.has(`${k}_ref`) && functionOf.get(`${k}_ref`) !== functionOf.get(k));
-  const meta = buildMeta(prepared, kernels, scalar, { sha256, bytes: source.byteLength }, pages);
+  const meta = buildMeta(prepared, kernels, scalar, { sha256, bytes: source.byteLength }, pages, frontEnd);
   const address = (index: number) => layout.tensorAddress.get(index)!;
   const wasm = await emitModule({
     kernelModule: linked,
@@ -88,6 +100,14 @@ export async function compilePrepared(prepared: PreparedModel, source: Uint8Arra
     outputAddresses: prepared.outputs.map((t) => address(t.index)),
     meta: encodeMeta(meta),
     metaSection: META_SECTION,
+    ...(frontEnd ? {
+      frontEnd: {
+        romOffset: frontEnd.romOffset, rom: frontEnd.rom,
+        features: { kernel: 'dsp_features', block: frontEnd.featuresBlock },
+        quantize: { kernel: 'pm_quantize', block: frontEnd.quantizeBlock },
+        samples: frontEnd.samples, history: frontEnd.history, filled: frontEnd.filled,
+      },
+    } : {}),
   });
   const sizes = moduleSizes(wasm, readSections(wasm));
   return { wasm, meta, ...sizes, ramBytes: need.ramBytes, romBytes: need.romDataBytes + sizes.codeBytes };

@@ -38,6 +38,21 @@ export interface EmitPlan {
   /** Contents of the edgerun.meta custom section. */
   meta: Uint8Array;
   metaSection: string;
+  /** The pm front-end (host/aot/front_end.ts), for models with edgerun.pm metadata. */
+  frontEnd?: EmitFrontEnd;
+}
+
+export interface EmitFrontEnd {
+  /** Its ROM (param blocks, tables, normalization), placed at romOffset. */
+  romOffset: number;
+  rom: Uint8Array;
+  /** dsp_features, then pm_quantize: kernel export names and param-block addresses. */
+  features: { kernel: string; block: number };
+  quantize: { kernel: string; block: number };
+  /** samples_ptr(), context_ptr(), and the context count reset() zeroes. */
+  samples: number;
+  history: number;
+  filled: number;
 }
 
 let binaryenModule: Promise<Binaryen> | undefined;
@@ -48,8 +63,8 @@ function loadBinaryen(): Promise<Binaryen> {
   return binaryenModule;
 }
 
-/** The ROM image as active data segments, without the zero runs (memory starts zeroed). */
-export function dataSegments(image: Uint8Array): { offset: number; data: Uint8Array }[] {
+/** The ROM image (placed at `base`) as active data segments, without the zero runs (memory starts zeroed). */
+export function dataSegments(image: Uint8Array, base = 0): { offset: number; data: Uint8Array }[] {
   for (let minRun = ZERO_RUN_SPLIT; ; minRun *= 2) {
     const segments: { offset: number; data: Uint8Array }[] = [];
     let i = 0;
@@ -67,7 +82,7 @@ export function dataSegments(image: Uint8Array): { offset: number; data: Uint8Ar
           break;
         }
       }
-      segments.push({ offset: start, data: image.subarray(start, end) });
+      segments.push({ offset: base + start, data: image.subarray(start, end) });
     }
     if (segments.length <= MAX_SEGMENTS) return segments;
   }
@@ -135,9 +150,41 @@ function addInvoke(b: Binaryen, mod: BModule, kernels: Map<string, string>, call
   mod.addFunctionExport('invoke', 'invoke');
 }
 
-/** reset(): memory.fill runs that restore the variable tensors' initial bytes. */
-function addReset(b: Binaryen, mod: BModule, image: Uint8Array, stateStart: number): void {
+/** `status` in the form invoke() returns it: (call << 8) | min(status as unsigned, 255). */
+function callStatus(b: Binaryen, mod: BModule, local: number, call: number): number {
+  const s = () => mod.local.get(local, b.i32);
+  return mod.i32.or(mod.i32.const(call << 8), mod.select(mod.i32.lt_u(s(), mod.i32.const(256)), s(), mod.i32.const(255)));
+}
+
+/**
+ * features(): dsp_features, then pm_quantize. Returns pm_quantize's 0 (the input tensor holds a
+ * full context) or 1 (the context is filling); a failure of call k (1 = dsp_features,
+ * 2 = pm_quantize's status >= 2) returns (k << 8) | min(status, 255), as invoke() does.
+ * samples_ptr() and context_ptr() return constant addresses.
+ */
+function addFrontEnd(b: Binaryen, mod: BModule, kernels: Map<string, string>, fe: EmitFrontEnd): void {
+  const fn = (c: { kernel: string }) => {
+    const f = kernels.get(c.kernel);
+    if (f === undefined) throw new Error(`internal: the kernel module has no export ${c.kernel} (rebuild: npm run build)`);
+    return f;
+  };
+  const s = () => mod.local.get(0, b.i32);
+  mod.addFunction('features', b.none, b.i32, [b.i32], mod.block(null, [
+    mod.if(mod.local.tee(0, mod.call(fn(fe.features), [mod.i32.const(fe.features.block)], b.i32), b.i32), mod.return(callStatus(b, mod, 0, 1))),
+    mod.if(mod.i32.gt_u(mod.local.tee(0, mod.call(fn(fe.quantize), [mod.i32.const(fe.quantize.block)], b.i32), b.i32), mod.i32.const(1)),
+      mod.return(callStatus(b, mod, 0, 2))),
+    s(),
+  ], b.i32));
+  mod.addFunction('samples_ptr', b.none, b.i32, [], mod.i32.const(fe.samples));
+  mod.addFunction('context_ptr', b.none, b.i32, [], mod.i32.const(fe.history));
+  for (const name of ['features', 'samples_ptr', 'context_ptr']) mod.addFunctionExport(name, name);
+}
+
+/** reset(): memory.fill runs that restore the variable tensors' initial bytes; empties the
+ *  front-end's context. */
+function addReset(b: Binaryen, mod: BModule, image: Uint8Array, stateStart: number, fe?: EmitFrontEnd): void {
   const fills = [];
+  if (fe) fills.push(mod.i32.store(0, 4, mod.i32.const(fe.filled), mod.i32.const(0), IMPORTED_MEMORY));
   for (let i = stateStart; i < image.length;) {
     let j = i;
     while (j < image.length && image[j] === image[i]) j++;
@@ -161,20 +208,23 @@ export async function emitModule(plan: EmitPlan): Promise<Uint8Array> {
     }
     // Replaces the imported memory by a defined one under the same internal name, so every
     // load and store in the kernels now addresses it.
-    const segments = dataSegments(plan.image).map((s) => ({ offset: mod.i32.const(s.offset), data: s.data, passive: false }));
+    const images = [dataSegments(plan.image), plan.frontEnd ? dataSegments(plan.frontEnd.rom, plan.frontEnd.romOffset) : []].flat();
+    const segments = images.map((s) => ({ offset: mod.i32.const(s.offset), data: s.data, passive: false }));
     mod.setMemory(plan.pages, plan.pages, 'memory', segments, false, false, IMPORTED_MEMORY);
     addInvoke(b, mod, kernels, plan.calls);
     addressTable(b, mod, 'input_ptr', plan.inputAddresses);
     addressTable(b, mod, 'output_ptr', plan.outputAddresses);
-    addReset(b, mod, plan.image, plan.stateStart);
+    addReset(b, mod, plan.image, plan.stateStart, plan.frontEnd);
     mod.addFunctionExport('reset', 'reset');
+    if (plan.frontEnd) addFrontEnd(b, mod, kernels, plan.frontEnd);
     mod.addCustomSection(plan.metaSection, plan.meta);
     // Drops the kernels and helpers invoke() does not reach, then splits the data segments where
     // zero runs make it pay. The kernels were optimized when the kernel module was built (same
     // levels); re-optimizing them (optimize()) changes the result by a few bytes and takes ~8x
     // longer, so only the generated functions are optimized here.
     mod.runPasses(['remove-unused-module-elements', 'memory-packing']);
-    for (const name of ['invoke', 'input_ptr', 'output_ptr', 'reset']) mod.optimizeFunction(name);
+    const generated = ['invoke', 'input_ptr', 'output_ptr', 'reset', ...(plan.frontEnd ? ['features', 'samples_ptr', 'context_ptr'] : [])];
+    for (const name of generated) mod.optimizeFunction(name);
     if (!mod.validate()) throw new Error('internal: the compiled module does not validate');
     return mod.emitBinary();
   } finally {

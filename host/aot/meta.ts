@@ -9,7 +9,9 @@ import { ModelError } from '../errors.js';
 import type { PreparedModel, TensorInfo } from '../plan/prepare.js';
 import type { KernelFlavor } from '../run/kernels.js';
 import { memoryNeed } from '../run/limits.js';
+import { planFeatures } from '../pm/features.js';
 import { parsePmMeta, type PmMeta, pmMetaOf } from '../pm/model_meta.js';
+import type { MetaFrontEnd } from './front_end.js';
 
 export const META_SECTION = 'edgerun.meta';
 export const META_FORMAT = 'edgerun.meta/1';
@@ -53,13 +55,19 @@ export interface ModuleMeta {
   memory: MetaMemory;
   /** The source model's edgerun.pm metadata (features, normalization, threshold), when it has one. */
   pm?: PmMeta;
+  /** Present when the module computes the pm front-end itself (exports samples_ptr, features,
+   *  context_ptr): always with `pm`. Its memory is included in `memory`. */
+  frontEnd?: MetaFrontEnd;
 }
 
+/** `frontEnd` (with `end`, its first byte past linear memory) adds the front-end to the memory figures. */
 export function buildMeta(
   prepared: PreparedModel, kernels: KernelFlavor, scalarKernels: string[], model: { sha256: string; bytes: number }, pages: number,
+  frontEnd?: { meta: MetaFrontEnd; end: number },
 ): ModuleMeta {
   const { layout } = prepared;
   const need = memoryNeed(layout);
+  const extraRom = frontEnd?.meta.romDataBytes ?? 0;
   const pm = pmMetaOf(prepared.model.metadata, 'model');
   for (const t of [...prepared.inputs, ...prepared.outputs]) {
     if (!(t.dtype in DTYPE_BYTES)) throw new ModelError(`tensor ${t.index} (${JSON.stringify(t.name)}): dtype ${t.dtype} cannot cross a compiled module's ABI`);
@@ -78,13 +86,14 @@ export function buildMeta(
       arenaBytes: layout.arena.arenaBytes,
       lowerBoundBytes: layout.arena.lowerBoundBytes,
       weightsBytes: layout.weightsBytes,
-      paramsBytes: layout.paramsBytes,
-      ramBytes: need.ramBytes,
-      romDataBytes: need.romDataBytes,
-      linearMemoryBytes: need.linearMemoryBytes,
+      paramsBytes: layout.paramsBytes + extraRom,
+      ramBytes: frontEnd ? frontEnd.end - need.romDataBytes - extraRom : need.ramBytes,
+      romDataBytes: need.romDataBytes + extraRom,
+      linearMemoryBytes: frontEnd ? frontEnd.end : need.linearMemoryBytes,
       pages,
     },
     ...(pm ? { pm } : {}),
+    ...(frontEnd ? { frontEnd: frontEnd.meta } : {}),
   };
 }
 
@@ -127,6 +136,7 @@ export function decodeMeta(contents: Uint8Array): ModuleMeta {
   }
   if ((memory.pages as number) < 1 || (memory.pages as number) > 65536) check.fail('memory.pages', 'must be 1..65536');
   if (m.pm !== undefined) m.pm = parsePmMeta(m.pm, `module: ${META_SECTION}: pm`);
+  if (m.frontEnd !== undefined) check.frontEnd(m.frontEnd, m.pm as PmMeta | undefined, m.inputs as { shape: number[] }[]);
   return value as ModuleMeta;
 }
 
@@ -153,6 +163,19 @@ class MetaChecker {
   count(v: unknown, field: string): number {
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) this.fail(field, 'must be a whole number >= 0');
     return v;
+  }
+
+  /** The front-end's figures agree with the pm metadata and the (already checked) input tensor. */
+  frontEnd(v: unknown, pm: PmMeta | undefined, inputs: { shape: number[] }[]): void {
+    const f = this.object(v, 'frontEnd');
+    for (const k of ['samples', 'featureCount', 'context', 'romDataBytes', 'ramBytes']) this.count(f[k], `frontEnd.${k}`);
+    if (!pm) this.fail('frontEnd', 'needs pm (the metadata it was compiled from)');
+    const { spec, featureCount } = planFeatures(pm.features);
+    if (f.samples !== spec.windowSize * spec.channels) this.fail('frontEnd.samples', `must be pm.features windowSize x channels = ${spec.windowSize * spec.channels}`);
+    if (f.featureCount !== featureCount) this.fail('frontEnd.featureCount', `must be ${featureCount} (pm.features)`);
+    if (f.context !== pm.context) this.fail('frontEnd.context', `must be pm.context = ${pm.context}`);
+    const elements = inputs.length === 1 ? inputs[0].shape.reduce((a, b) => a * b, 1) : -1;
+    if (elements !== featureCount * pm.context) this.fail('frontEnd', `needs one input of context x featureCount = ${featureCount * pm.context} values`);
   }
 
   tensor(v: unknown, field: string): void {
