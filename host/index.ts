@@ -30,9 +30,9 @@ export type { BenchOptions, BenchResult, LimitSweepRow, OpProfile } from './run/
 export { checkLimits, fitsLimits, memoryPages, PAGE_BYTES } from './run/limits.js';
 export type { LinearMemoryInfo, MemoryLimits, MemoryNeed } from './run/limits.js';
 export { planReport, renderPlanSvg, renderPlanText } from './plan/render.js';
-export { CompiledInterpreter, CompiledModel, MODULE_ABI } from './run/compiled.js';
+export { CompiledInterpreter, CompiledModel, FRONT_END_ABI, MODULE_ABI } from './run/compiled.js';
 export type { ModuleReport } from './run/compiled.js';
-export type { ModelRunner } from './run/runner.js';
+export type { ModelRunner, RunnerFrontEnd } from './run/runner.js';
 export type { CompiledModule } from './aot/compile.js';
 export type { MetaMemory, ModuleMeta } from './aot/meta.js';
 export { isWasm } from './aot/sections.js';

@@ -11,13 +11,18 @@ import type { TensorInfo } from '../plan/prepare.js';
 import { type InterpreterOptions, MAX_TIMEOUT_MS, type TensorView, tensorView } from './interpreter.js';
 import type { KernelFlavor } from './kernels.js';
 import { checkLimits, type LinearMemoryInfo, memoryPages, PAGE_BYTES } from './limits.js';
-import type { ModelRunner } from './runner.js';
+import type { ModelRunner, RunnerFrontEnd } from './runner.js';
 import type { ModuleInstance } from './runtimes/runtime.js';
 import { v8Runtime } from './runtimes/v8.js';
 
-/** The exports every compiled module has, and nothing else. */
+/** The exports every compiled module has, and nothing else (but FRONT_END_ABI). */
 export const MODULE_ABI: Readonly<Record<string, 'func' | 'memory'>> = {
   memory: 'memory', invoke: 'func', input_ptr: 'func', output_ptr: 'func', reset: 'func',
+};
+
+/** The exports a module with the pm front-end (edgerun.meta `frontEnd`) has in addition. */
+export const FRONT_END_ABI: Readonly<Record<string, 'func'>> = {
+  samples_ptr: 'func', features: 'func', context_ptr: 'func',
 };
 
 /** What `inspect` adds for a compiled module (ModelReport.module). */
@@ -57,7 +62,7 @@ export class CompiledModel {
     const imported = firstImport(wasm, sections);
     if (imported) throw new ModelError(`module: imports ${imported.module}.${imported.name} (${imported.kind}); a compiled module imports nothing`);
     const exported = new Map(exportsOf(wasm, sections).map((e) => [e.name, e.kind]));
-    for (const [name, kind] of Object.entries(MODULE_ABI)) {
+    for (const [name, kind] of Object.entries({ ...MODULE_ABI, ...(this.meta.frontEnd ? FRONT_END_ABI : {}) })) {
       if (exported.get(name) !== kind) throw new ModelError(`module: does not export ${kind} ${JSON.stringify(name)} (edgerun module ABI)`);
     }
     if (!WebAssembly.validate(wasm as Uint8Array<ArrayBuffer>)) throw new ModelError(`module: not valid WebAssembly (${compileError(wasm)})`);
@@ -106,6 +111,8 @@ export class CompiledInterpreter implements ModelRunner {
   readonly kernels: KernelFlavor;
   readonly linearMemory: LinearMemoryInfo;
   readonly macs: number;
+  /** The module's pm front-end (edgerun.meta `frontEnd`), or null. */
+  readonly frontEnd: RunnerFrontEnd | null;
   private readonly instance: ModuleInstance;
   private readonly timeoutMs: number | undefined;
 
@@ -139,6 +146,46 @@ export class CompiledInterpreter implements ModelRunner {
     this.linearMemory = { ...need, memoryLimit: options.memoryLimit ?? null, ramLimit: options.ramLimit ?? null, pages, maximumPages: pages };
     this.inputs = meta.inputs.map((t, i) => ({ ...t, data: tensorView(memory, this.address('input_ptr', i, t), t) }));
     this.outputs = meta.outputs.map((t, i) => ({ ...t, data: tensorView(memory, this.address('output_ptr', i, t), t) }));
+    this.frontEnd = meta.frontEnd && meta.pm ? this.frontEndOf(meta.pm, meta.frontEnd) : null;
+  }
+
+  /** Computes one window's features into the model's input (see RunnerFrontEnd.push). Throws
+   *  InputError when the module has no front-end (its model had no edgerun.pm metadata). */
+  features(samples?: ArrayLike<number>): boolean {
+    if (!this.frontEnd) throw new InputError('this module has no DSP front-end: compile a model that carries edgerun.pm metadata');
+    return this.frontEnd.push(samples);
+  }
+
+  private frontEndOf(pm: NonNullable<ModuleMeta['pm']>, fe: NonNullable<ModuleMeta['frontEnd']>): RunnerFrontEnd {
+    const { buffer, byteOffset } = this.instance.memory;
+    const samples = new Float32Array(buffer, byteOffset + this.pointer('samples_ptr', 4 * fe.samples, 4), fe.samples);
+    const count = fe.context * fe.featureCount;
+    const quantized = new Int8Array(buffer, byteOffset + this.pointer('context_ptr', count, 1), count);
+    const { windowSize, channels } = pm.features;
+    return {
+      pm, featureCount: fe.featureCount, samples, quantized,
+      push: (values) => {
+        if (values !== undefined) {
+          if (values.length !== fe.samples) {
+            throw new InputError(`window holds ${values.length} samples, the module's front-end needs ${fe.samples} (${windowSize} x ${channels} channels, interleaved)`);
+          }
+          samples.set(values);
+        }
+        const status = this.run('features');
+        if (status === 0 || status === 1) return status === 0;
+        const what = ['', 'dsp_features', 'pm_quantize'][status >>> 8] ?? 'an unknown call';
+        throw new KernelError(`compiled module: features() failed with status ${status} (${what} returned ${status & 255})`);
+      },
+    };
+  }
+
+  /** samples_ptr() / context_ptr(), checked as address() checks tensors. */
+  private pointer(fn: 'samples_ptr' | 'context_ptr', bytes: number, align: number): number {
+    const at = this.instance.call(fn);
+    if (!(at >= 0 && at + bytes <= this.instance.memory.length && at % align === 0)) {
+      throw new ModelError(`module: ${fn}() = ${at} is not ${bytes} bytes inside its ${this.instance.memory.length}-byte memory, aligned to ${align}`);
+    }
+    return at;
   }
 
   /** input_ptr(i) / output_ptr(i), checked to lie inside memory and be aligned for the dtype. */
@@ -155,19 +202,24 @@ export class CompiledInterpreter implements ModelRunner {
    *  (or when the module traps: a module altered after compiling), TimeoutError when it runs past
    *  options.timeoutMs. */
   invoke(): void {
-    let status: number;
-    try {
-      status = this.timeoutMs === undefined
-        ? this.instance.call('invoke')
-        : this.instance.withTimeout!(this.timeoutMs, () => this.instance.call('invoke'));
-    } catch (e) {
-      if (e instanceof EdgerunError) throw e;
-      throw new KernelError(`compiled module: invoke() trapped (${(e as Error).message.split('\n')[0]})`);
-    }
+    const status = this.run('invoke');
     if (status !== 0) this.fail(status);
   }
 
-  /** Calls the module's reset(): restores variable tensors (recurrent state) to their initial values. */
+  /** Calls a no-argument export under the timeout; a trap becomes KernelError. */
+  private run(name: 'invoke' | 'features'): number {
+    try {
+      return this.timeoutMs === undefined
+        ? this.instance.call(name)
+        : this.instance.withTimeout!(this.timeoutMs, () => this.instance.call(name));
+    } catch (e) {
+      if (e instanceof EdgerunError) throw e;
+      throw new KernelError(`compiled module: ${name}() trapped (${(e as Error).message.split('\n')[0]})`);
+    }
+  }
+
+  /** Calls the module's reset(): restores variable tensors (recurrent state) to their initial
+   *  values and empties the front-end's context. */
   reset(): void {
     this.instance.call('reset');
   }
