@@ -130,17 +130,19 @@ test('pm_quantize is bit-identical to the scorer\'s f64 arithmetic, ties and non
   const features = new Float32Array(count);
   const mean = new Float64Array(count);
   const std = new Float64Array(count);
-  const scale = 0.26976656913757324; // the fixture's input scale (an f32 value, as scales are)
+  const fixtureScale = 0.26976656913757324; // the fixture's input scale (an f32 value, as scales are)
   for (let i = 0; i < count; i++) {
     features[i] = (r() - 0.5) * 10 ** (r() * 6 - 2);
     std[i] = 0.01 + r() * 5 + r() * 1e-9;
     const k = Math.round((r() - 0.5) * 300); // a tie at k + 0.5, reached within a few ulps
-    mean[i] = i % 5 === 0 ? r() - 0.5 : features[i] - (k + 0.5) * std[i] * scale * (1 + (r() - 0.5) * 4e-16);
+    mean[i] = i % 5 === 0 ? r() - 0.5 : features[i] - (k + 0.5) * std[i] * fixtureScale * (1 + (r() - 0.5) * 4e-16);
   }
   const specials: [number, number, number][] = [[0.5, 0, 1], [-0.5, 0, 1], [2.5, 0, 1], [-2.5, 0, 1], [0, 0, 1], [-0, 0, 1], [Infinity, 0, 1],
-    [-Infinity, 0, 1], [NaN, 0, 1], [1, NaN, 1], [1e30, 0, 1e-30], [-1e30, 0, 1e-30], [Math.fround(1e-40), 0, 1e-300]];
+    [-Infinity, 0, 1], [NaN, 0, 1], [1, NaN, 1], [1e30, 0, 1e-30], [-1e30, 0, 1e-30], [Math.fround(1e-40), 0, 1e-300],
+    // with scale 1: v = +-0.49999999999999994, which Math.round takes to 0 and floor(v + 0.5) to 1
+    [0, -0.49999999999999994, 1], [0, 0.49999999999999994, 1]];
   specials.forEach(([f, m, s], j) => { features[j] = f; mean[j] = m; std[j] = s; });
-  for (const zeroPoint of [127, -3]) {
+  for (const [scale, zeroPoint] of [[fixtureScale, 127], [fixtureScale, -3], [1, 0]]) {
     const expected = new Int8Array(count);
     for (let i = 0; i < count; i++) { // host/pm/scorer.ts, quantizeInto
       const v = (features[i] - mean[i]) / std[i] / scale;
@@ -164,7 +166,7 @@ test('pm_quantize is bit-identical to the scorer\'s f64 arithmetic, ties and non
       assert.is(k.call('pm_quantize', at.block), 0);
       const got = new Int8Array(mem.buffer, mem.byteOffset + input, count);
       const diff = firstDifference(asBytes(got), asBytes(expected));
-      assert.is(diff, -1, `${flavor} zp ${zeroPoint}: byte ${diff}: ${got[diff]} vs ${expected[diff]} (f ${features[diff]}, mean ${mean[diff]}, std ${std[diff]})`);
+      assert.is(diff, -1, `${flavor} scale ${scale} zp ${zeroPoint}: byte ${diff}: ${got[diff]} vs ${expected[diff]} (f ${features[diff]}, mean ${mean[diff]}, std ${std[diff]})`);
       assert.is(view.getInt32(filled, true), 1);
       view.setInt32(filled, 2, true);
       assert.is(k.call('pm_quantize', at.block), 2, 'filled > context is rejected');
