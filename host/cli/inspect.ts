@@ -30,6 +30,11 @@ export function printReport(path: string, r: ModelReport): void {
     lines.push(`compiled module (${m.format}): ${m.kernels} kernels${twins}, ${m.calls} kernel calls, ${m.macs} MACs`,
       `  ${m.bytes} bytes = code ${m.codeBytes} + data ${m.dataBytes}; memory ${m.pages} page${m.pages === 1 ? '' : 's'} of 64 KiB`,
       `  source model: ${m.model.bytes} bytes, sha256 ${m.model.sha256}`);
+    if (m.frontEnd) {
+      const fe = m.frontEnd;
+      lines.push(`  DSP front-end: features() turns ${fe.samples} samples into ${fe.context} x ${fe.featureCount} inputs; ` +
+        `ROM data ${fe.romDataBytes}, RAM ${fe.ramBytes} (included above)`);
+    }
   }
   if (r.pm) {
     const p = r.pm;

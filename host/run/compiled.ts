@@ -4,6 +4,7 @@
  * same zero-copy tensor views and invoke() as the Interpreter.
  */
 import { firstImport, exportsOf, moduleSizes, readSections, customSections, type ModuleSizes } from '../aot/sections.js';
+import type { MetaFrontEnd } from '../aot/front_end.js';
 import { decodeMeta, DTYPE_BYTES, META_SECTION, type ModuleMeta } from '../aot/meta.js';
 import { EdgerunError, InputError, KernelError, ModelError } from '../errors.js';
 import type { MemoryFigures, ModelReport } from '../index.js';
@@ -39,6 +40,8 @@ export interface ModuleReport {
   codeBytes: number;
   dataBytes: number;
   pages: number;
+  /** The pm front-end compiled in (edgerun.meta `frontEnd`), when there is one. */
+  frontEnd?: MetaFrontEnd;
 }
 
 /** A compiled module, read and checked; make instances of it with createInterpreter(). */
@@ -84,7 +87,7 @@ export class CompiledModel {
       module: {
         format: meta.format, kernels: meta.kernels, scalarKernels: meta.scalarKernels,
         model: { sha256: meta.model.sha256, bytes: meta.model.bytes }, calls: meta.calls.length, macs: meta.macs,
-        ...sizes, pages: meta.memory.pages,
+        ...sizes, pages: meta.memory.pages, ...(meta.frontEnd ? { frontEnd: meta.frontEnd } : {}),
       },
     };
   }
