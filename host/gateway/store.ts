@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, constants, mkdirSync, openSync, readdirSync, readFileSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import { canonicalJson } from '../bundle/canonical.js';
 import type { BundleManifest } from '../bundle/manifest.js';
@@ -74,6 +74,9 @@ export async function writeDurable(dir: string, name: string, bytes: Uint8Array)
   await fsyncDir(dir);
 }
 
+/** Lock files this process holds. */
+const HELD = new Set<string>();
+
 export class StateStore {
   readonly modelsDir: string;
   readonly incomingDir: string;
@@ -83,7 +86,7 @@ export class StateStore {
   constructor(readonly dir: string) {
     this.modelsDir = join(dir, 'models');
     this.incomingDir = join(dir, 'incoming');
-    this.lockPath = join(dir, 'lock');
+    this.lockPath = resolve(dir, 'lock');
   }
 
   slotPath(name: string, slot: Slot): string {
@@ -112,13 +115,16 @@ export class StateStore {
         writeSync(fd, `${process.pid}\n`);
         closeSync(fd);
         this.locked = true;
+        HELD.add(this.lockPath);
         return;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new InputError(`--state ${this.dir}: cannot lock (${(e as NodeJS.ErrnoException).code})`);
       }
       const pid = Number(readFileSync(this.lockPath, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
-        throw new InputError(`--state ${this.dir} is in use by the gateway agent with pid ${pid}`);
+      // Our own pid in the lock is stale (a container restarts the agent with the same pid),
+      // unless this process holds it.
+      if (HELD.has(this.lockPath) || (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid))) {
+        throw new InputError(`--state ${this.dir} is in use by the gateway agent with pid ${HELD.has(this.lockPath) ? process.pid : pid}`);
       }
       unlinkSync(this.lockPath); // left by an agent that died (kill -9, power loss)
     }
@@ -128,6 +134,7 @@ export class StateStore {
   unlock(): void {
     if (!this.locked) return;
     this.locked = false;
+    HELD.delete(this.lockPath);
     try { unlinkSync(this.lockPath); } catch { /* already gone */ }
   }
 
