@@ -17,7 +17,7 @@ function whole(name: string, text: string, lo: number, hi: number): number {
 }
 
 export function cmdDemo(argv: string[]): void {
-  const args = parseArgs(argv, ['--models', '--seed', '--machine', '--fault', '--life', '--svg', '--json']);
+  const args = parseArgs(argv, ['--models', '--seed', '--machine', '--fault', '--life', '--healthy', '--svg', '--json']);
   if (args.flags.has('--help') || args.flags.has('-h')) return void console.log(HELP.demo);
   if (args.positional.length > 0) throw new InputError(`demo takes no arguments, got ${JSON.stringify(args.positional[0])} (see edgerun demo --help)`);
   const dir = one(args, '--models', join(PACKAGE_ROOT, 'models', 'pm'));
@@ -28,6 +28,7 @@ export function cmdDemo(argv: string[]): void {
     machine: args.flags.has('--machine') ? whole('--machine', one(args, '--machine', ''), 0, 999999) : undefined,
     fault: fault as 'inner' | 'outer' | 'ball',
     lifeS: whole('--life', one(args, '--life', '120'), 10, 3600),
+    healthyS: whole('--healthy', one(args, '--healthy', '60'), 5, 3600),
   } as const;
   const paths = { anomaly: join(dir, FILES.anomaly), classify: join(dir, FILES.classify), rul: join(dir, FILES.rul) };
   const models = { anomaly: loadModel(paths.anomaly), classify: loadModel(paths.classify), rul: loadModel(paths.rul) };
@@ -49,7 +50,7 @@ const s1 = (x: number) => x.toFixed(1);
 function report(r: DemoResult, svgPath: string): string {
   const [ae, cnn, rul] = r.models;
   const lines = [
-    `edgerun demo: predictive maintenance on synthesized sensors (seed ${r.seed}, machine ${r.machine}: a test machine, unseen in training)`,
+    `edgerun demo: predictive maintenance on synthesized sensors (seed ${r.seed}, machine ${r.machine}: ${r.split === 'test' ? 'a test machine, unseen in training' : 'a TRAINING machine, seen by the models'})`,
     '',
     `Healthy machine, ${s1(r.healthy.t.length ? r.healthy.t.at(-1)! : 0)} s: ${r.healthyFalseAlarms} of ${r.healthy.anomaly.length} windows above the anomaly threshold (${ae.threshold.toPrecision(3)}).`,
     `Same machine, ${r.fault}-race bearing defect growing from severity ${r.initialSeverity} to failure at t = ${r.lifeS} s:`,

@@ -179,13 +179,13 @@ rate within 1 %. A malformed row stops the stream with "edgerun: error: line N: 
 status 2, after every line for the rows before it has been written. The summary on standard error:
 windows, seconds of signal, speed as a multiple of real time, anomalies and the first one's time,
 time per window.`,
-  demo: `Usage: edgerun demo [--seed N] [--machine N] [--fault inner|outer|ball] [--life S] [--svg FILE]
-                    [--models DIR] [--json]
+  demo: `Usage: edgerun demo [--seed N] [--machine N] [--fault inner|outer|ball] [--life S] [--healthy S]
+                    [--svg FILE] [--models DIR] [--json]
 
 Predictive maintenance end to end (\`npm run demo\`). Synthesizes a test machine (one the models
-never saw in training) running healthy for 60 s, then the same machine with a rolling-bearing
-defect growing from severity 0.02 to failure over --life seconds (default 120), and streams both
-as CSV through the DSP front-end and the three models in DIR (default the bundled models/pm):
+never saw in training) running healthy for --healthy seconds (default 60), then the same machine
+with a rolling-bearing defect growing from severity 0.05 to failure over --life seconds (default
+120), and streams both as CSV through the DSP front-end and the three models in DIR (default the bundled models/pm):
 anomaly_ae.tflite (anomaly score and threshold), fault_cnn.tflite (diagnosis) and rul.tflite
 (remaining useful life). Prints when the anomaly score crossed the threshold, the diagnosed fault,
 remaining-life predictions, and per-window latency and RAM/ROM; writes an SVG plot of the score

@@ -60,6 +60,8 @@ export interface DemoSeries {
 export interface DemoResult {
   seed: number;
   machine: number;
+  /** Whether the models could have seen this machine in training (they train on 'train' machines only). */
+  split: 'train' | 'test';
   fault: Fault;
   lifeS: number;
   initialSeverity: number;
@@ -77,7 +79,8 @@ export interface DemoResult {
   elapsedS: number;
 }
 
-const INITIAL_SEVERITY = 0.02;
+/** Within the RUL model's training range of initial severities (models/pm/metrics.json: 0.03-0.08). */
+const INITIAL_SEVERITY = 0.05;
 
 function pmMeta(model: EdgerunModel, task: string): PmMeta {
   const meta = pmMetaOf(model.prepared.model.metadata, `${task} model`);
@@ -157,7 +160,7 @@ export function runDemo(models: DemoModels, paths: Record<keyof DemoModels, stri
     };
   });
   return {
-    seed, machine, fault, lifeS, initialSeverity: INITIAL_SEVERITY,
+    seed, machine, split: healthyRun.meta.machine.split, fault, lifeS, initialSeverity: INITIAL_SEVERITY,
     healthy: { ...healthy, severity: healthy.t.map(() => 0), trueRulS: healthy.t.map(() => null) },
     faulty: faultySeries,
     firstCrossingT: firstCrossing?.t ?? null,
@@ -197,16 +200,18 @@ export function renderDemoSvg(r: DemoResult): string {
   for (let t = 0; t <= tMax; t += step) ticks.push(`<text x="${x(t).toFixed(1)}" y="${H - bottom + 16}" text-anchor="middle">${t}</text>`);
   const crossing = r.firstCrossingT === null ? '' :
     `<line x1="${x(healthyEnd + r.firstCrossingT).toFixed(1)}" x2="${x(healthyEnd + r.firstCrossingT).toFixed(1)}" y1="${top}" y2="${H - bottom}" stroke="#d62728" stroke-dasharray="2 3"/>` +
-    `<text x="${(x(healthyEnd + r.firstCrossingT) + 4).toFixed(1)}" y="${top + 12}" fill="#d62728">first alarm, t = ${r.firstCrossingT.toFixed(1)} s</text>`;
+    `<text x="${(x(healthyEnd + r.firstCrossingT) + 4).toFixed(1)}" y="${top + 12}" fill="#d62728">first alarm ${r.firstCrossingT.toFixed(1)} s into the fault run</text>`;
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">
 <rect width="${W}" height="${H}" fill="white"/>
-<text x="${left}" y="20" font-size="13">${esc(`Anomaly score, machine ${r.machine} (a test machine): healthy ${healthyEnd.toFixed(0)} s, then a developing ${r.fault}-race fault to failure`)}</text>
+<text x="${left}" y="20" font-size="13">${esc(`Anomaly score, machine ${r.machine} (a ${r.split} machine): healthy ${healthyEnd.toFixed(0)} s, then a developing ${r.fault}-race fault to failure`)}</text>
 ${ticks.join('\n')}
 <line x1="${left}" x2="${left}" y1="${top}" y2="${H - bottom}" stroke="#333"/><line x1="${left}" x2="${W - right}" y1="${H - bottom}" y2="${H - bottom}" stroke="#333"/>
 <text x="${(left + W - right) / 2}" y="${H - 10}" text-anchor="middle">time, s</text>
 <text x="16" y="${(top + H - bottom) / 2}" transform="rotate(-90 16 ${(top + H - bottom) / 2})" text-anchor="middle">reconstruction error (log)</text>
 <line x1="${x(healthyEnd).toFixed(1)}" x2="${x(healthyEnd).toFixed(1)}" y1="${top}" y2="${H - bottom}" stroke="#999"/>
+<text x="${((x(0) + x(healthyEnd)) / 2).toFixed(1)}" y="${H - bottom - 8}" text-anchor="middle" fill="#2ca02c">healthy</text>
+<text x="${((x(healthyEnd) + x(tMax)) / 2).toFixed(1)}" y="${H - bottom - 8}" text-anchor="middle" fill="#1f77b4">${esc(`${r.fault}-race defect growing, failure at ${r.lifeS} s`)}</text>
 <path d="${path(false)}" fill="none" stroke="#2ca02c" stroke-width="1.2"/>
 <path d="${path(true)}" fill="none" stroke="#1f77b4" stroke-width="1.2"/>
 <line x1="${left}" x2="${W - right}" y1="${y(threshold).toFixed(1)}" y2="${y(threshold).toFixed(1)}" stroke="#d62728"/>
