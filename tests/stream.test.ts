@@ -105,6 +105,19 @@ test('any chunking (lines split anywhere, CRLF, no final newline) gives the same
   }
 });
 
+test('fields in other spellings (exponents, spaces, a plus sign, a trailing point) read as the same numbers', () => {
+  const respelled = CSV.split('\n').map((line, k) => {
+    if (k === 0 || line === '') return line;
+    const f = line.split(',');
+    f[1] = `${Number(f[1]) * 1000}e-3`;
+    f[2] = ` ${f[2]} `;
+    f[3] = Number(f[3]) >= 0 ? `+${f[3]}` : f[3];
+    f[5] = `${Number(f[5])}`.includes('.') ? f[5] : `${f[5]}.`;
+    return f.join(',');
+  }).join('\n');
+  assert.equal(scoreAll([new TextEncoder().encode(respelled)]).scores, scoreAll([bytes]).scores);
+});
+
 test('hop longer than the window skips samples; no timestamp column counts samples at the spec rate', () => {
   const meta = withOverrides(META, { hop: 300 }, 'test');
   const { scores } = scoreAll([bytes], meta);

@@ -134,21 +134,52 @@ export class CsvScorer {
     if (end === start) throw new InputError(`line ${this.line}: an empty row, the header has ${this.fields.length} fields`);
     const fields = this.fields;
     const count = fields.length;
-    let field = 0;
-    let from = start;
-    for (let i = start; i <= end; i++) {
-      if (i === end || bytes[i] === COMMA) {
-        if (field === count) throw new InputError(`line ${this.line}: more than the header's ${count} fields`);
-        const v = parseDecimal(bytes, from, i);
+    // One pass per field: sign, digits and a point accumulate as they are read; the end of the
+    // line reads as a comma. Anything else sends the field to parseDecimal's general path.
+    let i = start;
+    for (let field = 0; ; field++) {
+      if (field === count) throw new InputError(`line ${this.line}: more than the header's ${count} fields`);
+      const from = i;
+      let c = i < end ? bytes[i] : COMMA;
+      let negative = false;
+      if (c === MINUS || c === PLUS) {
+        negative = c === MINUS;
+        c = ++i < end ? bytes[i] : COMMA;
+      }
+      let mantissa = 0;
+      let digits = 0;
+      let fraction = -1;
+      for (;;) {
+        if (c >= ZERO && c <= NINE) {
+          mantissa = mantissa * 10 + (c - ZERO);
+          digits++;
+          if (fraction >= 0) fraction++;
+        } else if (c === DOT && fraction < 0) {
+          fraction = 0;
+        } else {
+          break;
+        }
+        c = ++i < end ? bytes[i] : COMMA;
+      }
+      let v: number;
+      if (c === COMMA && digits > 0 && digits <= 15) {
+        v = fraction > 0 ? mantissa / POW10[fraction] : mantissa;
+        if (negative) v = -v;
+      } else {
+        while (i < end && bytes[i] !== COMMA) i++;
+        v = parseDecimal(bytes, from, i);
         if (!Number.isFinite(v)) {
           const text = new TextDecoder().decode(bytes.subarray(from, i)).slice(0, 40);
           throw new InputError(`line ${this.line}: ${this.header[field]} is ${text === '' ? 'empty' : JSON.stringify(text)}, not a finite number`);
         }
-        fields[field++] = v;
-        from = i + 1;
       }
+      fields[field] = v;
+      if (i >= end) {
+        if (field + 1 < count) throw new InputError(`line ${this.line}: ${field + 1} fields, the header has ${count}`);
+        break;
+      }
+      i++;
     }
-    if (field < count) throw new InputError(`line ${this.line}: ${field} fields, the header has ${count}`);
     this.sample();
   }
 
