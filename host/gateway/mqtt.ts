@@ -110,9 +110,12 @@ export async function startMqtt(agent: GatewayAgent, options: MqttOptions): Prom
     }
   }
 
+  /** Says goodbye (retained offline status) if the broker answers within a second, then disconnects. */
   async function stop(): Promise<void> {
-    if (client.connected) await client.publishAsync(t.status(id), offline, { qos: 1, retain: true }).catch(() => undefined);
-    await client.endAsync().catch(() => undefined);
+    const within = <T>(p: Promise<T>, ms: number) => Promise.race([p.catch(() => undefined), new Promise<void>((r) => setTimeout(r, ms).unref())]);
+    if (client.connected) await within(client.publishAsync(t.status(id), offline, { qos: 1, retain: true }), 1000);
+    await within(client.endAsync(!client.connected), 1000);
+    if (!client.disconnected) client.end(true);
   }
 
   return { client, publishStatus, stop };
