@@ -47,6 +47,30 @@ export { CsvScorer } from './pm/stream.js';
 export type { StreamScore, StreamStats } from './pm/stream.js';
 export { bearingFrequencies, createSynth, FAULTS, makeMachine, splitMachines, synthesize, toCsv } from './pm/synth.js';
 export type { Fault, Machine, Synth, SynthMeta, SynthOptions, SynthRun, WindowLabel } from './pm/synth.js';
+export { BundleError } from './bundle/errors.js';
+export type { RefusalReason } from './bundle/errors.js';
+export { canonicalJson } from './bundle/canonical.js';
+export { BUNDLE_MAGIC, decodeBundle, DEFAULT_MAX_MODULE_BYTES, encodeBundle, readBundleFile } from './bundle/container.js';
+export type { BundleParts, Signature as BundleSignature } from './bundle/container.js';
+export { engineFeatures, moduleFeatures, WASM_FEATURES } from './bundle/features.js';
+export type { WasmFeature } from './bundle/features.js';
+export { generateKey, keyId, loadPrivateKey, loadPublicKey, loadTrust } from './bundle/keys.js';
+export type { GeneratedKey, PublicKey } from './bundle/keys.js';
+export { BUNDLE_FORMAT, decodeManifest, encodeManifest } from './bundle/manifest.js';
+export type { BundleManifest, ManifestMemory, ManifestTensor } from './bundle/manifest.js';
+export { packBundle, signBundle } from './bundle/pack.js';
+export type { PackedBundle, PackOptions } from './bundle/pack.js';
+export { selfTest, verifyBundle } from './bundle/verify.js';
+export type { SelfTestOptions, SelfTestResult, VerifiedBundle, VerifyOptions } from './bundle/verify.js';
+export { GatewayAgent } from './gateway/agent.js';
+export type { BundleSource, GatewayEvent, GatewayOptions, InstallResult, ModelStatus } from './gateway/agent.js';
+export { startHttp } from './gateway/http.js';
+export type { HttpOptions } from './gateway/http.js';
+export { startMqtt } from './gateway/mqtt.js';
+export type { MqttOptions } from './gateway/mqtt.js';
+export { flashFleet, flashHttp } from './gateway/flash.js';
+export type { FleetOptions, GatewayOutcome, GatewayReport, RolloutOptions, RolloutReport } from './gateway/flash.js';
+export { topics as mqttTopics } from './gateway/topics.js';
 
 export interface MemoryFigures {
   /** Activation arena: every intermediate tensor and per-call scratch, planned. */
