@@ -69,11 +69,11 @@ export const FEATURE_SPEC = {
   log: true, logFloor: 1e-10,
 };
 /**
- * The RUL regressor's features, one window every half second: per channel the 5 stats and 12
- * log-spaced band energies 8 Hz..5 kHz. 3 x 17 = 51 features.
+ * The RUL regressor's features, one window per second: per channel the 5 stats and 12 log-spaced
+ * band energies 8 Hz..5 kHz. 3 x 17 = 51 features.
  */
 export const RUL_SPEC = {
-  windowSize: 4096, hop: RATE / 2, sampleRate: RATE, channels: COLUMNS.length,
+  windowSize: 4096, hop: RATE, sampleRate: RATE, channels: COLUMNS.length,
   features: ['stats', 'bands'], bands: 12, bandRange: [8, 5000], bandScale: 'log', log: true, logFloor: 1e-10,
 };
 

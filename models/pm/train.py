@@ -65,7 +65,7 @@ CLIP = 8.0                 # normalized features are clipped to +-CLIP for train
 PERCENTILE = 99.5          # anomaly threshold: this percentile of healthy train-window scores
 REP_SAMPLES = 256          # representative inputs for the converter's calibration
 CLASSES = ["healthy", "inner", "outer", "ball", "imbalance", "misalignment", "looseness"]
-RUL_K = 32                 # feature vectors per RUL inference (0.5 s apart: 16 s of context)
+RUL_K = 32                 # feature vectors per RUL inference (1 s apart: 32 s of context)
 RUL_SCALE_S = 180.0        # the longest life in the degradation data
 RUL_ALARM_S = 30.0         # rul: anomaly (maintenance due) when the predicted RUL < this
 MODELS = ("anomaly_ae", "fault_cnn", "rul")
@@ -309,13 +309,13 @@ def train_anomaly(d: Steady, supported, check_edgerun: bool) -> dict:
     log(f"{name}: {fit.sum()} healthy windows of {n_fit} train machines for training, {calib.sum()} of "
         f"{n_cal} other train machines for calibration, x {F} features")
 
-    inp = L.Input((F,))
-    x = L.GaussianNoise(0.1)(inp)
-    x = L.Dense(48, activation="relu")(x)
-    x = L.Dense(12, activation="relu")(x)
-    x = L.Dense(48, activation="relu")(x)
-    out = L.Dense(F)(x)
-    model = tf.keras.Model(inp, out)
+    inp = L.Input((F,), name="features")
+    x = L.GaussianNoise(0.1, name="noise")(inp)
+    x = L.Dense(48, activation="relu", name="encode")(x)
+    x = L.Dense(12, activation="relu", name="code")(x)
+    x = L.Dense(48, activation="relu", name="decode")(x)
+    out = L.Dense(F, name="reconstruct")(x)
+    model = tf.keras.Model(inp, out, name="anomaly_ae")
     model.compile(tf.keras.optimizers.Adam(1e-3), "mse")
     t0 = time.time()
     model.fit(Z[fit], Z[fit], epochs=60, batch_size=64, verbose=0, shuffle=True)
@@ -394,20 +394,20 @@ def train_classifier(d: Steady, supported, check_edgerun: bool) -> dict:
     n_cls = len(CLASSES)
     log(f"{name}: {train.sum()} train windows (severity {d.meta['config']['severity']}) x {F} features, {n_cls} classes")
 
-    inp = L.Input((F,))
-    x = L.Reshape((C, per))(inp)
-    x = L.Permute((2, 1))(x)                  # [features per channel, channels]
-    x = L.Conv1D(16, 5, padding="same", activation="relu")(x)
-    x = L.MaxPooling1D(2)(x)
-    x = L.Conv1D(24, 5, padding="same", activation="relu")(x)
-    x = L.MaxPooling1D(2)(x)
-    x = L.Conv1D(24, 3, padding="same", activation="relu")(x)
-    x = L.MaxPooling1D(2)(x)
-    x = L.Flatten()(x)
-    x = L.Dropout(0.3)(x)
-    x = L.Dense(32, activation="relu")(x)
-    out = L.Dense(n_cls, activation="softmax")(x)
-    model = tf.keras.Model(inp, out)
+    inp = L.Input((F,), name="features")
+    x = L.Reshape((C, per), name="channels")(inp)
+    x = L.Permute((2, 1), name="bands_by_channel")(x)                  # [features per channel, channels]
+    x = L.Conv1D(16, 5, padding="same", activation="relu", name="conv1")(x)
+    x = L.MaxPooling1D(2, name="pool1")(x)
+    x = L.Conv1D(24, 5, padding="same", activation="relu", name="conv2")(x)
+    x = L.MaxPooling1D(2, name="pool2")(x)
+    x = L.Conv1D(24, 3, padding="same", activation="relu", name="conv3")(x)
+    x = L.MaxPooling1D(2, name="pool3")(x)
+    x = L.Flatten(name="flatten")(x)
+    x = L.Dropout(0.3, name="dropout")(x)
+    x = L.Dense(32, activation="relu", name="dense")(x)
+    out = L.Dense(n_cls, activation="softmax", name="classes")(x)
+    model = tf.keras.Model(inp, out, name="fault_cnn")
     model.compile(tf.keras.optimizers.Adam(1e-3), "sparse_categorical_crossentropy", metrics=["accuracy"])
     t0 = time.time()
     model.fit(Z[train], d.fault[train], epochs=40, batch_size=64, verbose=0, shuffle=True)
@@ -495,16 +495,16 @@ def train_rul(d: Degrade, supported, check_edgerun: bool) -> dict:
     log(f"{name}: {len(np.unique(d.run[train]))} train runs -> {len(xtr)} train + {len(xva)} validation contexts "
         f"of {K} x {F} features")
 
-    inp = L.Input((K * F,))
-    x = L.Reshape((K, F))(inp)
-    x = L.GaussianNoise(0.3)(x)
-    x = L.Dense(8, activation="relu")(x)          # per-window health indicators
-    x = L.Conv1D(8, K // 4, strides=K // 8, activation="relu")(x)   # their course over the context
-    x = L.Flatten()(x)
-    x = L.Dropout(0.2)(x)
-    x = L.Dense(16, activation="relu")(x)
-    out = L.Dense(1)(x)
-    model = tf.keras.Model(inp, out)
+    inp = L.Input((K * F,), name="features")
+    x = L.Reshape((K, F), name="windows")(inp)
+    x = L.GaussianNoise(0.3, name="noise")(x)
+    x = L.Dense(8, activation="relu", name="indicators")(x)          # per-window health indicators
+    x = L.Conv1D(8, K // 4, strides=K // 8, activation="relu", name="trend")(x)   # their course over the context
+    x = L.Flatten(name="flatten")(x)
+    x = L.Dropout(0.2, name="dropout")(x)
+    x = L.Dense(16, activation="relu", name="dense")(x)
+    out = L.Dense(1, name="rul")(x)
+    model = tf.keras.Model(inp, out, name="rul")
     model.compile(tf.keras.optimizers.Adam(1e-3), "mse")
     stop = tf.keras.callbacks.EarlyStopping(patience=6, restore_best_weights=True)
     t0 = time.time()
