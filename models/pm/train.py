@@ -10,7 +10,8 @@ for the metrics.
 Models (each int8 in, int8 out, batch 1, ops from `edgerun ops` only):
   anomaly_ae  autoencoder over one normalized feature vector, trained on healthy windows of train
               machines; score = mean squared reconstruction error of the dequantized int8 tensors;
-              threshold = the 99.5th percentile of that score on healthy train windows.
+              threshold = the 99.5th percentile of that score on healthy windows of train machines
+              held out of its training (every CALIBRATION_BLOCKS-th block of five machine ids).
   fault_cnn   1-D CNN over the same features (band axis as length, the three axes as channels;
               reshape/transpose inside the model, input = the flat feature vector), softmax over
               [healthy, inner, outer, ball, imbalance, misalignment, looseness]; score = 1 - p(healthy).
