@@ -65,7 +65,7 @@ function report(r: DemoResult, svgPath: string): string {
   const flagged = r.diagnosis.reduce((a, d) => a + d.windows, 0);
   if (flagged > 0) {
     const top = r.diagnosis[0];
-    const rest = r.diagnosis.slice(1, 4).map((d) => `${d.label} ${((100 * d.windows) / flagged).toFixed(0)} %`).join(', ');
+    const rest = r.diagnosis.slice(1, 4).filter((d) => d.windows * 100 >= flagged).map((d) => `${d.label} ${((100 * d.windows) / flagged).toFixed(0)} %`).join(', ');
     lines.push(`  diagnosis: ${top.label} (${((100 * top.windows) / flagged).toFixed(0)} % of the ${flagged} anomalous windows${rest ? `; ${rest}` : ''})`);
   }
   const rulAt = (frac: number) => {
