@@ -186,8 +186,11 @@ export class GatewayAgent {
       const ms = performance.now() - t0;
       this.emit({ event: 'install', phase: 'committed', name, version: manifest.version, slot, ms });
       return { result: 'installed', name, version: manifest.version, previousVersion: active?.version ?? null, slot, manifestSha256, ms, selfTestMs: test.ms };
-    } catch (e) {
+    } catch (caught) {
       await discard(source);
+      const code = (caught as NodeJS.ErrnoException).code;
+      // a disk that is full or failing: the install is refused, nothing committed
+      const e = typeof code === 'string' && !(caught instanceof EdgerunError) ? new BundleError('io', `${name}: ${(caught as Error).message.split('\n')[0]}`) : caught;
       if (!(e instanceof EdgerunError)) throw e;
       const reason: RefusalReason = e instanceof BundleError ? e.reason : 'format';
       this.counters.refused++;
