@@ -188,7 +188,8 @@ test('a module that fails its self-test is refused; the previous version keeps s
   const g = await run('selftest');
   try {
     assert.is((await put(g.url, 'kws', pack(simd, key, 1).bundle)).status, 201);
-    const bad = structuredClone(pack(simd, key, 2).manifest);
+    assert.is((await put(g.url, 'kws', pack(simd, key, 2).bundle)).status, 201);
+    const bad = structuredClone(pack(simd, key, 3).manifest);
     const out = selfTestVectors(bad).outputs[0];
     out[0] ^= 0x10;
     bad.selfTest.outputs[0] = Buffer.from(out).toString('base64');
@@ -196,9 +197,10 @@ test('a module that fails its self-test is refused; the previous version keeps s
     assert.is(r.status, 422);
     assert.is(r.body.reason, 'self-test');
     assert.match(r.body.error as string, /differs from the manifest at byte 0/);
-    assert.equal(await served(g.url), { version: 1, slot: 'a', previousVersion: null });
+    // v2 still serves; slot a, which held v1, now holds the refused bundle: no previous version
+    assert.equal(await served(g.url), { version: 2, slot: 'b', previousVersion: null });
     assert.equal(await inferRaw(g.url), EXPECTED);
-    assert.is(JSON.parse(readFileSync(join(dir, 'selftest', 'state.json'), 'utf8')).state.models.kws.active, 'a');
+    assert.is(JSON.parse(readFileSync(join(dir, 'selftest', 'state.json'), 'utf8')).state.models.kws.active, 'b');
   } finally {
     await g.close();
   }

@@ -149,6 +149,7 @@ export class GatewayAgent {
     const t0 = performance.now();
     let manifest: BundleManifest | undefined;
     let manifestSha256: string | null = null;
+    let overwritten: Slot | null = null;
     try {
       checkModelName(name);
       const parts: BundleParts = 'bytes' in source ? decodeBundle(source.bytes, this.maxModuleBytes) : readBundleFile(source.path, this.maxModuleBytes);
@@ -165,6 +166,7 @@ export class GatewayAgent {
       }
       this.checkPolicy(verified, record);
       const slot: Slot = record ? otherSlot(record.active) : 'a';
+      overwritten = slot;
       await this.writeSlot(name, slot, source);
       this.emit({ event: 'install', phase: 'written', name, version: manifest.version, slot });
       const test = this.selfTest(verified);
@@ -188,6 +190,10 @@ export class GatewayAgent {
       return { result: 'installed', name, version: manifest.version, previousVersion: active?.version ?? null, slot, manifestSha256, ms, selfTestMs: test.ms };
     } catch (caught) {
       await discard(source);
+      // The inactive slot no longer holds the version its record names (a restart would find the
+      // mismatch too): forget it, so /models stops offering it as the previous version.
+      const record = this.state.models[name];
+      if (overwritten && record) delete record.slots[overwritten];
       const code = (caught as NodeJS.ErrnoException).code;
       // a disk that is full or failing: the install is refused, nothing committed
       const e = typeof code === 'string' && !(caught instanceof EdgerunError) ? new BundleError('io', `${name}: ${(caught as Error).message.split('\n')[0]}`) : caught;
