@@ -219,4 +219,37 @@ test('CLI: JSON lines on stdout, summary on stderr, stdin, errors keep the lines
   assert.match(noInput.stderr, /stream needs --input FILE/);
 });
 
+test('bundled models: labels per task, RUL after its context, a compiled module streams the same lines on V8 and wasmtime', async () => {
+  const pm = (name: string) => join(ROOT, 'models', 'pm', `${name}.tflite`);
+  const csvFile = join(tmp, 'ball.csv');
+  const ball = synthesize({ fault: 'ball', severity: 0.6, duration: 40, machine: 3 });
+  writeFileSync(csvFile, toCsv(ball));
+  const wasm = join(tmp, 'fault_cnn.wasm');
+  const compiled = await edgerun(['compile', pm('fault_cnn'), '-o', wasm]);
+  assert.is(compiled.code, 0, compiled.stderr);
+  const [ae, cnn, rul, fromWasm, onWasmtime] = await Promise.all([
+    edgerun(['stream', pm('anomaly_ae'), '--input', csvFile, '--quiet']),
+    edgerun(['stream', pm('fault_cnn'), '--input', csvFile, '--quiet']),
+    edgerun(['stream', pm('rul'), '--input', csvFile, '--quiet']),
+    edgerun(['stream', wasm, '--input', csvFile, '--quiet']),
+    edgerun(['stream', wasm, '--input', csvFile, '--quiet', '--runtime', 'wasmtime']),
+  ]);
+  const parse = (r: { code: number; stdout: string; stderr: string }) => {
+    assert.is(r.code, 0, r.stderr);
+    return r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+  };
+  const aeLines = parse(ae);
+  assert.is(aeLines.length, Math.floor((400000 - 4096) / 2048) + 1);
+  assert.ok(aeLines.filter((l) => l.anomaly).length > 0.9 * aeLines.length, 'a ball fault at severity 0.6 is anomalous');
+  assert.ok(aeLines.every((l) => l.label === (l.anomaly ? 'anomaly' : 'normal')));
+  const cnnLines = parse(cnn);
+  assert.ok(cnnLines.filter((l) => l.label === 'ball').length > 0.6 * cnnLines.length, 'diagnosed as ball (most windows)');
+  const rulLines = parse(rul);
+  assert.is(rulLines.length, Math.floor((400000 - 4096) / 10000) + 1 - 31, 'no RUL line until 32 windows');
+  assert.ok(rulLines.every((l) => typeof l.score === 'number' && l.score >= 0));
+  assert.is(fromWasm.stdout, cnn.stdout);
+  if (onWasmtime.code === 0 || process.env.EDGERUN_REQUIRE_WASMTIME) assert.is(onWasmtime.stdout, cnn.stdout, onWasmtime.stderr);
+  else console.log(`  (wasmtime stream skipped: ${onWasmtime.stderr.trim()})`);
+});
+
 test.run();
