@@ -68,8 +68,10 @@ export { startHttp } from './gateway/http.js';
 export type { HttpOptions } from './gateway/http.js';
 export { startMqtt } from './gateway/mqtt.js';
 export type { MqttOptions } from './gateway/mqtt.js';
-export { flashFleet, flashHttp } from './gateway/flash.js';
-export type { FleetOptions, GatewayOutcome, GatewayReport, RolloutOptions, RolloutReport } from './gateway/flash.js';
+export { flashHttp } from './gateway/flash.js';
+export { flashFleet } from './gateway/fleet.js';
+export type { FleetOptions } from './gateway/fleet.js';
+export type { GatewayOutcome, GatewayReport, RolloutOptions, RolloutReport } from './gateway/flash.js';
 export { topics as mqttTopics } from './gateway/topics.js';
 
 export interface MemoryFigures {

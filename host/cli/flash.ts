@@ -3,9 +3,10 @@ import { readFileSync } from 'node:fs';
 import { decodeBundle } from '../bundle/container.js';
 import { loadTrust } from '../bundle/keys.js';
 import { verifyBundle } from '../bundle/verify.js';
-import { flashFleet, flashHttp, formatShare, type GatewayReport, parseShare, type RolloutReport } from '../gateway/flash.js';
+import { flashHttp, formatShare, type GatewayReport, parseShare, type RolloutReport } from '../gateway/flash.js';
+import { flashFleet } from '../gateway/fleet.js';
 import { intOption } from '../gateway/options.js';
-import { checkBrokerUrl, checkPrefix, checkSegment, DEFAULT_PREFIX } from '../gateway/topics.js';
+import { checkBrokerUrl, checkPrefix, checkSegment, DEFAULT_PREFIX, redactUrl } from '../gateway/topics.js';
 import { EdgerunError, InputError } from '../index.js';
 import { one, parseArgs } from './args.js';
 import { HELP } from './help.js';
@@ -49,7 +50,7 @@ export async function cmdFlash(argv: string[]): Promise<void> {
   } else {
     const fleet = checkSegment(one(args, '--fleet', ''), '--fleet');
     const url = checkBrokerUrl(one(args, '--mqtt', ''));
-    if (!json) console.log(`rolling ${path} out to fleet ${fleet} on ${url}:`);
+    if (!json) console.log(`rolling ${path} out to fleet ${fleet} on ${redactUrl(url)}:`);
     report = await flashFleet(bundle, {
       url, fleet, prefix: checkPrefix(one(args, '--mqtt-prefix', DEFAULT_PREFIX)), maxFailures, timeoutMs, onReport,
       canary: intOption(args, '--canary', 0, 100_000) ?? 0, expect: intOption(args, '--expect', 1, 100_000),

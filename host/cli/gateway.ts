@@ -5,7 +5,7 @@ import { GatewayAgent, type GatewayEvent } from '../gateway/agent.js';
 import { startHttp } from '../gateway/http.js';
 import { startMqtt } from '../gateway/mqtt.js';
 import { featuresOf } from '../gateway/options.js';
-import { checkBrokerUrl, checkPrefix, checkSegment, DEFAULT_PREFIX } from '../gateway/topics.js';
+import { checkBrokerUrl, checkPrefix, checkSegment, DEFAULT_PREFIX, redactUrl } from '../gateway/topics.js';
 import { InputError, parseSize } from '../index.js';
 import { limitsOf, one, parseArgs, runtimeOf, timeoutOf } from './args.js';
 import { HELP } from './help.js';
@@ -70,7 +70,7 @@ export async function cmdGateway(argv: string[]): Promise<void> {
   });
   let mqtt: Awaited<ReturnType<typeof startMqtt>> | undefined;
   const { server, url } = await startHttp(agent, {
-    ...listen, id, extraHealth: () => ({ mqtt: mqttUrl ? { url: mqttUrl, connected: mqtt?.client.connected ?? false, fleets } : null }),
+    ...listen, id, extraHealth: () => ({ mqtt: mqttUrl ? { url: redactUrl(mqttUrl), connected: mqtt?.client.connected ?? false, fleets } : null }),
   }).catch((e: unknown) => { agent.close(); throw e; });
   if (mqttUrl) mqtt = await startMqtt(agent, { url: mqttUrl, id, fleets, prefix, sensors, onEvent: log });
   log({ event: 'listening', url, state: stateDir, models: agent.models().length, id, features: agent.features, memoryLimit: agent.options.memoryLimit ?? null });

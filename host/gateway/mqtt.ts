@@ -10,7 +10,7 @@ import { MODEL_NAME } from '../bundle/manifest.js';
 import { manifestTime } from '../bundle/manifest.js';
 import type { GatewayAgent, InstallResult } from './agent.js';
 import { jsonInputs, outputJson } from './serve.js';
-import { topicParts, topics } from './topics.js';
+import { redactUrl, topicParts, topics } from './topics.js';
 
 export interface MqttOptions {
   url: string;
@@ -55,7 +55,7 @@ export async function startMqtt(agent: GatewayAgent, options: MqttOptions): Prom
   const publishStatus = () => { if (client.connected) client.publish(t.status(id), status(), { qos: 1, retain: true }); };
 
   client.on('connect', () => {
-    emit({ event: 'mqtt-connected', url: options.url, id });
+    emit({ event: 'mqtt-connected', url: redactUrl(options.url), id });
     const subs = [
       ...fleets.map((g) => `${options.prefix}/fleets/${g}/bundles/+`),
       `${options.prefix}/gateways/${id}/bundles/+`,
@@ -68,7 +68,7 @@ export async function startMqtt(agent: GatewayAgent, options: MqttOptions): Prom
     });
   });
   client.on('error', (err) => emit({ event: 'mqtt-error', error: err.message }));
-  client.on('offline', () => emit({ event: 'mqtt-offline', url: options.url }));
+  client.on('offline', () => emit({ event: 'mqtt-offline', url: redactUrl(options.url) }));
 
   // One message at a time per model keeps installs ordered; agent.install serializes anyway.
   client.on('message', (topic, payload, packet) => {

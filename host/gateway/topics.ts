@@ -50,6 +50,17 @@ export function checkBrokerUrl(url: string): string {
   } catch {
     throw new InputError(`--mqtt ${JSON.stringify(url)}: not a URL (e.g. mqtt://127.0.0.1:1883)`);
   }
-  if (!['mqtt:', 'mqtts:', 'ws:', 'wss:', 'tcp:', 'tls:'].includes(parsed.protocol)) throw new InputError(`--mqtt ${url}: use mqtt://, mqtts://, ws:// or wss://`);
+  if (!['mqtt:', 'mqtts:', 'ws:', 'wss:', 'tcp:', 'tls:'].includes(parsed.protocol)) throw new InputError(`--mqtt ${redactUrl(url)}: use mqtt://, mqtts://, ws:// or wss://`);
   return url;
+}
+
+/** The URL without its password, for logs and reports. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url;
+  }
 }
