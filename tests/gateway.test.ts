@@ -12,7 +12,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadPublicKey } from '../host/bundle/keys.js';
 import { selfTestVectors } from '../host/bundle/manifest.js';
-import { signBundle } from '../host/bundle/pack.js';
+import { packBundle, signBundle } from '../host/bundle/pack.js';
 import { GatewayAgent, type GatewayOptions } from '../host/gateway/agent.js';
 import { startHttp } from '../host/gateway/http.js';
 import { readNpy } from '../host/index.js';
@@ -257,6 +257,13 @@ test('concurrent flashes of one model resolve to one winner', async () => {
     assert.ok(mixed.every((r) => r.status === 201 || r.body.reason === 'downgrade'));
     assert.is((await served(g.url)).version, 6);
     assert.is(g.agent.generation, 1 + 1 + mixed.filter((r) => r.status === 201).length);
+    // two models at once: their commits are serialized, neither is lost
+    const names = ['kws-a', 'kws-b', 'kws-c'];
+    const installs = await Promise.all(names.flatMap((name) => [1, 2].map((v) => put(g.url, name, packBundle(simd, { keys: [key.privateKey], name, version: v, expires: null }).bundle))));
+    assert.ok(installs.every((r) => r.status === 201 || r.body.reason === 'downgrade'), JSON.stringify(installs.map((r) => r.body)));
+    const disk = JSON.parse(readFileSync(join(dir, 'concurrent', 'state.json'), 'utf8')).state;
+    assert.equal(Object.keys(disk.models).sort(), ['kws', ...names]);
+    for (const name of names) assert.is(disk.models[name].highestVersion, 2);
   } finally {
     await g.close();
   }

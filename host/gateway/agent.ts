@@ -61,6 +61,7 @@ export class GatewayAgent {
   private readonly serving = new Map<string, ModelServer>();
   private readonly unavailable = new Map<string, string>();
   private readonly queues = new Map<string, Promise<unknown>>();
+  private commits: Promise<unknown> = Promise.resolve();
   readonly counters = { installed: 0, current: 0, refused: 0, inferences: 0 };
   readonly startedAt = Date.now();
 
@@ -172,16 +173,16 @@ export class GatewayAgent {
       const test = this.selfTest(verified);
       this.emit({ event: 'install', phase: 'self-tested', name, version: manifest.version, slot, ms: test.ms });
       const installedAt = manifestTime(new Date());
-      const next: GatewayState = structuredClone(this.state);
-      next.generation++;
-      next.models[name] = {
-        active: slot,
-        slots: { ...(record?.slots ?? {}), [slot]: { version: manifest.version, manifestSha256, installedAt } },
-        highestVersion: manifest.version,
-        manifest,
-      };
-      await this.store.write(next);
-      this.state = next;
+      const committed = manifest;
+      const sha = manifestSha256;
+      await this.commit((next) => {
+        next.models[name] = {
+          active: slot,
+          slots: { ...(next.models[name]?.slots ?? {}), [slot]: { version: committed.version, manifestSha256: sha, installedAt } },
+          highestVersion: committed.version,
+          manifest: committed,
+        };
+      });
       this.serving.set(name, new ModelServer(name, slot, verified, test.interpreter));
       this.unavailable.delete(name);
       this.counters.installed++;
@@ -203,6 +204,20 @@ export class GatewayAgent {
       this.emit({ event: 'refused', name, version: manifest?.version, reason, error: e.message });
       return { result: 'refused', name, version: manifest?.version ?? null, manifestSha256, reason, error: e.message, ms: performance.now() - t0 };
     }
+  }
+
+  /** Commits a change to the state: one commit at a time (installs of different models run
+   *  concurrently), each on the state the previous one left. */
+  private commit(change: (next: GatewayState) => void): Promise<void> {
+    const run = this.commits.then(async () => {
+      const next: GatewayState = structuredClone(this.state);
+      next.generation++;
+      change(next);
+      await this.store.write(next);
+      this.state = next;
+    });
+    this.commits = run.catch(() => undefined);
+    return run;
   }
 
   /** Counts and reports a bundle refused before it reached install() (a truncated or oversized upload). */

@@ -60,9 +60,11 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
+let tmpCounter = 0;
+
 /** Writes bytes to `path` atomically and durably: temporary file, fsync, rename, fsync the directory. */
 export async function writeDurable(dir: string, name: string, bytes: Uint8Array): Promise<void> {
-  const tmp = join(dir, `${name}.tmp-${process.pid}`);
+  const tmp = join(dir, `${name}.tmp-${process.pid}-${++tmpCounter}`);
   const handle = await open(tmp, 'w', 0o644);
   try {
     await handle.writeFile(bytes);
