@@ -238,7 +238,8 @@ manifest's outputs byte for byte. Exit 0 when all pass; else one line
   --memory-limit SIZE  the gateway's cap on a model's linear memory
   --features LIST      the WebAssembly features the gateway offers (comma-separated: simd128,
                        relaxed-simd, bulk-memory, sign-ext, nontrapping-fptoint, multivalue,
-                       reference-types, tail-call, ...; "mvp" for none); default: this engine's
+                       reference-types, tail-call, ...; "mvp" for none); default: those
+                       Node's V8 validates here (wasmtime 49 supports them too)
   --runtime R          run the self-test on v8 (default) or wasmtime
   --json               print {ok, name, version, manifestSha256, keyId, created, expires, module,
                        memory, selfTestMs}`,
@@ -272,7 +273,7 @@ HTTP (README: "Edge gateways"):
   --mqtt-prefix P      topic prefix (default edgerun)
   --memory-limit SIZE  cap on each model's linear memory: larger bundles are refused ("memory"),
                        and models run in memories that cannot grow past it
-  --features LIST      WebAssembly features this gateway offers (as verify; default: the engine's)
+  --features LIST      WebAssembly features this gateway offers (as verify; default: V8's here)
   --runtime R          v8 (default) or wasmtime
   --max-bundle SIZE    cap on a bundle's module (default 64MiB)
   --timeout MS         stop an inference (self-tests included) after MS ms (default 10000)
