@@ -4,7 +4,7 @@
  */
 import { InputError, ModelError } from '../errors.js';
 import type { KernelFlavor } from '../run/kernels.js';
-import type { ModelRunner } from '../run/runner.js';
+import type { ModelRunner, RunnerFrontEnd } from '../run/runner.js';
 import type { Runtime } from '../run/runtimes/runtime.js';
 import { createFeatureExtractor, type FeatureExtractor } from './features.js';
 import type { PmMeta } from './model_meta.js';
@@ -37,6 +37,18 @@ export interface Scorer {
 
 const elements = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
+/** The runner's own front-end (a compiled module's) when it was built for these features (hop
+ *  aside), normalization and context; else null and the host computes them. */
+function frontEndFor(runner: ModelRunner, meta: PmMeta): RunnerFrontEnd | null {
+  const fe = runner.frontEnd;
+  if (!fe) return null;
+  const key = (m: PmMeta) => {
+    const spec = { ...m.features, hop: 0 };
+    return JSON.stringify([spec, m.normalize, m.context], [...Object.keys(spec), 'mean', 'std'].sort());
+  };
+  return key(fe.pm) === key(meta) ? fe : null;
+}
+
 /** Checks that the model's tensors fit the metadata; the runner must be fresh (not shared). */
 export function createScorer(runner: ModelRunner, meta: PmMeta, options: { kernels?: KernelFlavor; runtime?: Runtime; where?: string } = {}): Scorer {
   const where = options.where ?? 'model';
@@ -62,8 +74,9 @@ export function createScorer(runner: ModelRunner, meta: PmMeta, options: { kerne
   const { scale: inScale, zeroPoint: inZp } = input;
   const { scale: outScale, zeroPoint: outZp } = output;
   const { mean, std } = meta.normalize;
-  // Quantized feature vectors of the context, oldest first.
-  const history = new Int8Array(inputCount);
+  const frontEnd = frontEndFor(runner, meta);
+  // Quantized feature vectors of the context, oldest first (the module's own, with a front-end).
+  const history = frontEnd ? frontEnd.quantized : new Int8Array(inputCount);
   let filled = 0;
   const timing: ScorerTiming = { windows: 0, featuresMs: 0, modelMs: 0 };
 
@@ -100,21 +113,28 @@ export function createScorer(runner: ModelRunner, meta: PmMeta, options: { kerne
     return { score, label: anomaly ? 'anomaly' : 'normal', anomaly };
   };
 
+  /** The host path: features, then the context shifted and written to the input tensor when full. */
+  const pushHost = (samples: ArrayLike<number>): boolean => {
+    const features = extractor.compute(samples);
+    if (filled === meta.context) {
+      history.copyWithin(0, featureCount);
+      filled--;
+    }
+    quantizeInto(features, filled * featureCount);
+    filled++;
+    if (filled < meta.context) return false;
+    inData.set(history);
+    return true;
+  };
+
   return {
     meta, featureCount, extractor, timing,
     push(samples) {
       const t0 = performance.now();
-      const features = extractor.compute(samples);
-      if (filled === meta.context) {
-        history.copyWithin(0, featureCount);
-        filled--;
-      }
-      quantizeInto(features, filled * featureCount);
-      filled++;
+      const ready = frontEnd ? frontEnd.push(samples) : pushHost(samples);
       const t1 = performance.now();
       timing.featuresMs += t1 - t0;
-      if (filled < meta.context) return null;
-      inData.set(history);
+      if (!ready) return null;
       runner.invoke();
       const result = scoreOf();
       timing.modelMs += performance.now() - t1;
