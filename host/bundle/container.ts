@@ -50,7 +50,7 @@ export interface BundleParts {
 
 const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
-/** Reads and checks the 24-byte header. `available`: bytes known to exist, when known (a file's size). */
+/** Reads and checks the 24-byte header: every length against its cap, before anything is read by it. */
 export function readHeader(head: Uint8Array, maxModuleBytes = DEFAULT_MAX_MODULE_BYTES): BundleHeader {
   if (head.length < HEADER_BYTES) throw new BundleError('truncated', `bundle: ${head.length} bytes, shorter than its ${HEADER_BYTES}-byte header`);
   if (new TextDecoder().decode(head.subarray(0, 8)) !== BUNDLE_MAGIC) throw new BundleError('format', 'bundle: no EDGERUNB magic: not an edgerun bundle (make one with edgerun pack)');
