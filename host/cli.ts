@@ -1,25 +1,25 @@
 #!/usr/bin/env node
 /** The `edgerun` command: a thin layer over the public API (host/index.ts); one module per command in host/cli/. */
-import { cmdBench } from './cli/bench.js';
-import { cmdCompile } from './cli/compile.js';
-import { cmdFlash } from './cli/flash.js';
-import { cmdGateway } from './cli/gateway.js';
 import { HELP, VERSION } from './cli/help.js';
-import { cmdDemo } from './cli/demo.js';
-import { cmdInspect } from './cli/inspect.js';
-import { cmdKeygen } from './cli/keygen.js';
-import { cmdOps } from './cli/ops.js';
-import { cmdPack } from './cli/pack.js';
-import { cmdPlan } from './cli/plan.js';
-import { cmdRun } from './cli/run.js';
-import { cmdStream } from './cli/stream.js';
-import { cmdSynth } from './cli/synth.js';
-import { cmdVerify } from './cli/verify.js';
 import { EdgerunError, InputError } from './index.js';
 
-const COMMANDS: Record<string, (argv: string[]) => void | Promise<void>> = {
-  inspect: cmdInspect, run: cmdRun, bench: cmdBench, compile: cmdCompile, plan: cmdPlan, ops: cmdOps, synth: cmdSynth, stream: cmdStream, demo: cmdDemo,
-  keygen: cmdKeygen, pack: cmdPack, verify: cmdVerify, gateway: cmdGateway, flash: cmdFlash,
+type Command = (argv: string[]) => void | Promise<void>;
+/** Each command's module loads only when it runs: start-up stays cheap whatever the others import. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  inspect: async () => (await import('./cli/inspect.js')).cmdInspect,
+  run: async () => (await import('./cli/run.js')).cmdRun,
+  bench: async () => (await import('./cli/bench.js')).cmdBench,
+  compile: async () => (await import('./cli/compile.js')).cmdCompile,
+  plan: async () => (await import('./cli/plan.js')).cmdPlan,
+  ops: async () => (await import('./cli/ops.js')).cmdOps,
+  synth: async () => (await import('./cli/synth.js')).cmdSynth,
+  stream: async () => (await import('./cli/stream.js')).cmdStream,
+  demo: async () => (await import('./cli/demo.js')).cmdDemo,
+  keygen: async () => (await import('./cli/keygen.js')).cmdKeygen,
+  pack: async () => (await import('./cli/pack.js')).cmdPack,
+  verify: async () => (await import('./cli/verify.js')).cmdVerify,
+  gateway: async () => (await import('./cli/gateway.js')).cmdGateway,
+  flash: async () => (await import('./cli/flash.js')).cmdFlash,
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -33,9 +33,9 @@ export async function main(argv: string[]): Promise<number> {
       console.log(VERSION);
       return 0;
     }
-    const fn = COMMANDS[command];
-    if (!fn) throw new InputError(`unknown command ${JSON.stringify(command)} (commands: ${Object.keys(COMMANDS).join(', ')}; see edgerun --help)`);
-    await fn(rest);
+    const load = COMMANDS[command];
+    if (!load) throw new InputError(`unknown command ${JSON.stringify(command)} (commands: ${Object.keys(COMMANDS).join(', ')}; see edgerun --help)`);
+    await (await load())(rest);
     return 0;
   } catch (e) {
     if (e instanceof EdgerunError) {
