@@ -29,68 +29,89 @@ function sum(x: usize, n: i32): i32 {
 }
 
 export function fully_connected(p: usize): i32 {
-  const input = load<usize>(p, FULLY_CONNECTED_INPUT);
-  const filter = load<usize>(p, FULLY_CONNECTED_FILTER);
-  const output = load<usize>(p, FULLY_CONNECTED_OUTPUT);
-  const multipliers = load<usize>(p, FULLY_CONNECTED_MULTIPLIERS);
-  const shifts = load<usize>(p, FULLY_CONNECTED_SHIFTS);
-  const scales = load<usize>(p, FULLY_CONNECTED_SCALES);
-  const foldedBias = load<usize>(p, FULLY_CONNECTED_FOLDED_BIAS);
-  const requant = load<usize>(p, FULLY_CONNECTED_REQUANT);
   const batches = load<i32>(p, FULLY_CONNECTED_BATCHES);
+  for (let b = 0; b < batches; b++) fcBatch(p, b);
+  return 0;
+}
+
+/** One input row. Written for Cranelift (wasmtime) as much as for TurboFan, which needed neither:
+ *  - few values live across the dot loop (x64 has ~13 free GPRs): the requantization pointers and
+ *    mode are re-read from the param block after it, and the constants live in v128 registers;
+ *    the previous shape had Cranelift reload spilled values from the stack 8 times per iteration;
+ *  - one advancing pointer per row, and the next block starts where row 3 ended: no row-stride
+ *    multiples (kPad * 3) in the loop, which Cranelift's instruction selection merged back into
+ *    the loop's address arithmetic (an imul per iteration).
+ *  ~15 % faster on wasmtime, the same on V8. kPad >= 8 (accumDepth > 0, checked by prepare). */
+// @ts-ignore: decorator
+@inline
+function fcBatch(p: usize, b: i32): void {
   const accumDepth = load<i32>(p, FULLY_CONNECTED_ACCUM_DEPTH);
   const kPad = <usize>load<i32>(p, FULLY_CONNECTED_K_PAD);
   const outDepth = load<i32>(p, FULLY_CONNECTED_OUT_DEPTH);
   const filterOffset = load<i32>(p, FULLY_CONNECTED_FILTER_OFFSET);
-  const outputOffset = load<i32>(p, FULLY_CONNECTED_OUTPUT_OFFSET);
-  const actMin = load<i32>(p, FULLY_CONNECTED_ACT_MIN);
-  const actMax = load<i32>(p, FULLY_CONNECTED_ACT_MAX);
-  const requantInFloat = load<i32>(p, FULLY_CONNECTED_REQUANT_MODE) == 1;
-  const outOffsetV = i32x4.splat(outputOffset);
-  const actMinV = i32x4.splat(actMin);
-  const actMaxV = i32x4.splat(actMax);
+  const x = load<usize>(p, FULLY_CONNECTED_INPUT) + <usize>(b * accumDepth);
+  const out = load<usize>(p, FULLY_CONNECTED_OUTPUT) + <usize>(b * outDepth);
+  const rowTerm = i32x4.splat(filterOffset == 0 ? 0 : filterOffset * sum(x, accumDepth));
+  const outOffsetV = i32x4.splat(load<i32>(p, FULLY_CONNECTED_OUTPUT_OFFSET));
+  const actMinV = i32x4.splat(load<i32>(p, FULLY_CONNECTED_ACT_MIN));
+  const actMaxV = i32x4.splat(load<i32>(p, FULLY_CONNECTED_ACT_MAX));
+  const end = x + kPad;
+  let w = load<usize>(p, FULLY_CONNECTED_FILTER);
+  for (let c = 0; c < outDepth; c += 4) {
+    let a0 = i32x4.splat(0);
+    let a1 = i32x4.splat(0);
+    let a2 = i32x4.splat(0);
+    let a3 = i32x4.splat(0);
+    let w0 = w;
+    let w1 = w0 + kPad;
+    let w2 = w1 + kPad;
+    let w3 = w2 + kPad;
+    let xp = x;
+    do {
+      const xv = v128.load8x8_s(xp); // may read past the row: those weights are zero
+      a0 = i32x4.add(a0, i32x4.dot_i16x8_s(xv, v128.load8x8_s(w0)));
+      a1 = i32x4.add(a1, i32x4.dot_i16x8_s(xv, v128.load8x8_s(w1)));
+      a2 = i32x4.add(a2, i32x4.dot_i16x8_s(xv, v128.load8x8_s(w2)));
+      a3 = i32x4.add(a3, i32x4.dot_i16x8_s(xv, v128.load8x8_s(w3)));
+      xp += 8;
+      w0 += 8;
+      w1 += 8;
+      w2 += 8;
+      w3 += 8;
+    } while (xp < end);
+    w = w3; // the next block's first row
+    requantBlock(p, c, outDepth, out, hsum4(a0, a1, a2, a3), rowTerm, outOffsetV, actMinV, actMaxV);
+  }
+}
 
-  for (let b = 0; b < batches; b++) {
-    const x = input + <usize>(b * accumDepth);
-    const rowTerm = i32x4.splat(filterOffset == 0 ? 0 : filterOffset * sum(x, accumDepth));
-    const out = output + <usize>(b * outDepth);
-    for (let c = 0; c < outDepth; c += 4) {
-      const r0 = filter + <usize>c * kPad;
-      let a0 = i32x4.splat(0);
-      let a1 = i32x4.splat(0);
-      let a2 = i32x4.splat(0);
-      let a3 = i32x4.splat(0);
-      let xp = x;
-      let w = r0;
-      const end = x + kPad;
-      const s1 = kPad;
-      const s2 = kPad * 2;
-      const s3 = kPad * 3;
-      while (xp < end) {
-        const xv = v128.load8x8_s(xp); // may read past the row: those weights are zero
-        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(xv, v128.load8x8_s(w)));
-        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(xv, v128.load8x8_s(w + s1)));
-        a2 = i32x4.add(a2, i32x4.dot_i16x8_s(xv, v128.load8x8_s(w + s2)));
-        a3 = i32x4.add(a3, i32x4.dot_i16x8_s(xv, v128.load8x8_s(w + s3)));
-        xp += 8;
-        w += 8;
-      }
-      const acc = i32x4.add(i32x4.add(hsum4(a0, a1, a2, a3), v128.load(foldedBias + (<usize>c << 2))), rowTerm);
-      if (c + 4 <= outDepth) {
-        const scaled = requantInFloat ? scaleRound4(acc, scales + (<usize>c << 3)) : requant4(acc, requant + (<usize>c >> 2) * 48);
-        v128.store32_lane(out + <usize>c, narrowClamp4(scaled, outOffsetV, actMinV, actMaxV), 0);
-      } else {
-        for (let j = 0; j < outDepth - c; j++) {
-          // Partial last block: lane j of acc, through the scalar twin's arithmetic.
-          const lane = j == 0 ? i32x4.extract_lane(acc, 0) : j == 1 ? i32x4.extract_lane(acc, 1) : i32x4.extract_lane(acc, 2);
-          const o = <usize>(c + j);
-          const scaled = requantInFloat
-            ? f64ToI32(roundHalfAway(<f64>lane * load<f64>(scales + (o << 3))))
-            : multiplyByQuantizedMultiplier(lane, load<i32>(multipliers + (o << 2)), load<i32>(shifts + (o << 2)));
-          store<i8>(out + o, <i8>clamp(scaled + outputOffset, actMin, actMax));
-        }
-      }
+/** Bias, requantization, clamp and store of outputs c..c+3 (fewer at the end of the row). */
+// @ts-ignore: decorator
+@inline
+function requantBlock(
+  p: usize, c: i32, outDepth: i32, out: usize, dots: v128, rowTerm: v128, outOffsetV: v128, actMinV: v128, actMaxV: v128,
+): void {
+  const acc = i32x4.add(i32x4.add(dots, v128.load(load<usize>(p, FULLY_CONNECTED_FOLDED_BIAS) + (<usize>c << 2))), rowTerm);
+  const requantInFloat = load<i32>(p, FULLY_CONNECTED_REQUANT_MODE) == 1;
+  if (c + 4 <= outDepth) {
+    const scaled = requantInFloat
+      ? scaleRound4(acc, load<usize>(p, FULLY_CONNECTED_SCALES) + (<usize>c << 3))
+      : requant4(acc, load<usize>(p, FULLY_CONNECTED_REQUANT) + (<usize>c >> 2) * 48);
+    v128.store32_lane(out + <usize>c, narrowClamp4(scaled, outOffsetV, actMinV, actMaxV), 0);
+  } else {
+    const outputOffset = load<i32>(p, FULLY_CONNECTED_OUTPUT_OFFSET);
+    const actMin = load<i32>(p, FULLY_CONNECTED_ACT_MIN);
+    const actMax = load<i32>(p, FULLY_CONNECTED_ACT_MAX);
+    const scales = load<usize>(p, FULLY_CONNECTED_SCALES);
+    const multipliers = load<usize>(p, FULLY_CONNECTED_MULTIPLIERS);
+    const shifts = load<usize>(p, FULLY_CONNECTED_SHIFTS);
+    for (let j = 0; j < outDepth - c; j++) {
+      // Partial last block: lane j of acc, through the scalar twin's arithmetic.
+      const lane = j == 0 ? i32x4.extract_lane(acc, 0) : j == 1 ? i32x4.extract_lane(acc, 1) : i32x4.extract_lane(acc, 2);
+      const o = <usize>(c + j);
+      const scaled = requantInFloat
+        ? f64ToI32(roundHalfAway(<f64>lane * load<f64>(scales + (o << 3))))
+        : multiplyByQuantizedMultiplier(lane, load<i32>(multipliers + (o << 2)), load<i32>(shifts + (o << 2)));
+      store<i8>(out + o, <i8>clamp(scaled + outputOffset, actMin, actMax));
     }
   }
-  return 0;
 }
