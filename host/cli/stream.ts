@@ -46,16 +46,23 @@ class LineWriter {
     if (this.pending === '' || this.closed) return;
     const bytes = Buffer.from(this.pending);
     this.pending = '';
-    try {
-      for (let at = 0; at < bytes.length;) at += writeSync(1, bytes, at);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'EPIPE' && code !== 'EAGAIN') throw e;
-      if (code === 'EPIPE') this.closed = true;
-      else this.pending = bytes.toString();
+    for (let at = 0; at < bytes.length;) {
+      try {
+        at += writeSync(1, bytes, at);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EPIPE') {
+          this.closed = true; // the reader went away (e.g. \`| head\`): stop quietly
+          return;
+        }
+        if (code !== 'EAGAIN') throw e;
+        Atomics.wait(PAUSE, 0, 0, 1); // a non-blocking pipe is full: wait for the reader
+      }
     }
   }
 }
+
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 export async function cmdStream(argv: string[]): Promise<void> {
   const args = parseArgs(argv, [
