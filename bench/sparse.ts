@@ -1,11 +1,12 @@
 /**
  * Sparse vs dense kernels on pruned weights: for FULLY_CONNECTED and 1x1 CONV_2D layers of the
- * benchmark networks' sizes, each block size (1 = unstructured, 1x4, 1x16) and density, the
+ * benchmark networks' sizes, each block size (1 = unstructured, 1x4, 1x16; 64 = row-grouped 4x16
+ * tiles, stored by TFLite as 1x16 blocks) and density, the
  * latency of the sparse kernel (forced) against the dense SIMD kernel on the same weights, and the
- * weight ROM (values + block columns + row starts) against the dense weights. Prints the sweep and
+ * weight ROM (values + block columns + row/group starts) against the dense weights. Prints the sweep and
  * the crossover density per block size (where the sparse kernel stops winning, the value that
  * belongs in host/ops/sparse.ts SPARSE_CROSSOVER), and writes bench/results/sparse.{md,json}.
- * Run: node dist/bench/sparse.js [--quick]
+ * Run: node dist/bench/sparse.js [--quick] [--blocks 16,64]
  */
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,15 +30,25 @@ const LAYERS: Layer[] = [
   { name: '1x1 conv 128->128 on 6x6 (VWW)', kind: 'conv', rows: 128, cols: 128, pixels: 36 },
 ];
 const DENSITIES = quick ? [0.1, 0.3, 0.5, 0.7] : [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
-const BLOCKS = [1, 4, 16];
+const blocksArg = process.argv.indexOf('--blocks'); // e.g. --blocks 16,64: only these layouts
+const BLOCKS = blocksArg > 0 ? process.argv[blocksArg + 1].split(',').map(Number) : [1, 4, 16, 64];
 
-/** Deterministic weights with `density` of their 1 x block groups non-zero. */
+/** Deterministic weights with `density` of their 1 x block groups non-zero (block 64: 4x16 tiles). */
 function prunedWeights(rows: number, cols: number, block: number, density: number, seed: number): Int8Array {
   let s = seed >>> 0;
   const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
   const w = new Int8Array(rows * cols);
+  const value = () => 1 + Math.floor(next() * 126) * (next() < 0.5 ? -1 : 1);
+  if (block === 64) {
+    for (let g = 0; g < rows; g += 4) {
+      for (let c = 0; c < cols; c += 16) {
+        if (next() < density) for (let q = g; q < Math.min(g + 4, rows); q++) for (let j = 0; j < 16; j++) w[q * cols + c + j] = value();
+      }
+    }
+    return w;
+  }
   for (let i = 0; i < w.length; i += block) {
-    if (next() < density) for (let j = 0; j < block; j++) w[i + j] = 1 + Math.floor(next() * 126) * (next() < 0.5 ? -1 : 1);
+    if (next() < density) for (let j = 0; j < block; j++) w[i + j] = value();
   }
   return w;
 }
@@ -94,7 +105,7 @@ interface Row { layer: string; block: number; density: number; denseMs: number; 
 function measure(layer: Layer, block: number, density: number, seed: number): Row {
   const w = prunedWeights(layer.rows, layer.cols, block, density, seed);
   const saved = structuredClone(SPARSE_CROSSOVER);
-  for (const table of Object.values(SPARSE_CROSSOVER)) Object.assign(table, { 1: 0, 4: 0, 16: 0, [block]: 2 }); // force this block size
+  for (const table of Object.values(SPARSE_CROSSOVER)) Object.assign(table, { 1: 0, 4: 0, 16: 0, 64: 0, [block]: 2 }); // force this block size
   const sparseModel = loadModel(model(layer, w, true));
   Object.assign(SPARSE_CROSSOVER, saved);
   const denseModel = loadModel(model(layer, w, false));
@@ -107,12 +118,19 @@ function measure(layer: Layer, block: number, density: number, seed: number): Ro
   });
   const r = timeInterleaved(engines, { rounds: quick ? 3 : 7, iterations: null, blockMs: quick ? 40 : 120, warmupMs: 60, progress: () => {} });
   const [dense, sparse] = r.summaries.map((s) => s.medianMs);
-  let blocks = 0;
-  for (let i = 0; i < w.length; i += block) if (w.subarray(i, i + block).some((v) => v !== 0)) blocks++;
+  // block values + uint16 block columns + int32 row (group) starts, against the dense int8 weights
+  let blocks = 0; // stored blocks (block 64: tiles, 64 values each)
+  if (block === 64) {
+    for (let g = 0; g < layer.rows; g += 4) {
+      for (let c = 0; c < layer.cols; c += 16) if ([0, 1, 2, 3].some((q) => g + q < layer.rows && w.subarray((g + q) * layer.cols + c, (g + q) * layer.cols + c + 16).some((v) => v !== 0))) blocks++;
+    }
+  } else {
+    for (let i = 0; i < w.length; i += block) if (w.subarray(i, i + block).some((v) => v !== 0)) blocks++;
+  }
+  const starts = block === 64 ? Math.ceil(layer.rows / 4) + 1 : layer.rows + 1;
   return {
     layer: layer.name, block, density, denseMs: dense, sparseMs: sparse, ratio: sparse / dense,
-    // block values + uint16 block columns + int32 row starts, against the dense int8 weights
-    romRatio: (blocks * block + 2 * blocks + 4 * (layer.rows + 1)) / (layer.rows * layer.cols),
+    romRatio: (blocks * block + 2 * blocks + 4 * starts) / (layer.rows * layer.cols),
   };
 }
 

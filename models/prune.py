@@ -219,21 +219,32 @@ def dense_layers(model):
     return [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
 
 
-def magnitude_mask(w: np.ndarray, sparsity: float, block: int) -> np.ndarray:
-    """Keep-mask of a Dense kernel [in, out]: drop the `sparsity` fraction of 1 x `block` groups
-    of consecutive inputs of one output (aligned at input 0; the last group partial when
-    in % block != 0) with the smallest mean |w|. Stable order: deterministic."""
+def magnitude_mask(w: np.ndarray, sparsity: float, block: int, tile_rows: int = 1) -> np.ndarray:
+    """Keep-mask of a Dense kernel [in, out]: drop the `sparsity` fraction of `tile_rows` x `block`
+    tiles (tile_rows consecutive outputs x block consecutive inputs, aligned at 0; the last tile
+    of a row or column partial when the size is not a multiple) with the smallest mean |w|. With
+    tile_rows 1 these are TFLite's 1 x block groups; with 4 x 16 each kept tile is four output
+    rows sharing their 1x16 block columns (edgerun's row-grouped sparse kernel). Stable order:
+    deterministic."""
     a = np.abs(np.asarray(w, np.float64)).T           # [out, in]
     n_out, n_in = a.shape
     nb = -(-n_in // block)
-    pad = nb * block - n_in
-    width = np.full(nb, block, np.float64)
-    width[-1] = block - pad
-    score = (np.pad(a, ((0, 0), (0, pad))).reshape(n_out, nb, block).sum(-1) / width).ravel()
+    ng = -(-n_out // tile_rows)
+    pad_in = nb * block - n_in
+    pad_out = ng * tile_rows - n_out
+    count = np.pad(np.ones_like(a), ((0, pad_out), (0, pad_in))).reshape(ng, tile_rows, nb, block).sum((1, 3))
+    total = np.pad(a, ((0, pad_out), (0, pad_in))).reshape(ng, tile_rows, nb, block).sum((1, 3))
+    score = (total / count).ravel()
     k = int(round(sparsity * score.size))
     keep = np.ones(score.size, bool)
     keep[np.argsort(score, kind="stable")[:k]] = False
-    return np.repeat(keep.reshape(n_out, nb), block, axis=1)[:, :n_in].T.copy()
+    keep = np.repeat(np.repeat(keep.reshape(ng, nb), tile_rows, axis=0), block, axis=1)
+    return keep[:n_out, :n_in].T.copy()
+
+
+# Pruning structure -> (output rows, inputs) per pruned tile. 4x16 tiles convert to TFLite's
+# standard 1x16 block format (four rows with the same block columns), which any runtime reads.
+STRUCT_TILE = {"unstructured": (1, 1), "1x4": (1, 4), "1x16": (1, 16), "4x16": (4, 16)}
 
 
 def polynomial_sparsity(step: int, target: float, begin: int, end: int, power: int = 3) -> float:
@@ -244,7 +255,7 @@ def polynomial_sparsity(step: int, target: float, begin: int, end: int, power: i
 
 def make_pruning_callback(layers, structure: str, target: float, end_step: int, log: list):
     import keras
-    block = golden.STRUCT_BLOCK[structure]
+    tile_rows, block = STRUCT_TILE[structure]
 
     class MagnitudePruning(keras.callbacks.Callback):
         """Recompute masks every PRUNE_FREQUENCY steps until end_step; apply them after every step."""
@@ -257,7 +268,7 @@ def make_pruning_callback(layers, structure: str, target: float, end_step: int, 
         def on_train_batch_end(self, batch, logs=None):
             if self.step <= end_step and (self.step % PRUNE_FREQUENCY == 0 or self.step == end_step):
                 s = polynomial_sparsity(self.step, target, 0, end_step)
-                self.masks = [magnitude_mask(layer.kernel.numpy(), s, block) for layer in layers]
+                self.masks = [magnitude_mask(layer.kernel.numpy(), s, block, tile_rows) for layer in layers]
                 if self.step == end_step or self.step % (PRUNE_FREQUENCY * 16) == 0:
                     log.append((self.step, round(s, 4)))
             for layer, mask in zip(layers, self.masks):
@@ -336,7 +347,7 @@ def expected_encodings(structure: str | None, sparsity: float) -> list[str]:
         if structure is None or k in KEEP_DENSE:
             res.append("dense")
         else:
-            res.append(golden.expected_encoding("FULLY_CONNECTED", structure, sparsity))
+            res.append(golden.expected_encoding("FULLY_CONNECTED", "1x16" if structure == "4x16" else structure, sparsity))
     return res
 
 
@@ -450,6 +461,8 @@ VARIANTS = [
     Variant("ad_autoencoder_1x4_80", "1x4", 0.8),
     Variant("ad_autoencoder_1x16_50", "1x16", 0.5),
     Variant("ad_autoencoder_1x16_80", "1x16", 0.8),
+    Variant("ad_autoencoder_4x16_50", "4x16", 0.5),
+    Variant("ad_autoencoder_4x16_80", "4x16", 0.8),
 ]
 BY_NAME = {v.name: v for v in VARIANTS}
 

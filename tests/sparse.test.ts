@@ -3,6 +3,8 @@
  * same dense values, so a sparse model gives exactly the bytes of its dense twin on both kernel
  * modules; malformed sparsity is a one-line ModelError.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ModelError } from '../host/errors.js';
@@ -12,7 +14,7 @@ import { SPARSE_CROSSOVER } from '../host/ops/sparse.js';
 import type { Sparsity } from '../host/tflite/model.js';
 import { BuiltinOperator, BuiltinOptionsType } from '../host/tflite/schema.js';
 import { type TensorSpec, writeModel } from '../host/tflite/writer.js';
-import { asBytes, rng } from './helpers.js';
+import { allGoldenCases, asBytes, casePath, firstDifference, npyBytes, rng, ROOT } from './helpers.js';
 
 const INT8 = 9;
 const INT32 = 2;
@@ -81,10 +83,33 @@ function fcModel(c: FcCase, sparse: boolean): Uint8Array {
   });
 }
 
-/** Runs fn with the sparse kernel forced in block size `block` (whatever the density). */
+/** A stride-1 1x1 CONV_2D on [1, h, w, inC] with weights [outC][inC], stored sparsely (1 x block) or dense. */
+function convModel(weights: Int8Array, outC: number, inC: number, h: number, w: number, activation: number, sparse: boolean, block = 16): Uint8Array {
+  const encoded = encodeSparse(weights, outC, inC, block, 4);
+  const scales = Array.from({ length: outC }, (_, k) => 0.003 + 0.0007 * (k % 5));
+  const quant = { scale: scales, zeroPoint: scales.map(() => 0), quantizedDimension: 0 };
+  return writeModel({
+    tensors: [
+      { name: 'x', shape: [1, h, w, inC], type: INT8, quantization: { scale: [0.04], zeroPoint: [-7] } },
+      sparse
+        ? { name: 'w', shape: [outC, 1, 1, inC], type: INT8, data: encoded.values, sparsity: encoded.sparsity, quantization: quant }
+        : { name: 'w', shape: [outC, 1, 1, inC], type: INT8, data: weights, quantization: quant },
+      { name: 'b', shape: [outC], type: INT32, data: Int32Array.from({ length: outC }, (_, k) => k * 50 - 100) },
+      { name: 'y', shape: [1, h, w, outC], type: INT8, quantization: { scale: [0.03], zeroPoint: [4] } },
+    ],
+    operators: [{
+      builtinCode: BuiltinOperator.CONV_2D, inputs: [0, 1, 2], outputs: [3], optionsType: BuiltinOptionsType.Conv2DOptions,
+      options: [{ field: 0, kind: 'int8', value: 1 }, { field: 1, kind: 'int32', value: 1 }, { field: 2, kind: 'int32', value: 1 }, { field: 3, kind: 'int8', value: activation }],
+    }],
+    inputs: [0],
+    outputs: [3],
+  });
+}
+
+/** Runs fn with the sparse kernel forced in block size `block` (whatever the density; 64: 4x16 tiles). */
 function forcingSparse<T>(block: number, fn: () => T): T {
   const saved = structuredClone(SPARSE_CROSSOVER);
-  for (const table of Object.values(SPARSE_CROSSOVER)) Object.assign(table, { 1: 0, 4: 0, 16: 0, [block]: 2 });
+  for (const table of Object.values(SPARSE_CROSSOVER)) Object.assign(table, { 1: 0, 4: 0, 16: 0, 64: 0, [block]: 2 });
   try {
     return fn();
   } finally {
@@ -136,26 +161,8 @@ test('sparse 1x1 CONV_2D weights (stride 1, the FC-over-pixels kernel) give the 
     const outC = pick([1, 4, 5, 8, 13]);
     const [h, w] = [pick([1, 2, 5]), pick([1, 3, 4])];
     const weights = prune(Int8Array.from({ length: outC * inC }, () => Math.floor(r() * 255) - 127), block, pick([0.5, 0.8, 0.95]), r);
-    const encoded = encodeSparse(weights, outC, inC, block, 4);
-    const scales = Array.from({ length: outC }, (_, k) => 0.003 + 0.0007 * (k % 5));
-    const quant = { scale: scales, zeroPoint: scales.map(() => 0), quantizedDimension: 0 };
     const activation = pick([0, 1, 3]);
-    const model = (sparse: boolean) => writeModel({
-      tensors: [
-        { name: 'x', shape: [1, h, w, inC], type: INT8, quantization: { scale: [0.04], zeroPoint: [-7] } },
-        sparse
-          ? { name: 'w', shape: [outC, 1, 1, inC], type: INT8, data: encoded.values, sparsity: encoded.sparsity, quantization: quant }
-          : { name: 'w', shape: [outC, 1, 1, inC], type: INT8, data: weights, quantization: quant },
-        { name: 'b', shape: [outC], type: INT32, data: Int32Array.from({ length: outC }, (_, k) => k * 50 - 100) },
-        { name: 'y', shape: [1, h, w, outC], type: INT8, quantization: { scale: [0.03], zeroPoint: [4] } },
-      ],
-      operators: [{
-        builtinCode: BuiltinOperator.CONV_2D, inputs: [0, 1, 2], outputs: [3], optionsType: BuiltinOptionsType.Conv2DOptions,
-        options: [{ field: 0, kind: 'int8', value: 1 }, { field: 1, kind: 'int32', value: 1 }, { field: 2, kind: 'int32', value: 1 }, { field: 3, kind: 'int8', value: activation }],
-      }],
-      inputs: [0],
-      outputs: [3],
-    });
+    const model = (sparse: boolean) => convModel(weights, outC, inC, h, w, activation, sparse, block);
     const input = Uint8Array.from({ length: h * w * inC }, () => Math.floor(r() * 256));
     for (const kernels of ['simd', 'ref'] as const) {
       const dense = run(model(false), kernels, input);
@@ -163,6 +170,98 @@ test('sparse 1x1 CONV_2D weights (stride 1, the FC-over-pixels kernel) give the 
       assert.equal(forcingSparse(block, () => run(model(true), kernels, input)), dense, `case ${i} (${kernels}), sparse kernel forced`);
     }
   }
+});
+
+/** Zeroes whole 4x16 tiles (four consecutive rows' 1x16 blocks at the same columns) with probability
+ *  `sparsity`, as pruning in 4x16 tiles does; with `holes`, also some single row blocks of kept tiles. */
+export function pruneTiles(w: Int8Array, rows: number, cols: number, sparsity: number, holes: number, r: () => number): Int8Array {
+  const out = Int8Array.from(w);
+  for (let g = 0; g < rows; g += 4) {
+    for (let c = 0; c < cols; c += 16) {
+      const drop = r() < sparsity;
+      for (let q = g; q < Math.min(g + 4, rows); q++) if (drop || r() < holes) out.fill(0, q * cols + c, q * cols + c + 16);
+    }
+  }
+  return out;
+}
+
+/** The `block` field of a loaded one-op model's sparse_fully_connected call (0 when it runs dense). */
+function sparseBlock(model: Uint8Array): number {
+  const { image, calls } = loadModel(model, { kernels: 'simd' }).prepared.layout;
+  if (calls[0].kernel !== 'sparse_fully_connected') return 0;
+  return new DataView(image.buffer).getInt32(calls[0].block + BLOCKS.sparse_fully_connected.offsets.block, true);
+}
+
+test('row-grouped 4x16 tiles (FULLY_CONNECTED and 1x1 CONV_2D): the dense twin\'s bytes on both kernel modules', () => {
+  const r = rng(709);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
+  for (let i = 0; i < 100; i++) {
+    const depth = 16 * pick([1, 2, 3, 5, 8]);
+    const units = pick([1, 3, 4, 5, 7, 8, 16, 33]);
+    const sparsity = pick([0, 0.5, 0.8, 0.95, 1]);
+    const holes = pick([0, 0, 0.1, 0.5]);
+    const weights = pruneTiles(Int8Array.from({ length: units * depth }, () => Math.floor(r() * 255) - 127), units, depth, sparsity, holes, r);
+    const conv = r() < 0.35;
+    const batches = pick([1, 2, 3, 4, 5, 9]);
+    const input = Uint8Array.from({ length: batches * depth }, () => Math.floor(r() * 256));
+    const what = `case ${i}: ${conv ? 'conv' : 'fc'} ${units}x${depth} x${batches} sparsity ${sparsity} holes ${holes}`;
+    let dense: (k: 'simd' | 'ref') => number[];
+    let sparse: () => Uint8Array;
+    if (conv) {
+      const [h, w] = batches === 1 ? [1, 1] : [batches, 1];
+      const activation = pick([0, 1, 3]);
+      dense = (k) => run(convModel(weights, units, depth, h, w, activation, false), k, input);
+      sparse = () => convModel(weights, units, depth, h, w, activation, true);
+    } else {
+      const c: FcCase = { batches, depth, units, weights, block: 16, densify: r() < 0.5, perChannel: r() < 0.5 };
+      dense = (k) => run(fcModel(c, false), k, input, !c.densify);
+      sparse = () => fcModel(c, true);
+    }
+    const forced = forcingSparse(64, () => sparseBlock(sparse()));
+    assert.equal(forced, depth >= 16 ? 64 : 0, `${what}: block of the forced kernel`);
+    for (const kernels of ['simd', 'ref'] as const) {
+      const want = dense(kernels);
+      assert.equal(forcingSparse(64, () => run(sparse(), kernels, input)), want, `${what} (${kernels}), 4x16 tiles forced`);
+      assert.equal(run(sparse(), kernels, input), want, `${what} (${kernels})`);
+    }
+  }
+});
+
+test('the 4x16 tile layout is chosen for tile-pruned weights, the 1x16 rows for block-pruned ones', () => {
+  const r = rng(710);
+  const w = Int8Array.from({ length: 128 * 640 }, () => Math.floor(r() * 255) - 127);
+  const fc = (weights: Int8Array) => fcModel({ batches: 1, depth: 640, units: 128, weights, block: 16, densify: true, perChannel: true }, true);
+  assert.equal(sparseBlock(fc(pruneTiles(w, 128, 640, 0.8, 0, r))), 64);
+  assert.equal(sparseBlock(fc(pruneTiles(w, 128, 640, 0.8, 0.02, r))), 64);
+  assert.equal(sparseBlock(fc(prune(w, 16, 0.8, r))), 16);
+});
+
+test('pruned autoencoders (models/pruned) match TFLite BUILTIN_REF; 4x16-tile-pruned ones run the row-grouped kernel', () => {
+  const dir = join(ROOT, 'models', 'pruned');
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { models: { name: string; file: string; pruning: { structure: string; target_sparsity: number } | null }[] };
+  assert.ok(manifest.models.some((e) => e.pruning?.structure === '4x16'), 'a 4x16-tile-pruned variant ships');
+  for (const e of manifest.models) {
+    const bytes = new Uint8Array(readFileSync(join(dir, e.file)));
+    for (const kernels of ['simd', 'ref'] as const) {
+      const m = loadModel(bytes, { kernels });
+      const it = m.createInterpreter();
+      asBytes(it.inputs[0].data).set(npyBytes(join(dir, `${e.name}.input.npy`)));
+      it.invoke();
+      assert.is(firstDifference(asBytes(it.outputs[0].data), npyBytes(join(dir, `${e.name}.expected.npy`))), -1, `${e.name} (${kernels})`);
+      if (e.pruning?.structure === '4x16' && e.pruning.target_sparsity >= 0.8 && kernels === 'simd') {
+        const { image, calls } = m.prepared.layout;
+        const blocks = calls.filter((c) => c.kernel === 'sparse_fully_connected')
+          .map((c) => new DataView(image.buffer).getInt32(c.block + BLOCKS.sparse_fully_connected.offsets.block, true));
+        assert.ok(blocks.length >= 7 && blocks.every((b) => b === 64), `${e.name}: sparse layers ${blocks}`);
+      }
+    }
+  }
+});
+
+test('golden 4x16-tile cases (checked byte for byte in golden.test.ts) run the row-grouped kernel', () => {
+  const tiled = allGoldenCases().filter((c) => (c.config.pruned as { structure?: string } | undefined)?.structure === '4x16');
+  assert.ok(tiled.length >= 5, `${tiled.length} cases`);
+  for (const c of tiled) assert.is(sparseBlock(new Uint8Array(readFileSync(casePath(c, 'model.tflite')))), 64, c.id);
 });
 
 test('malformed sparsity is a one-line ModelError naming the tensor and the fault', () => {

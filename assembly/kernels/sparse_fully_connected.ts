@@ -3,6 +3,9 @@
 // four output rows requantized together; single weights (block 1) and leftovers use the twin's loop.
 // With four or more input rows (batches, or a 1x1 convolution's pixels) each weight block is loaded
 // once for four rows, whose sums gather in `scratch` ([row][4] i32) before requantization.
+// Row-grouped 4x16 tiles (block 64) run like the dense kernel: each input vector, loaded once per
+// tile, feeds the dot products of four output rows (sign-extending 8-byte loads + i32x4.dot_i16x8_s),
+// for two input rows at a time, and the four rows' sums are requantized together.
 import { rowSum, requantizeRow, sparseDot } from '../ref/sparse_fully_connected';
 import { hsum4, narrowClamp4, requant4, scaleRound4 } from '../simd';
 import {
@@ -121,7 +124,121 @@ function rowDot(x: usize, p: usize, r: i32, block: i32): i32 {
   return i32x4.extract_lane(acc, 0) + i32x4.extract_lane(acc, 1) + i32x4.extract_lane(acc, 2) + i32x4.extract_lane(acc, 3);
 }
 
+/** acc + dot of 16 int8 inputs (as xl, xh: two sign-extended halves) with the 16 int8 weights at w. */
+// @ts-ignore: decorator
+@inline
+function dot16(acc: v128, xl: v128, xh: v128, w: usize): v128 {
+  return i32x4.add(acc, i32x4.add(i32x4.dot_i16x8_s(xl, v128.load8x8_s(w)), i32x4.dot_i16x8_s(xh, v128.load8x8_s(w + 8))));
+}
+
+/** Requantizes the sums of output rows r .. r + 3 (those below `rows`) and stores them at out + r. */
+// @ts-ignore: decorator
+@inline
+function store4(p: usize, out: usize, r: i32, rows: i32, acc: v128, requantInFloat: bool, outOffsetV: v128, actMinV: v128, actMaxV: v128): void {
+  if (r + 4 <= rows) {
+    const scaled = requantInFloat
+      ? scaleRound4(acc, load<usize>(p, SPARSE_FULLY_CONNECTED_SCALES) + (<usize>r << 3))
+      : requant4(acc, load<usize>(p, SPARSE_FULLY_CONNECTED_REQUANT) + (<usize>r >> 2) * 48);
+    v128.store32_lane(out + <usize>r, narrowClamp4(scaled, outOffsetV, actMinV, actMaxV), 0);
+    return;
+  }
+  for (let j = 0; j < rows - r; j++) {
+    const lane = j == 0 ? i32x4.extract_lane(acc, 0) : j == 1 ? i32x4.extract_lane(acc, 1) : i32x4.extract_lane(acc, 2);
+    store<i8>(out + <usize>(r + j), <i8>requantizeRow(p, r + j, lane));
+  }
+}
+
+/** Block 64: row-grouped 4x16 tiles, two input rows at a time, then a last one alone. */
+function groupedTiles(p: usize): void {
+  const input = load<usize>(p, SPARSE_FULLY_CONNECTED_INPUT);
+  const output = load<usize>(p, SPARSE_FULLY_CONNECTED_OUTPUT);
+  const rowStart = load<usize>(p, SPARSE_FULLY_CONNECTED_ROW_START);
+  const blockCols = load<usize>(p, SPARSE_FULLY_CONNECTED_BLOCK_COLS);
+  const values = load<usize>(p, SPARSE_FULLY_CONNECTED_VALUES);
+  const foldedBias = load<usize>(p, SPARSE_FULLY_CONNECTED_FOLDED_BIAS);
+  const batches = load<i32>(p, SPARSE_FULLY_CONNECTED_BATCHES);
+  const depth = load<i32>(p, SPARSE_FULLY_CONNECTED_DEPTH);
+  const rows = load<i32>(p, SPARSE_FULLY_CONNECTED_ROWS);
+  const filterOffset = load<i32>(p, SPARSE_FULLY_CONNECTED_FILTER_OFFSET);
+  const requantInFloat = load<i32>(p, SPARSE_FULLY_CONNECTED_REQUANT_MODE) == 1;
+  const outOffsetV = i32x4.splat(load<i32>(p, SPARSE_FULLY_CONNECTED_OUTPUT_OFFSET));
+  const actMinV = i32x4.splat(load<i32>(p, SPARSE_FULLY_CONNECTED_ACT_MIN));
+  const actMaxV = i32x4.splat(load<i32>(p, SPARSE_FULLY_CONNECTED_ACT_MAX));
+  const groups = (rows + 3) >> 2;
+  let b = 0;
+  for (; b + 2 <= batches; b += 2) {
+    const x0 = input + <usize>(b * depth);
+    const x1 = x0 + <usize>depth;
+    const out0 = output + <usize>(b * rows);
+    const out1 = out0 + <usize>rows;
+    const term0 = i32x4.splat(filterOffset == 0 ? 0 : filterOffset * rowSum(x0, depth));
+    const term1 = i32x4.splat(filterOffset == 0 ? 0 : filterOffset * rowSum(x1, depth));
+    for (let g = 0; g < groups; g++) {
+      let k = load<i32>(rowStart + (<usize>g << 2));
+      const end = load<i32>(rowStart + (<usize>(g + 1) << 2));
+      let a0 = i32x4.splat(0);
+      let a1 = i32x4.splat(0);
+      let a2 = i32x4.splat(0);
+      let a3 = i32x4.splat(0);
+      let c0 = i32x4.splat(0);
+      let c1 = i32x4.splat(0);
+      let c2 = i32x4.splat(0);
+      let c3 = i32x4.splat(0);
+      for (; k < end; k++) {
+        const col = <usize>load<u16>(blockCols + (<usize>k << 1)) << 4;
+        const xl0 = v128.load8x8_s(x0 + col);
+        const xh0 = v128.load8x8_s(x0 + col + 8);
+        const xl1 = v128.load8x8_s(x1 + col);
+        const xh1 = v128.load8x8_s(x1 + col + 8);
+        const w = values + (<usize>k << 6);
+        a0 = dot16(a0, xl0, xh0, w);
+        c0 = dot16(c0, xl1, xh1, w);
+        a1 = dot16(a1, xl0, xh0, w + 16);
+        c1 = dot16(c1, xl1, xh1, w + 16);
+        a2 = dot16(a2, xl0, xh0, w + 32);
+        c2 = dot16(c2, xl1, xh1, w + 32);
+        a3 = dot16(a3, xl0, xh0, w + 48);
+        c3 = dot16(c3, xl1, xh1, w + 48);
+      }
+      const r = g << 2;
+      const bias = v128.load(foldedBias + (<usize>r << 2));
+      store4(p, out0, r, rows, i32x4.add(i32x4.add(hsum4(a0, a1, a2, a3), bias), term0), requantInFloat, outOffsetV, actMinV, actMaxV);
+      store4(p, out1, r, rows, i32x4.add(i32x4.add(hsum4(c0, c1, c2, c3), bias), term1), requantInFloat, outOffsetV, actMinV, actMaxV);
+    }
+  }
+  if (b < batches) {
+    const x = input + <usize>(b * depth);
+    const out = output + <usize>(b * rows);
+    const term = i32x4.splat(filterOffset == 0 ? 0 : filterOffset * rowSum(x, depth));
+    for (let g = 0; g < groups; g++) {
+      let k = load<i32>(rowStart + (<usize>g << 2));
+      const end = load<i32>(rowStart + (<usize>(g + 1) << 2));
+      let a0 = i32x4.splat(0);
+      let a1 = i32x4.splat(0);
+      let a2 = i32x4.splat(0);
+      let a3 = i32x4.splat(0);
+      for (; k < end; k++) {
+        const xc = x + (<usize>load<u16>(blockCols + (<usize>k << 1)) << 4);
+        const xl = v128.load8x8_s(xc);
+        const xh = v128.load8x8_s(xc + 8);
+        const w = values + (<usize>k << 6);
+        a0 = dot16(a0, xl, xh, w);
+        a1 = dot16(a1, xl, xh, w + 16);
+        a2 = dot16(a2, xl, xh, w + 32);
+        a3 = dot16(a3, xl, xh, w + 48);
+      }
+      const r = g << 2;
+      const acc = i32x4.add(i32x4.add(hsum4(a0, a1, a2, a3), v128.load(foldedBias + (<usize>r << 2))), term);
+      store4(p, out, r, rows, acc, requantInFloat, outOffsetV, actMinV, actMaxV);
+    }
+  }
+}
+
 export function sparse_fully_connected(p: usize): i32 {
+  if (load<i32>(p, SPARSE_FULLY_CONNECTED_BLOCK) == 64) {
+    groupedTiles(p);
+    return 0;
+  }
   const input = load<usize>(p, SPARSE_FULLY_CONNECTED_INPUT);
   const output = load<usize>(p, SPARSE_FULLY_CONNECTED_OUTPUT);
   const foldedBias = load<usize>(p, SPARSE_FULLY_CONNECTED_FOLDED_BIAS);

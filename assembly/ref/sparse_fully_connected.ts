@@ -18,19 +18,26 @@ export function rowSum(x: usize, n: i32): i32 {
   return s;
 }
 
-/** One output row's sum w*x over its stored blocks. */
+/** One output row's sum w*x over its stored blocks (block 64: row r & 3 of its group's 4x16 tiles). */
 // @ts-ignore: decorator
 @inline
 export function sparseDot(x: usize, p: usize, r: i32): i32 {
   const rowStart = load<usize>(p, SPARSE_FULLY_CONNECTED_ROW_START);
   const blockCols = load<usize>(p, SPARSE_FULLY_CONNECTED_BLOCK_COLS);
-  const values = load<usize>(p, SPARSE_FULLY_CONNECTED_VALUES);
-  const block = load<i32>(p, SPARSE_FULLY_CONNECTED_BLOCK);
-  const end = load<i32>(rowStart + (<usize>(r + 1) << 2));
+  let values = load<usize>(p, SPARSE_FULLY_CONNECTED_VALUES);
+  let block = load<i32>(p, SPARSE_FULLY_CONNECTED_BLOCK);
+  let stride = block;
+  let entry = r;
+  if (block == 64) { // tiles of 4 rows x 16 columns, row q's 16 values at 16 * q
+    entry = r >> 2;
+    values += <usize>((r & 3) << 4);
+    block = 16;
+  }
+  const end = load<i32>(rowStart + (<usize>(entry + 1) << 2));
   let acc = 0;
-  for (let k = load<i32>(rowStart + (<usize>r << 2)); k < end; k++) {
+  for (let k = load<i32>(rowStart + (<usize>entry << 2)); k < end; k++) {
     const col = x + <usize>(<i32>load<u16>(blockCols + (<usize>k << 1)) * block);
-    const w = values + <usize>(k * block);
+    const w = values + <usize>(k * stride);
     for (let j = 0; j < block; j++) acc += <i32>load<i8>(w + <usize>j) * <i32>load<i8>(col + <usize>j);
   }
   return acc;

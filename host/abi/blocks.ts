@@ -125,7 +125,10 @@ export const BLOCKS = {
   // FULLY_CONNECTED / 1x1 CONV_2D with pruned weights in edgerun's block format: output row r
   // (channel) owns blocks rowStart[r] .. rowStart[r+1] (int32, rows + 1 entries); block k covers
   // input columns blockCols[k] * block .. + block (uint16) with `block` int8 values at
-  // values + k * block (block 1, 4 or 16). Zero weights are skipped; the arithmetic is the dense
+  // values + k * block (block 1, 4 or 16). Block 64 is the row-grouped layout of 4x16 tiles: entry
+  // g of rowStart (ceil(rows / 4) + 1 entries) owns the tiles of output rows 4g .. 4g + 3, tile k
+  // covers columns blockCols[k] * 16 .. + 16 of all four rows, its 64 values at values + 64 * k
+  // (row 4g + q's 16 at + 16 * q; zeros for rows past `rows`). Zero weights are skipped; the arithmetic is the dense
   // kernel's: acc = sum w*x + foldedBias[r] + filterOffset * sum x (foldedBias and requantization
   // as for fully_connected, padded to a multiple of 8 rows). `batches` input rows (FC batches, or
   // pixels of a stride-1 1x1 convolution), each `depth` int8 values, give `rows` outputs each.

@@ -22,13 +22,7 @@ export function sparseCall(t: OpTensors, a: {
 }): KernelCall {
   const rowsPad = Math.ceil(a.rows / 8) * 8;
   const biasRom = biasArg(t, a.bias, a.rows);
-  const rowSums = new Int32Array(rowsPad);
-  const w = new Int8Array(a.sparse.args.values.rom.buffer);
-  const starts = new Int32Array(a.sparse.args.rowStart.rom.buffer);
-  for (let r = 0; r < a.rows; r++) {
-    for (let i = starts[r] * a.sparse.block; i < starts[r + 1] * a.sparse.block; i++) rowSums[r] += w[i];
-  }
-  const folded = foldBias(biasRom?.rom ?? null, rowSums, a.rows, a.inputOffset);
+  const folded = foldBias(biasRom?.rom ?? null, a.sparse.rowSums, a.rows, a.inputOffset);
   const offsetProduct = Math.imul(Math.imul(a.depth, a.filterOffset), a.inputOffset);
   for (let r = 0; r < a.rows; r++) folded[r] = (folded[r] + offsetProduct) | 0;
   const scales = new Float64Array(rowsPad);
@@ -39,7 +33,7 @@ export function sparseCall(t: OpTensors, a: {
     args: {
       input: tensorArg(a.input.index), output: tensorArg(a.output.index), ...a.sparse.args,
       foldedBias: romInt32(folded, 'folded bias'), requant: a.rq.table, scales: romFloat64(scales, 'output scales'),
-      multipliers: a.rq.multipliers, shifts: a.rq.shifts, scratch: { scratch: a.batches >= 4 ? 16 * rowsPad : 0 }, batches: a.batches, depth: a.depth, rows: a.rows, block: a.sparse.block,
+      multipliers: a.rq.multipliers, shifts: a.rq.shifts, scratch: { scratch: a.batches >= 4 && a.sparse.block !== 64 ? 16 * rowsPad : 0 }, batches: a.batches, depth: a.depth, rows: a.rows, block: a.sparse.block,
       filterOffset: a.filterOffset, outputOffset: a.output.quantization!.zeroPoint[0], actMin: a.actMin, actMax: a.actMax,
       requantMode: a.requantMode,
     },

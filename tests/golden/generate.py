@@ -37,7 +37,9 @@ Issue-6 cases (recurrent, activation, elementwise, reduction, shape and conv-fam
 
 Issue-7 cases (pruned weights; folders SPARSE_FULLY_CONNECTED, SPARSE_CONV_2D, SPARSE_OTHER,
 SPARSE_NETWORK) are converted with Optimize.EXPERIMENTAL_SPARSITY after magnitude pruning
-(unstructured, 1x4 or 1x16 blocks along the input channels): sparse constant filters, DENSIFY ops
+(unstructured, 1x4 or 1x16 blocks along the input channels, or 4x16 tiles: four consecutive output
+channels pruned together, which the converter stores as ordinary 1x16 blocks or CSR, and edgerun
+runs with its row-grouped kernel): sparse constant filters, DENSIFY ops
 where the converter inserts them (see the comment above SPARSE_OPS for exactly what it emits). Each
 must hold a sparse tensor with the encoding the case expects; config["sparsity"] records per weight
 op the encoding, density, block size, traversal order, block map and dim_metadata (formats, index
@@ -2389,10 +2391,12 @@ SPARSE_ORACLE_NOTE = ("output_<i>.npy: BUILTIN_REF on this model (DENSIFY then t
                       "FULLY_CONNECTED requantizes in double)")
 
 
-def prune_magnitude(w: np.ndarray, sparsity: float, block: int, in_axis: int) -> np.ndarray:
+def prune_magnitude(w: np.ndarray, sparsity: float, block: int, in_axis: int, tile_rows: int = 1) -> np.ndarray:
     """Magnitude pruning of a float kernel: zero the `sparsity` fraction of weights with the
     smallest |w| (block 1), or of 1 x `block` groups of consecutive inputs (aligned at input 0, the
-    last group partial when in % block != 0) with the smallest mean |w|. Stable order: deterministic."""
+    last group partial when in % block != 0) with the smallest mean |w|; with tile_rows 4, of
+    4 x `block` tiles (four consecutive output channels' groups at the same inputs: the 4x16
+    structure, still stored as 1x16 blocks). Stable order: deterministic."""
     a = np.moveaxis(np.asarray(w, np.float32), in_axis, -1)
     shape, n_in = a.shape, a.shape[-1]
     flat = a.reshape(-1, n_in)
@@ -2401,11 +2405,19 @@ def prune_magnitude(w: np.ndarray, sparsity: float, block: int, in_axis: int) ->
     mag = np.pad(np.abs(flat), ((0, 0), (0, pad))).reshape(len(flat), nb, block).sum(-1)
     width = np.full(nb, block, np.float32)
     width[-1] = block - pad
+    if tile_rows > 1:
+        ng = -(-len(flat) // tile_rows)
+        rpad = ng * tile_rows - len(flat)
+        mag = np.pad(mag, ((0, rpad), (0, 0))).reshape(ng, tile_rows, nb).sum(1)
+        width = width[None, :] * np.pad(np.ones(len(flat), np.float32), (0, rpad)).reshape(ng, tile_rows).sum(1)[:, None]
     score = (mag / width).ravel()
     k = int(round(sparsity * score.size))
     keep = np.ones(score.size, bool)
     keep[np.argsort(score, kind="stable")[:k]] = False
-    mask = np.repeat(keep.reshape(len(flat), nb), block, axis=1)[:, :n_in]
+    keep = keep.reshape(-1, nb)
+    if tile_rows > 1:
+        keep = np.repeat(keep, tile_rows, axis=0)[:len(flat)]
+    mask = np.repeat(keep, block, axis=1)[:, :n_in]
     return np.moveaxis((flat * mask).reshape(shape), -1, in_axis).astype(np.float32)
 
 
@@ -2613,7 +2625,7 @@ def expected_encoding(op: str, structure: str, sparsity: float) -> str:
     """What the converter is expected to choose (verified after conversion)."""
     if sparsity < 0.3:
         return "dense"
-    if op == "FULLY_CONNECTED" and (structure == "1x16" or (structure == "1x4" and sparsity >= 0.95)):
+    if op == "FULLY_CONNECTED" and (structure in ("1x16", "4x16") or (structure == "1x4" and sparsity >= 0.95)):
         return "1x16"
     return "csr"
 
@@ -2630,7 +2642,8 @@ def sparse_ops_list(ops: list[str], encodings: list[str]) -> list[str]:
     return res
 
 
-STRUCT_BLOCK = {"unstructured": 1, "1x4": 4, "1x16": 16}
+STRUCT_BLOCK = {"unstructured": 1, "1x4": 4, "1x16": 16, "4x16": 16}
+STRUCT_TILE_ROWS = {"4x16": 4}  # 4x16: four consecutive output channels share their 1x16 blocks
 
 SPARSE_FC_CFGS = [  # (inputs, units, leading input dims, structure, sparsity, activation, per-tensor, form)
     (64, 32, (1,), "unstructured", 0.5, "NONE", False, "keras"),
@@ -2652,6 +2665,9 @@ SPARSE_FC_CFGS = [  # (inputs, units, leading input dims, structure, sparsity, a
     (65600, 2, (1,), "unstructured", 0.85, "NONE", False, "keras"),
     (8192, 4, (1,), "1x16", 0.8, "NONE", False, "keras"),
     (144, 64, (32,), "1x16", 0.7, "NONE", True, "keras"),
+    (640, 128, (1,), "4x16", 0.8, "RELU", False, "keras"),
+    (96, 30, (3,), "4x16", 0.5, "NONE", True, "keras"),
+    (256, 64, (4,), "4x16", 0.9, "NONE", False, "matmul-nobias"),
 ]
 
 
@@ -2662,7 +2678,8 @@ def sparse_fully_connected(i: int, rng) -> Case:
     wide = act != "NONE" and i % 2 == 1
     gain = round(float(rng.uniform(0.5, 3.0)), 3)
     rng_range = pick_range(rng, i)
-    wts = prune_magnitude(he(rng, (n_in, n_out), n_in, gain), sparsity, STRUCT_BLOCK[structure], 0)
+    wts = prune_magnitude(he(rng, (n_in, n_out), n_in, gain), sparsity, STRUCT_BLOCK[structure], 0,
+                          STRUCT_TILE_ROWS.get(structure, 1))
     b = (rng.normal(size=n_out) * 0.5).astype(np.float32)
     enc = expected_encoding("FULLY_CONNECTED", structure, sparsity)
     cfg = dict(form=form, input_shape=list(x_shape), units=n_out, activation=act, bias=bias,
@@ -2699,6 +2716,8 @@ SPARSE_CONV_CFGS = [  # (h, w, cin, cout, kernel, stride, batch, structure, spar
     (2, 3, 300, 8, 1, 1, 1, "unstructured", 0.6, "RELU", False, True, "SAME"),
     (8, 8, 16, 16, 3, 1, 1, "unstructured", 0.8, "RELU", False, True, "SAME"),
     (9, 9, 24, 16, 3, 2, 1, "1x4", 0.7, "NONE", False, True, "VALID"),
+    (5, 5, 64, 64, 1, 1, 1, "4x16", 0.8, "RELU", False, True, "SAME"),
+    (4, 3, 96, 22, 1, 1, 1, "4x16", 0.5, "NONE", True, True, "VALID"),
 ]
 
 
@@ -2707,7 +2726,8 @@ def sparse_conv_2d(i: int, rng) -> Case:
     wide = act != "NONE" and i % 2 == 1
     gain = round(float(rng.uniform(0.5, 3.0)), 3)
     rng_range = pick_range(rng, i)
-    wts = prune_magnitude(he(rng, (k, k, cin, cout), k * k * cin, gain), sparsity, STRUCT_BLOCK[structure], 2)
+    wts = prune_magnitude(he(rng, (k, k, cin, cout), k * k * cin, gain), sparsity, STRUCT_BLOCK[structure], 2,
+                          STRUCT_TILE_ROWS.get(structure, 1))
     b = (rng.normal(size=cout) * 0.5).astype(np.float32)
     x_shape = (batch, h, w, cin)
     enc = expected_encoding("CONV_2D", structure, sparsity)
