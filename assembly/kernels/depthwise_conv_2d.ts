@@ -1,11 +1,13 @@
 // SIMD twin of ../ref/depthwise_conv_2d.ts for depth multiplier 1 (others use the twin).
 // Each filter tap reads through a table: offsets from the window origin when the window lies
 // inside the image, else per-window addresses that point taps outside the image at a row of
-// input zero points, so that (x + inputOffset) = 0 there, exactly as the reference skips them. Eight channels per step; two taps at a time are interleaved as i16 pairs
-// and multiplied with the pair-interleaved filter by i32x4.dot_i16x8_s: (x + off) is within
-// [-255, 255] and w within [-128, 127], so every pair sum fits i32 exactly.
+// input zero points, so that (x + inputOffset) = 0 there, exactly as the reference skips them.
+// Eight channels per step, and two horizontally adjacent output pixels per step when both windows
+// lie inside the image (they share every weight load and table entry); two taps at a time are
+// interleaved as i16 pairs and multiplied with the pair-interleaved filter by i32x4.dot_i16x8_s:
+// (x + off) is within [-255, 255] and w within [-128, 127], so every pair sum fits i32 exactly.
 import { depthwise_conv_2d_ref } from '../ref/depthwise_conv_2d';
-import { narrowClamp4, requant4 } from '../simd';
+import { requant4 } from '../simd';
 import {
   DEPTHWISE_CONV_2D_INPUT, DEPTHWISE_CONV_2D_FILTER, DEPTHWISE_CONV_2D_BIAS, DEPTHWISE_CONV_2D_OUTPUT,
   DEPTHWISE_CONV_2D_REQUANT, DEPTHWISE_CONV_2D_SCRATCH, DEPTHWISE_CONV_2D_CHANNELS_PAD, DEPTHWISE_CONV_2D_BATCHES,
@@ -29,6 +31,32 @@ function storePartial(out: usize, q: v128, n: i32): void {
   if (n > 4) store<i8>(out, i8x16.extract_lane_s(q, 4), 4);
   if (n > 5) store<i8>(out, i8x16.extract_lane_s(q, 5), 5);
   if (n > 6) store<i8>(out, i8x16.extract_lane_s(q, 6), 6);
+}
+
+/** acc + dot of taps a, b (8 channels each, widened) with the pair-interleaved weights w (low or high half). */
+// @ts-ignore: decorator
+@inline
+function dotLo(acc: v128, xa: v128, xb: v128, w: usize): v128 {
+  return i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.shuffle(xa, xb, 0, 8, 1, 9, 2, 10, 3, 11), v128.load8x8_s(w)));
+}
+
+// @ts-ignore: decorator
+@inline
+function dotHi(acc: v128, xa: v128, xb: v128, w: usize): v128 {
+  return i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.shuffle(xa, xb, 4, 12, 5, 13, 6, 14, 7, 15), v128.load8x8_s(w, 8)));
+}
+
+/**
+ * Requantizes two 8-channel accumulator pairs (table: the channels' two 48-byte records) to 16
+ * int8 lanes: lo0 hi0 in bytes 0-7, lo1 hi1 in 8-15. Saturating narrows before adding the output
+ * offset are exact: a value outside i16 stays outside [actMin, actMax] after the offset.
+ */
+// @ts-ignore: decorator
+@inline
+function requant16(lo0: v128, hi0: v128, lo1: v128, hi1: v128, table: usize, outOffset: v128, actMin: v128, actMax: v128): v128 {
+  const h0 = i16x8.add_sat_s(i16x8.narrow_i32x4_s(requant4(lo0, table), requant4(hi0, table + 48)), outOffset);
+  const h1 = i16x8.add_sat_s(i16x8.narrow_i32x4_s(requant4(lo1, table), requant4(hi1, table + 48)), outOffset);
+  return i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(h0, h1), actMin), actMax);
 }
 
 export function depthwise_conv_2d(p: usize): i32 {
@@ -56,11 +84,12 @@ export function depthwise_conv_2d(p: usize): i32 {
   const padW = load<i32>(p, DEPTHWISE_CONV_2D_PAD_W);
   const inputOffset = load<i32>(p, DEPTHWISE_CONV_2D_INPUT_OFFSET);
   const offset = i16x8.splat(<i16>inputOffset);
-  const outOffsetV = i32x4.splat(load<i32>(p, DEPTHWISE_CONV_2D_OUTPUT_OFFSET));
-  const actMinV = i32x4.splat(load<i32>(p, DEPTHWISE_CONV_2D_ACT_MIN));
-  const actMaxV = i32x4.splat(load<i32>(p, DEPTHWISE_CONV_2D_ACT_MAX));
+  const outOffsetV = i16x8.splat(<i16>load<i32>(p, DEPTHWISE_CONV_2D_OUTPUT_OFFSET));
+  const actMinV = i8x16.splat(<i8>load<i32>(p, DEPTHWISE_CONV_2D_ACT_MIN));
+  const actMaxV = i8x16.splat(<i8>load<i32>(p, DEPTHWISE_CONV_2D_ACT_MAX));
   const taps = filterH * filterW;
   const pairs = (taps + 1) >> 1;
+  const pairStride = <usize>channelsPad << 1;
   const zeroRow = scratch;
   const rowBytes = <usize>(channelsPad + 16);
   // Two tables of one u32 per tap (an odd last tap has zero weights: any readable byte will do):
@@ -81,16 +110,58 @@ export function depthwise_conv_2d(p: usize): i32 {
   }
   const spanH = (filterH - 1) * dilationH;
   const spanW = (filterW - 1) * dilationW;
+  const stepW = <usize>strideW * pixelBytes;
 
   for (let b = 0; b < batches; b++) {
     const image = input + <usize>(b * inH * inW) * pixelBytes;
     for (let oy = 0; oy < outH; oy++) {
       const y0 = oy * strideH - padH;
+      const rowInside = y0 >= 0 && y0 + spanH < inH;
+      const outRow = output + <usize>((b * outH + oy) * outW) * pixelBytes;
       for (let ox = 0; ox < outW; ox++) {
         const x0 = ox * strideW - padW;
+        const out = outRow + <usize>ox * pixelBytes;
+        if (rowInside && x0 >= 0 && ox + 1 < outW && x0 + strideW + spanW < inW) {
+          // Two pixels, ox and ox + 1.
+          const base = image + <usize>(y0 * inW + x0) * pixelBytes;
+          for (let c = 0; c < channels; c += 8) {
+            let lo0 = bias ? v128.load(bias + (<usize>c << 2)) : i32x4.splat(0);
+            let hi0 = bias ? v128.load(bias + (<usize>c << 2), 16) : i32x4.splat(0);
+            let lo1 = lo0;
+            let hi1 = hi0;
+            let w = filter + (<usize>c << 1);
+            let pair = tapOffsets;
+            const end = tapOffsets + (<usize>pairs << 3);
+            const at = base + <usize>c;
+            do {
+              const pa = at + <usize>load<u32>(pair);
+              const pb = at + <usize>load<u32>(pair, 4);
+              const xa0 = i16x8.add(v128.load8x8_s(pa), offset);
+              const xb0 = i16x8.add(v128.load8x8_s(pb), offset);
+              lo0 = dotLo(lo0, xa0, xb0, w);
+              hi0 = dotHi(hi0, xa0, xb0, w);
+              const xa1 = i16x8.add(v128.load8x8_s(pa + stepW), offset);
+              const xb1 = i16x8.add(v128.load8x8_s(pb + stepW), offset);
+              lo1 = dotLo(lo1, xa1, xb1, w);
+              hi1 = dotHi(hi1, xa1, xb1, w);
+              w += pairStride;
+              pair += 8;
+            } while (pair < end);
+            const q = requant16(lo0, hi0, lo1, hi1, requant + <usize>c * 12, outOffsetV, actMinV, actMaxV);
+            if (c + 8 <= channels) {
+              v128.store64_lane(out + <usize>c, q, 0);
+              v128.store64_lane(out + pixelBytes + <usize>c, q, 1);
+            } else {
+              storePartial(out + <usize>c, q, channels - c);
+              storePartial(out + pixelBytes + <usize>c, i64x2.shuffle(q, q, 1, 1), channels - c);
+            }
+          }
+          ox++;
+          continue;
+        }
         let base: usize = 0;
         let table = tapAddresses;
-        if (y0 >= 0 && y0 + spanH < inH && x0 >= 0 && x0 + spanW < inW) {
+        if (rowInside && x0 >= 0 && x0 + spanW < inW) {
           base = image + <usize>(y0 * inW + x0) * pixelBytes;
           table = tapOffsets;
         } else {
@@ -105,27 +176,22 @@ export function depthwise_conv_2d(p: usize): i32 {
             }
           }
         }
-        const out = output + <usize>(((b * outH + oy) * outW + ox) * channels);
         for (let c = 0; c < channels; c += 8) {
-          let lo = i32x4.splat(0);
-          let hi = i32x4.splat(0);
+          let lo = bias ? v128.load(bias + (<usize>c << 2)) : i32x4.splat(0);
+          let hi = bias ? v128.load(bias + (<usize>c << 2), 16) : i32x4.splat(0);
           let w = filter + (<usize>c << 1);
+          const at = base + <usize>c;
           for (let j = 0; j < pairs; j++) {
             const pair = table + (<usize>j << 3);
-            const xa = i16x8.add(v128.load8x8_s(base + <usize>load<u32>(pair) + <usize>c), offset);
-            const xb = i16x8.add(v128.load8x8_s(base + <usize>load<u32>(pair, 4) + <usize>c), offset);
-            lo = i32x4.add(lo, i32x4.dot_i16x8_s(i16x8.shuffle(xa, xb, 0, 8, 1, 9, 2, 10, 3, 11), v128.load8x8_s(w)));
-            hi = i32x4.add(hi, i32x4.dot_i16x8_s(i16x8.shuffle(xa, xb, 4, 12, 5, 13, 6, 14, 7, 15), v128.load8x8_s(w + 8)));
-            w += <usize>channelsPad << 1;
+            const xa = i16x8.add(v128.load8x8_s(at + <usize>load<u32>(pair)), offset);
+            const xb = i16x8.add(v128.load8x8_s(at + <usize>load<u32>(pair, 4)), offset);
+            lo = dotLo(lo, xa, xb, w);
+            hi = dotHi(hi, xa, xb, w);
+            w += pairStride;
           }
-          if (bias) {
-            lo = i32x4.add(lo, v128.load(bias + (<usize>c << 2)));
-            hi = i32x4.add(hi, v128.load(bias + (<usize>c << 2), 16));
-          }
-          const table = requant + (<usize>c >> 2) * 48;
-          const q = i32x4.shuffle(
-            narrowClamp4(requant4(lo, table), outOffsetV, actMinV, actMaxV),
-            narrowClamp4(requant4(hi, table + 48), outOffsetV, actMinV, actMaxV), 0, 4, 0, 4);
+          const table = requant + <usize>c * 12;
+          const h = i16x8.add_sat_s(i16x8.narrow_i32x4_s(requant4(lo, table), requant4(hi, table + 48)), outOffsetV);
+          const q = i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(h, h), actMinV), actMaxV);
           if (c + 8 <= channels) v128.store64_lane(out + <usize>c, q, 0);
           else storePartial(out + <usize>c, q, channels - c);
         }
