@@ -7,7 +7,7 @@
 // folded into foldedBias on the host: sum w*(x+off) + b = sum w*x + (b + off*sum w), mod 2^32.
 import { clamp, multiplyByQuantizedMultiplier } from '../quant';
 import { conv_2d_ref } from '../ref/conv_2d';
-import { hsum4, narrowClamp4, requant4 } from '../simd';
+import { hsum4, requant4 } from '../simd';
 import {
   CONV_2D_INPUT, CONV_2D_FILTER, CONV_2D_OUTPUT, CONV_2D_MULTIPLIERS, CONV_2D_SHIFTS, CONV_2D_FOLDED_BIAS,
   CONV_2D_SCRATCH, CONV_2D_REQUANT, CONV_2D_BATCHES, CONV_2D_IN_H, CONV_2D_IN_W, CONV_2D_IN_C, CONV_2D_OUT_H, CONV_2D_OUT_W,
@@ -77,15 +77,31 @@ function requantStore(out: usize, acc: i32, c: i32, multipliers: usize, shifts: 
   store<i8>(out + <usize>c, <i8>clamp(v, actMin, actMax));
 }
 
-/** Requantizes and stores output channels c..c+3 (fewer in the last, partial block). */
+/**
+ * Requantizes and stores output channels c..c+3 of two pixels (accumulators a, b). A full block
+ * narrows both pixels together; the saturating narrow to i16 before the output offset is exact:
+ * a value outside i16 stays outside [actMin, actMax] after adding an offset in [-128, 127].
+ */
 // @ts-ignore: decorator
 @inline
-function finishBlock(out: usize, acc: v128, c: i32, outC: i32, fullBlocks: i32, requant: usize, multipliers: usize, shifts: usize,
-  outputOffset: i32, actMin: i32, actMax: i32, outOffsetV: v128, actMinV: v128, actMaxV: v128): void {
+function finishBlock(out0: usize, out1: usize, a: v128, b: v128, c: i32, outC: i32, fullBlocks: i32, requant: usize, multipliers: usize,
+  shifts: usize, outputOffset: i32, actMin: i32, actMax: i32, outOffset16: v128, actMin8: v128, actMax8: v128): void {
   if (c < fullBlocks) {
-    v128.store32_lane(out + <usize>c, narrowClamp4(requant4(acc, requant + (<usize>c >> 2) * 48), outOffsetV, actMinV, actMaxV), 0);
+    const table = requant + (<usize>c >> 2) * 48;
+    const h = i16x8.add_sat_s(i16x8.narrow_i32x4_s(requant4(a, table), requant4(b, table)), outOffset16);
+    const q = i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(h, h), actMin8), actMax8);
+    v128.store32_lane(out0 + <usize>c, q, 0);
+    v128.store32_lane(out1 + <usize>c, q, 1);
     return;
   }
+  finishPartial(out0, a, c, outC, multipliers, shifts, outputOffset, actMin, actMax);
+  finishPartial(out1, b, c, outC, multipliers, shifts, outputOffset, actMin, actMax);
+}
+
+/** Output channels c..outC-1 (fewer than 4) of one pixel, in scalar arithmetic. */
+// @ts-ignore: decorator
+@inline
+function finishPartial(out: usize, acc: v128, c: i32, outC: i32, multipliers: usize, shifts: usize, outputOffset: i32, actMin: i32, actMax: i32): void {
   requantStore(out, i32x4.extract_lane(acc, 0), c, multipliers, shifts, outputOffset, actMin, actMax);
   if (c + 1 < outC) requantStore(out, i32x4.extract_lane(acc, 1), c + 1, multipliers, shifts, outputOffset, actMin, actMax);
   if (c + 2 < outC) requantStore(out, i32x4.extract_lane(acc, 2), c + 2, multipliers, shifts, outputOffset, actMin, actMax);
@@ -122,9 +138,9 @@ export function conv_2d(p: usize): i32 {
   const actMin = load<i32>(p, CONV_2D_ACT_MIN);
   const actMax = load<i32>(p, CONV_2D_ACT_MAX);
   const pointwise = filterH == 1 && filterW == 1; // 1x1 filters never have padding
-  const outOffsetV = i32x4.splat(outputOffset);
-  const actMinV = i32x4.splat(actMin);
-  const actMaxV = i32x4.splat(actMax);
+  const outOffset16 = i16x8.splat(<i16>outputOffset);
+  const actMin8 = i8x16.splat(<i8>actMin);
+  const actMax8 = i8x16.splat(<i8>actMax);
   const fullBlocks = outC & ~3;
 
   const pixels = outH * outW;
@@ -179,8 +195,8 @@ export function conv_2d(p: usize): i32 {
           b3 = i32x4.add(b3, i32x4.dot_i16x8_s(x1, w));
         }
         const bias = v128.load(foldedBias + (<usize>c << 2));
-        finishBlock(out0, i32x4.add(hsum4(a0, a1, a2, a3), bias), c, outC, fullBlocks, requant, multipliers, shifts, outputOffset, actMin, actMax, outOffsetV, actMinV, actMaxV);
-        finishBlock(out1, i32x4.add(hsum4(b0, b1, b2, b3), bias), c, outC, fullBlocks, requant, multipliers, shifts, outputOffset, actMin, actMax, outOffsetV, actMinV, actMaxV);
+        finishBlock(out0, out1, i32x4.add(hsum4(a0, a1, a2, a3), bias), i32x4.add(hsum4(b0, b1, b2, b3), bias), c, outC, fullBlocks,
+          requant, multipliers, shifts, outputOffset, actMin, actMax, outOffset16, actMin8, actMax8);
       }
     }
   }
