@@ -1,16 +1,17 @@
 // SIMD twin of ../ref/depthwise_conv_2d.ts for depth multiplier 1 (others use the twin).
-// Each filter tap reads through a table: offsets from the window origin when the window lies
-// inside the image, else per-window addresses that point taps outside the image at a row of
-// input zero points, so that (x + inputOffset) = 0 there, exactly as the reference skips them.
+// The input offset is folded into foldedBias on the host: sum w*(x+off) + b = sum w*x +
+// (b + off*sum w), mod 2^32 like the reference. Each filter tap reads through a table: offsets
+// from the window origin when the window lies inside the image, else per-window addresses that
+// point taps outside the image at a row of input zero points, where w*x = -off*w cancels that
+// tap's share of the fold, exactly as the reference skips the tap.
 // Eight channels per step, and two horizontally adjacent output pixels per step when both windows
 // lie inside the image (they share every weight load and table entry); two taps at a time are
-// interleaved as i16 pairs and multiplied with the pair-interleaved filter by i32x4.dot_i16x8_s:
-// (x + off) is within [-255, 255] and w within [-128, 127], so every pair sum fits i32 exactly.
+// interleaved as i16 pairs and multiplied with the pair-interleaved filter by i32x4.dot_i16x8_s.
 import { depthwise_conv_2d_ref } from '../ref/depthwise_conv_2d';
 import { requant4 } from '../simd';
 import {
-  DEPTHWISE_CONV_2D_INPUT, DEPTHWISE_CONV_2D_FILTER, DEPTHWISE_CONV_2D_BIAS, DEPTHWISE_CONV_2D_OUTPUT,
-  DEPTHWISE_CONV_2D_REQUANT, DEPTHWISE_CONV_2D_SCRATCH, DEPTHWISE_CONV_2D_CHANNELS_PAD, DEPTHWISE_CONV_2D_BATCHES,
+  DEPTHWISE_CONV_2D_INPUT, DEPTHWISE_CONV_2D_FILTER, DEPTHWISE_CONV_2D_OUTPUT,
+  DEPTHWISE_CONV_2D_REQUANT, DEPTHWISE_CONV_2D_SCRATCH, DEPTHWISE_CONV_2D_FOLDED_BIAS, DEPTHWISE_CONV_2D_CHANNELS_PAD, DEPTHWISE_CONV_2D_BATCHES,
   DEPTHWISE_CONV_2D_IN_H, DEPTHWISE_CONV_2D_IN_W, DEPTHWISE_CONV_2D_IN_C,
   DEPTHWISE_CONV_2D_OUT_H, DEPTHWISE_CONV_2D_OUT_W,
   DEPTHWISE_CONV_2D_FILTER_H, DEPTHWISE_CONV_2D_FILTER_W, DEPTHWISE_CONV_2D_DEPTH_MULTIPLIER,
@@ -63,7 +64,7 @@ export function depthwise_conv_2d(p: usize): i32 {
   if (load<i32>(p, DEPTHWISE_CONV_2D_DEPTH_MULTIPLIER) != 1) return depthwise_conv_2d_ref(p);
   const input = load<usize>(p, DEPTHWISE_CONV_2D_INPUT);
   const filter = load<usize>(p, DEPTHWISE_CONV_2D_FILTER);
-  const bias = load<usize>(p, DEPTHWISE_CONV_2D_BIAS);
+  const bias = load<usize>(p, DEPTHWISE_CONV_2D_FOLDED_BIAS);
   const output = load<usize>(p, DEPTHWISE_CONV_2D_OUTPUT);
   const requant = load<usize>(p, DEPTHWISE_CONV_2D_REQUANT);
   const scratch = load<usize>(p, DEPTHWISE_CONV_2D_SCRATCH);
@@ -83,7 +84,6 @@ export function depthwise_conv_2d(p: usize): i32 {
   const padH = load<i32>(p, DEPTHWISE_CONV_2D_PAD_H);
   const padW = load<i32>(p, DEPTHWISE_CONV_2D_PAD_W);
   const inputOffset = load<i32>(p, DEPTHWISE_CONV_2D_INPUT_OFFSET);
-  const offset = i16x8.splat(<i16>inputOffset);
   const outOffsetV = i16x8.splat(<i16>load<i32>(p, DEPTHWISE_CONV_2D_OUTPUT_OFFSET));
   const actMinV = i8x16.splat(<i8>load<i32>(p, DEPTHWISE_CONV_2D_ACT_MIN));
   const actMaxV = i8x16.splat(<i8>load<i32>(p, DEPTHWISE_CONV_2D_ACT_MAX));
@@ -125,8 +125,8 @@ export function depthwise_conv_2d(p: usize): i32 {
           // Two pixels, ox and ox + 1.
           const base = image + <usize>(y0 * inW + x0) * pixelBytes;
           for (let c = 0; c < channels; c += 8) {
-            let lo0 = bias ? v128.load(bias + (<usize>c << 2)) : i32x4.splat(0);
-            let hi0 = bias ? v128.load(bias + (<usize>c << 2), 16) : i32x4.splat(0);
+            let lo0 = v128.load(bias + (<usize>c << 2));
+            let hi0 = v128.load(bias + (<usize>c << 2), 16);
             let lo1 = lo0;
             let hi1 = hi0;
             let w = filter + (<usize>c << 1);
@@ -136,12 +136,12 @@ export function depthwise_conv_2d(p: usize): i32 {
             do {
               const pa = at + <usize>load<u32>(pair);
               const pb = at + <usize>load<u32>(pair, 4);
-              const xa0 = i16x8.add(v128.load8x8_s(pa), offset);
-              const xb0 = i16x8.add(v128.load8x8_s(pb), offset);
+              const xa0 = v128.load8x8_s(pa);
+              const xb0 = v128.load8x8_s(pb);
               lo0 = dotLo(lo0, xa0, xb0, w);
               hi0 = dotHi(hi0, xa0, xb0, w);
-              const xa1 = i16x8.add(v128.load8x8_s(pa + stepW), offset);
-              const xb1 = i16x8.add(v128.load8x8_s(pb + stepW), offset);
+              const xa1 = v128.load8x8_s(pa + stepW);
+              const xb1 = v128.load8x8_s(pb + stepW);
               lo1 = dotLo(lo1, xa1, xb1, w);
               hi1 = dotHi(hi1, xa1, xb1, w);
               w += pairStride;
@@ -177,14 +177,14 @@ export function depthwise_conv_2d(p: usize): i32 {
           }
         }
         for (let c = 0; c < channels; c += 8) {
-          let lo = bias ? v128.load(bias + (<usize>c << 2)) : i32x4.splat(0);
-          let hi = bias ? v128.load(bias + (<usize>c << 2), 16) : i32x4.splat(0);
+          let lo = v128.load(bias + (<usize>c << 2));
+          let hi = v128.load(bias + (<usize>c << 2), 16);
           let w = filter + (<usize>c << 1);
           const at = base + <usize>c;
           for (let j = 0; j < pairs; j++) {
             const pair = table + (<usize>j << 3);
-            const xa = i16x8.add(v128.load8x8_s(at + <usize>load<u32>(pair)), offset);
-            const xb = i16x8.add(v128.load8x8_s(at + <usize>load<u32>(pair, 4)), offset);
+            const xa = v128.load8x8_s(at + <usize>load<u32>(pair));
+            const xb = v128.load8x8_s(at + <usize>load<u32>(pair, 4));
             lo = dotLo(lo, xa, xb, w);
             hi = dotHi(hi, xa, xb, w);
             w += pairStride;

@@ -64,9 +64,10 @@ export const BLOCKS = {
   // ((t>>1) * channelsPad + c) * 2 + (t & 1) holds TFLite's filter[0][fy][fx][c]; channelsPad =
   // outC rounded up to 8, the odd last tap and padded channels are zero. scratch: RAM for a row
   // of channelsPad+16 input zero points and two u32 tables of one entry per tap (padded to pairs).
-  // requant: as for conv_2d.
+  // requant: as for conv_2d. foldedBias (depth multiplier 1, else null): channelsPad i32,
+  // bias[c] + inputOffset * sum over taps of filter[t][c], for the SIMD kernel.
   depthwise_conv_2d: block('depthwise_conv_2d', [
-    p('input'), p('filter'), p('bias'), p('output'), p('multipliers'), p('shifts'), p('requant'), p('scratch'),
+    p('input'), p('filter'), p('bias'), p('output'), p('multipliers'), p('shifts'), p('requant'), p('scratch'), p('foldedBias'),
     'channelsPad', 'batches', 'inH', 'inW', 'inC', 'outH', 'outW', 'outC', 'filterH', 'filterW', 'depthMultiplier',
     'strideH', 'strideW', 'dilationH', 'dilationW', 'padH', 'padW',
     'inputOffset', 'outputOffset', 'actMin', 'actMax',

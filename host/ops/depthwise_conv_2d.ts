@@ -2,7 +2,7 @@ import { type OpTensors } from '../graph/tensors.js';
 import { TensorType } from '../tflite/model.js';
 import { DepthwiseConv2DOptionsField as F } from '../tflite/schema.js';
 import { biasArg, expectInt8Activation, fusedActivationRange, perChannelRequant } from './common.js';
-import { type KernelCall, type OpDef, tensorArg } from './types.js';
+import { type KernelCall, type OpDef, romInt32, tensorArg } from './types.js';
 import { alignUp } from '../plan/arena.js';
 import { readWindowOptions, windowGeometry } from './window.js';
 
@@ -15,6 +15,19 @@ export function packDepthwise(filter: Uint8Array, taps: number, channels: number
     for (let c = 0; c < channels; c++) packed[((t >> 1) * channelsPad + c) * 2 + (t & 1)] = filter[t * channels + c];
   }
   return { packed, channelsPad, pairs };
+}
+
+/** bias[c] + inputOffset * sum over taps of filter[t][c], wrapping int32, padded to channelsPad. */
+export function foldDepthwiseBias(filter: Uint8Array, bias: Uint8Array | null, taps: number, channels: number, channelsPad: number, inputOffset: number) {
+  const w = new Int8Array(filter.buffer, filter.byteOffset, taps * channels);
+  const b = bias ? new DataView(bias.buffer, bias.byteOffset, bias.byteLength) : null;
+  const folded = new Int32Array(channelsPad);
+  for (let c = 0; c < channels; c++) {
+    let sum = 0;
+    for (let t = 0; t < taps; t++) sum += w[t * channels + c];
+    folded[c] = ((b ? b.getInt32(4 * c, true) : 0) + Math.imul(inputOffset, sum)) | 0;
+  }
+  return folded;
 }
 
 export const depthwiseConv2d: OpDef = {
@@ -42,18 +55,23 @@ export const depthwiseConv2d: OpDef = {
     const rq = perChannelRequant(t, input, filter, output, outC, 3);
     const packed = packDepthwise(filterData, filterH * filterW, outC);
     const [actMin, actMax] = fusedActivationRange(t, o.activation, output);
+    const biasRom = biasArg(t, bias, outC);
+    const inputOffset = -input.quantization!.zeroPoint[0];
+    const foldedBias = depthMultiplier === 1
+      ? romInt32(foldDepthwiseBias(filterData, biasRom?.rom ?? null, filterH * filterW, outC, packed.channelsPad, inputOffset), 'folded bias')
+      : null;
     return [{
       kernel: 'depthwise_conv_2d',
       macs: batches * outH * outW * outC * filterH * filterW,
       args: {
-        input: tensorArg(input.index), filter: { rom: packed.packed, label: 'filter' }, bias: biasArg(t, bias, outC),
+        input: tensorArg(input.index), filter: { rom: packed.packed, label: 'filter' }, bias: biasRom, foldedBias,
         channelsPad: packed.channelsPad,
         scratch: { scratch: alignUp(packed.channelsPad + 16) + 16 * packed.pairs },
         output: tensorArg(output.index), multipliers: rq.multipliers, shifts: rq.shifts, requant: rq.table,
         batches, inH, inW, inC, outH, outW, outC, filterH, filterW, depthMultiplier,
         strideH: o.strideH, strideW: o.strideW, dilationH: o.dilationH, dilationW: o.dilationW,
         padH, padW,
-        inputOffset: -input.quantization!.zeroPoint[0], outputOffset: output.quantization!.zeroPoint[0], actMin, actMax,
+        inputOffset, outputOffset: output.quantization!.zeroPoint[0], actMin, actMax,
       },
     }];
   },
