@@ -15,7 +15,9 @@ synthetic vibration windows:
   3. variants, each starting from the base weights and fine-tuned for the same number of epochs:
      dense (no pruning: the dense twin), and magnitude pruning of every Dense kernel except the
      decoder's 8-input one, unstructured or in 1x4 / 1x16 blocks of consecutive inputs (one output
-     unit, blocks aligned at input 0, scored by mean |w|), with TF-MOT's polynomial schedule
+     unit, blocks aligned at input 0, scored by mean |w|) or in 4x16 tiles (16 inputs of four
+     consecutive output units: TFLite's 1x16 format, four rows with the same block columns, which
+     edgerun runs with its row-grouped kernel), with TF-MOT's polynomial schedule
      s(t) = s_f * (1 - (1 - t')^3) over the first part of the fine-tuning, masks recomputed every
      PRUNE_FREQUENCY steps and applied after every step, then held at s_f.
   4. conversion: full-integer int8 (int8 input and output, per-channel weights, 64 training windows
