@@ -4,8 +4,9 @@
 // from the window origin when the window lies inside the image, else per-window addresses that
 // point taps outside the image at a row of input zero points, where w*x = -off*w cancels that
 // tap's share of the fold, exactly as the reference skips the tap.
-// Eight channels per step, and two horizontally adjacent output pixels per step when both windows
-// lie inside the image (they share every weight load and table entry); two taps at a time are
+// Eight channels per step, and two output pixels per step (consecutive in raster order, so also
+// vertical neighbours of a 1-wide output) when both windows lie inside the image (they share every
+// weight load and table entry); two taps at a time are
 // interleaved as i16 pairs and multiplied with the pair-interleaved filter by i32x4.dot_i16x8_s.
 import { depthwise_conv_2d_ref } from '../ref/depthwise_conv_2d';
 import { requant4 } from '../simd';
@@ -110,92 +111,102 @@ export function depthwise_conv_2d(p: usize): i32 {
   }
   const spanH = (filterH - 1) * dilationH;
   const spanW = (filterW - 1) * dilationW;
-  const stepW = <usize>strideW * pixelBytes;
-
+  const pixels = outH * outW;
   for (let b = 0; b < batches; b++) {
     const image = input + <usize>(b * inH * inW) * pixelBytes;
-    for (let oy = 0; oy < outH; oy++) {
+    // Pixel m = oy * outW + ox in raster order, advanced without divisions.
+    let oy = 0;
+    let ox = 0;
+    for (let m = 0; m < pixels; m++) {
       const y0 = oy * strideH - padH;
-      const rowInside = y0 >= 0 && y0 + spanH < inH;
-      const outRow = output + <usize>((b * outH + oy) * outW) * pixelBytes;
-      for (let ox = 0; ox < outW; ox++) {
-        const x0 = ox * strideW - padW;
-        const out = outRow + <usize>ox * pixelBytes;
-        if (rowInside && x0 >= 0 && ox + 1 < outW && x0 + strideW + spanW < inW) {
-          // Two pixels, ox and ox + 1.
-          const base = image + <usize>(y0 * inW + x0) * pixelBytes;
-          for (let c = 0; c < channels; c += 8) {
-            let lo0 = v128.load(bias + (<usize>c << 2));
-            let hi0 = v128.load(bias + (<usize>c << 2), 16);
-            let lo1 = lo0;
-            let hi1 = hi0;
-            let w = filter + (<usize>c << 1);
-            let pair = tapOffsets;
-            const end = tapOffsets + (<usize>pairs << 3);
-            const at = base + <usize>c;
-            do {
-              const pa = at + <usize>load<u32>(pair);
-              const pb = at + <usize>load<u32>(pair, 4);
-              const xa0 = v128.load8x8_s(pa);
-              const xb0 = v128.load8x8_s(pb);
-              lo0 = dotLo(lo0, xa0, xb0, w);
-              hi0 = dotHi(hi0, xa0, xb0, w);
-              const xa1 = v128.load8x8_s(pa + stepW);
-              const xb1 = v128.load8x8_s(pb + stepW);
-              lo1 = dotLo(lo1, xa1, xb1, w);
-              hi1 = dotHi(hi1, xa1, xb1, w);
-              w += pairStride;
-              pair += 8;
-            } while (pair < end);
-            const q = requant16(lo0, hi0, lo1, hi1, requant + <usize>c * 12, outOffsetV, actMinV, actMaxV);
-            if (c + 8 <= channels) {
-              v128.store64_lane(out + <usize>c, q, 0);
-              v128.store64_lane(out + pixelBytes + <usize>c, q, 1);
-            } else {
-              storePartial(out + <usize>c, q, channels - c);
-              storePartial(out + pixelBytes + <usize>c, i64x2.shuffle(q, q, 1, 1), channels - c);
-            }
-          }
-          ox++;
-          continue;
-        }
-        let base: usize = 0;
-        let table = tapAddresses;
-        if (rowInside && x0 >= 0 && x0 + spanW < inW) {
-          base = image + <usize>(y0 * inW + x0) * pixelBytes;
-          table = tapOffsets;
-        } else {
-          let tp = tapAddresses;
-          for (let fy = 0; fy < filterH; fy++) {
-            const y = y0 + fy * dilationH;
-            for (let fx = 0; fx < filterW; fx++) {
-              const x = x0 + fx * dilationW;
-              const inside = y >= 0 && y < inH && x >= 0 && x < inW;
-              store<u32>(tp, <u32>(inside ? image + <usize>(y * inW + x) * pixelBytes : zeroRow));
-              tp += 4;
-            }
-          }
-        }
+      const x0 = ox * strideW - padW;
+      const out = output + <usize>(b * pixels + m) * pixelBytes;
+      const inside = y0 >= 0 && y0 + spanH < inH && x0 >= 0 && x0 + spanW < inW;
+      let oy1 = oy;
+      let ox1 = ox + 1;
+      if (ox1 == outW) { ox1 = 0; oy1++; }
+      const y1 = oy1 * strideH - padH;
+      const x1 = ox1 * strideW - padW;
+      if (inside && m + 1 < pixels && y1 >= 0 && y1 + spanH < inH && x1 >= 0 && x1 + spanW < inW) {
+        // Two pixels, m and m + 1 (the next in raster order, also inside the image).
+        const base = image + <usize>(y0 * inW + x0) * pixelBytes;
+        const step = <usize>((y1 - y0) * inW + (x1 - x0)) * pixelBytes;
         for (let c = 0; c < channels; c += 8) {
-          let lo = v128.load(bias + (<usize>c << 2));
-          let hi = v128.load(bias + (<usize>c << 2), 16);
+          let lo0 = v128.load(bias + (<usize>c << 2));
+          let hi0 = v128.load(bias + (<usize>c << 2), 16);
+          let lo1 = lo0;
+          let hi1 = hi0;
           let w = filter + (<usize>c << 1);
+          let pair = tapOffsets;
+          const end = tapOffsets + (<usize>pairs << 3);
           const at = base + <usize>c;
-          for (let j = 0; j < pairs; j++) {
-            const pair = table + (<usize>j << 3);
-            const xa = v128.load8x8_s(at + <usize>load<u32>(pair));
-            const xb = v128.load8x8_s(at + <usize>load<u32>(pair, 4));
-            lo = dotLo(lo, xa, xb, w);
-            hi = dotHi(hi, xa, xb, w);
+          do {
+            const pa = at + <usize>load<u32>(pair);
+            const pb = at + <usize>load<u32>(pair, 4);
+            const xa0 = v128.load8x8_s(pa);
+            const xb0 = v128.load8x8_s(pb);
+            lo0 = dotLo(lo0, xa0, xb0, w);
+            hi0 = dotHi(hi0, xa0, xb0, w);
+            const xa1 = v128.load8x8_s(pa + step);
+            const xb1 = v128.load8x8_s(pb + step);
+            lo1 = dotLo(lo1, xa1, xb1, w);
+            hi1 = dotHi(hi1, xa1, xb1, w);
             w += pairStride;
+            pair += 8;
+          } while (pair < end);
+          const q = requant16(lo0, hi0, lo1, hi1, requant + <usize>c * 12, outOffsetV, actMinV, actMaxV);
+          if (c + 8 <= channels) {
+            v128.store64_lane(out + <usize>c, q, 0);
+            v128.store64_lane(out + pixelBytes + <usize>c, q, 1);
+          } else {
+            storePartial(out + <usize>c, q, channels - c);
+            storePartial(out + pixelBytes + <usize>c, i64x2.shuffle(q, q, 1, 1), channels - c);
           }
-          const table = requant + <usize>c * 12;
-          const h = i16x8.add_sat_s(i16x8.narrow_i32x4_s(requant4(lo, table), requant4(hi, table + 48)), outOffsetV);
-          const q = i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(h, h), actMinV), actMaxV);
-          if (c + 8 <= channels) v128.store64_lane(out + <usize>c, q, 0);
-          else storePartial(out + <usize>c, q, channels - c);
+        }
+        m++;
+        oy = oy1;
+        ox = ox1 + 1;
+        if (ox == outW) { ox = 0; oy++; }
+        continue;
+      }
+      let base: usize = 0;
+      let table = tapAddresses;
+      if (inside) {
+        base = image + <usize>(y0 * inW + x0) * pixelBytes;
+        table = tapOffsets;
+      } else {
+        let tp = tapAddresses;
+        for (let fy = 0; fy < filterH; fy++) {
+          const y = y0 + fy * dilationH;
+          for (let fx = 0; fx < filterW; fx++) {
+            const x = x0 + fx * dilationW;
+            const inside = y >= 0 && y < inH && x >= 0 && x < inW;
+            store<u32>(tp, <u32>(inside ? image + <usize>(y * inW + x) * pixelBytes : zeroRow));
+            tp += 4;
+          }
         }
       }
+      for (let c = 0; c < channels; c += 8) {
+        let lo = v128.load(bias + (<usize>c << 2));
+        let hi = v128.load(bias + (<usize>c << 2), 16);
+        let w = filter + (<usize>c << 1);
+        const at = base + <usize>c;
+        for (let j = 0; j < pairs; j++) {
+          const pair = table + (<usize>j << 3);
+          const xa = v128.load8x8_s(at + <usize>load<u32>(pair));
+          const xb = v128.load8x8_s(at + <usize>load<u32>(pair, 4));
+          lo = dotLo(lo, xa, xb, w);
+          hi = dotHi(hi, xa, xb, w);
+          w += pairStride;
+        }
+        const table = requant + <usize>c * 12;
+        const h = i16x8.add_sat_s(i16x8.narrow_i32x4_s(requant4(lo, table), requant4(hi, table + 48)), outOffsetV);
+        const q = i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(h, h), actMinV), actMaxV);
+        if (c + 8 <= channels) v128.store64_lane(out + <usize>c, q, 0);
+        else storePartial(out + <usize>c, q, channels - c);
+      }
+      oy = oy1;
+      ox = ox1;
     }
   }
   return 0;
