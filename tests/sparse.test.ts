@@ -258,6 +258,28 @@ test('pruned autoencoders (models/pruned) match TFLite BUILTIN_REF; 4x16-tile-pr
   }
 });
 
+test('pruned DS-CNN (models/pruned_dscnn, 4x16-tile-pruned 1x1 convolutions) matches TFLite BUILTIN_REF; the 80 % one runs the row-grouped kernel', () => {
+  const dir = join(ROOT, 'models', 'pruned_dscnn');
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { models: { name: string; file: string; pruning: { structure: string; target_sparsity: number } | null }[] };
+  assert.ok(manifest.models.length >= 3);
+  for (const e of manifest.models) {
+    const bytes = new Uint8Array(readFileSync(join(dir, e.file)));
+    for (const kernels of ['simd', 'ref'] as const) {
+      const m = loadModel(bytes, { kernels });
+      const it = m.createInterpreter();
+      asBytes(it.inputs[0].data).set(npyBytes(join(dir, `${e.name}.input.npy`)));
+      it.invoke();
+      assert.is(firstDifference(asBytes(it.outputs[0].data), npyBytes(join(dir, `${e.name}.expected.npy`))), -1, `${e.name} (${kernels})`);
+      if (e.pruning && e.pruning.target_sparsity >= 0.8 && kernels === 'simd') {
+        const { image, calls } = m.prepared.layout;
+        const blocks = calls.filter((c) => c.kernel === 'sparse_fully_connected')
+          .map((c) => new DataView(image.buffer).getInt32(c.block + BLOCKS.sparse_fully_connected.offsets.block, true));
+        assert.ok(blocks.length === 4 && blocks.every((b) => b === 64), `${e.name}: sparse layers ${blocks}`);
+      }
+    }
+  }
+});
+
 test('golden 4x16-tile cases (checked byte for byte in golden.test.ts) run the row-grouped kernel', () => {
   const tiled = allGoldenCases().filter((c) => (c.config.pruned as { structure?: string } | undefined)?.structure === '4x16');
   assert.ok(tiled.length >= 5, `${tiled.length} cases`);
