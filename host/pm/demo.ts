@@ -7,7 +7,7 @@
  */
 import { InputError } from '../errors.js';
 import type { EdgerunModel } from '../index.js';
-import { featureMemory } from './features.js';
+import { featureMemory, planFeatures } from './features.js';
 import { pmMetaOf, type PmMeta } from './model_meta.js';
 import { createScorer, type ScorerTiming } from './scorer.js';
 import { CsvScorer, type StreamScore } from './stream.js';
@@ -149,7 +149,7 @@ export function runDemo(models: DemoModels, paths: Record<keyof DemoModels, stri
 
   const modelFigures: ModelFigures[] = (['anomaly', 'classify', 'rul'] as const).map((task) => {
     const timing = timings.get(task)!;
-    const f = featureMemory(createScorer(models[task].createInterpreter(), metas[task]).extractor.plan);
+    const f = featureMemory(planFeatures(metas[task].features));
     return {
       path: paths[task], task,
       featuresMs: timing.featuresMs / Math.max(1, timing.windows),
