@@ -58,7 +58,7 @@ function report(r: DemoResult, svgPath: string): string {
   if (r.firstCrossingT === null) {
     lines.push('  the anomaly score never crossed the threshold.');
   } else {
-    const sev = r.initialSeverity * (1 / r.initialSeverity) ** (r.firstCrossingT / r.lifeS);
+    const sev = r.faulty.severity[r.faulty.t.indexOf(r.firstCrossingT)];
     lines.push(`  anomaly score first crossed the threshold at t = ${s1(r.firstCrossingT)} s (severity ${sev.toFixed(2)}, ${s1(r.lifeS - r.firstCrossingT)} s before failure)` +
       (r.sustainedFromT !== null ? `; above it without a break from t = ${s1(r.sustainedFromT)} s` : ''));
   }

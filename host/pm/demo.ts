@@ -11,6 +11,7 @@ import { featureMemory, planFeatures } from './features.js';
 import { pmMetaOf, type PmMeta } from './model_meta.js';
 import { createScorer, type ScorerTiming } from './scorer.js';
 import { CsvScorer, type StreamScore } from './stream.js';
+import { severityAt } from './generator.js';
 import { type Fault, splitMachines, synthesize, toCsv } from './synth.js';
 
 export interface DemoModels {
@@ -142,8 +143,7 @@ export function runDemo(models: DemoModels, paths: Record<keyof DemoModels, stri
     const label = faulty.classify[k]?.label;
     if (s.anomaly && label !== undefined) counts.set(label, (counts.get(label) ?? 0) + 1);
   });
-  const severityAt = (t: number) => INITIAL_SEVERITY * (1 / INITIAL_SEVERITY) ** (t / lifeS);
-  const faultySeries: DemoSeries = { ...faulty, severity: faulty.t.map(severityAt), trueRulS: faulty.t.map((t) => lifeS - t) };
+  const faultySeries: DemoSeries = { ...faulty, severity: faulty.t.map((t) => severityAt({ severity: INITIAL_SEVERITY, lifeS }, t)), trueRulS: faulty.t.map((t) => lifeS - t) };
   const rulPairs = faulty.rulWindows.map((s) => [s.score, lifeS - s.t]);
   const rulRmseS = rulPairs.length ? Math.sqrt(rulPairs.reduce((a, [p, y]) => a + (p - y) ** 2, 0) / rulPairs.length) : null;
 

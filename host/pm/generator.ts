@@ -77,7 +77,7 @@ const TEMPERATURE_NOISE_C = 0.05;
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
 
 /** Severity at time t (s): constant, or s0·exp(t/τ) with τ = life / ln(1/s0), reaching 1 at t = life. */
-export function severityAt(spec: RunSpec, t: number): number {
+export function severityAt(spec: Pick<RunSpec, 'severity' | 'lifeS'>, t: number): number {
   if (spec.lifeS === null) return spec.severity;
   return spec.severity * Math.exp((t / spec.lifeS) * Math.log(1 / spec.severity));
 }

@@ -6,7 +6,7 @@ import { InputError, ModelError } from '../errors.js';
 import type { KernelFlavor } from '../run/kernels.js';
 import type { ModelRunner, RunnerFrontEnd } from '../run/runner.js';
 import type { Runtime } from '../run/runtimes/runtime.js';
-import { createFeatureExtractor, type FeatureExtractor } from './features.js';
+import { createFeatureExtractor, type FeatureExtractor, type FeaturePlan, planFeatures } from './features.js';
 import type { PmMeta } from './model_meta.js';
 
 export interface WindowScore {
@@ -27,7 +27,7 @@ export interface ScorerTiming {
 export interface Scorer {
   readonly meta: PmMeta;
   readonly featureCount: number;
-  readonly extractor: FeatureExtractor;
+  readonly plan: FeaturePlan;
   readonly timing: ScorerTiming;
   /** Scores one window (windowSize x channels samples, interleaved); null while the context fills. */
   push(samples: ArrayLike<number>): WindowScore | null;
@@ -59,8 +59,8 @@ export function createScorer(runner: ModelRunner, meta: PmMeta, options: { kerne
     if (t.dtype !== 'int8') throw new ModelError(`${where}: tensor ${JSON.stringify(t.name)} is ${t.dtype}; scoring needs int8 input and output`);
     if (!(t.scale > 0)) throw new ModelError(`${where}: tensor ${JSON.stringify(t.name)} has no quantization scale`);
   }
-  const extractor = createFeatureExtractor(meta.features, { kernels: options.kernels, runtime: options.runtime });
-  const featureCount = extractor.plan.featureCount;
+  const plan = planFeatures(meta.features);
+  const featureCount = plan.featureCount;
   const inputCount = meta.context * featureCount;
   if (elements(input.shape) !== inputCount) {
     throw new InputError(`${where}: the model takes ${elements(input.shape)} input values, the features give ${meta.context} x ${featureCount} = ${inputCount}`);
@@ -75,6 +75,8 @@ export function createScorer(runner: ModelRunner, meta: PmMeta, options: { kerne
   const { scale: outScale, zeroPoint: outZp } = output;
   const { mean, std } = meta.normalize;
   const frontEnd = frontEndFor(runner, meta);
+  // The host's own front-end, only when the runner has none for these features.
+  let extractor: FeatureExtractor | null = null;
   // Quantized feature vectors of the context, oldest first (the module's own, with a front-end).
   const history = frontEnd ? frontEnd.quantized : new Int8Array(inputCount);
   let filled = 0;
@@ -115,6 +117,7 @@ export function createScorer(runner: ModelRunner, meta: PmMeta, options: { kerne
 
   /** The host path: features, then the context shifted and written to the input tensor when full. */
   const pushHost = (samples: ArrayLike<number>): boolean => {
+    extractor ??= createFeatureExtractor(meta.features, { kernels: options.kernels, runtime: options.runtime });
     const features = extractor.compute(samples);
     if (filled === meta.context) {
       history.copyWithin(0, featureCount);
@@ -128,7 +131,7 @@ export function createScorer(runner: ModelRunner, meta: PmMeta, options: { kerne
   };
 
   return {
-    meta, featureCount, extractor, timing,
+    meta, featureCount, plan, timing,
     push(samples) {
       const t0 = performance.now();
       const ready = frontEnd ? frontEnd.push(samples) : pushHost(samples);

@@ -28,20 +28,27 @@ const MAX_LINE_BYTES = 64 * 1024;
 const CR = 13, LF = 10, COMMA = 44, MINUS = 45, PLUS = 43, DOT = 46, ZERO = 48, NINE = 57;
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
+/** Where the last parseField stopped: the comma that ends the field, or the line's end. */
+let fieldEnd = 0;
+
 /**
- * A decimal field. Plain decimals (sign, up to 15 digits, a point) are converted as digits / 10^k,
- * exact and correctly rounded as both are exact doubles; anything else goes through Number().
- * Returns NaN for an empty or non-numeric field.
+ * The field that starts at `start` and ends at the next comma or `end`; sets fieldEnd. Plain
+ * decimals (sign, up to 15 digits, a point) are read in the same pass that finds the comma and
+ * converted as digits / 10^k, exact and correctly rounded as both are exact doubles; anything else
+ * goes through Number(). Returns NaN for an empty or non-numeric field.
  */
-export function parseDecimal(bytes: Uint8Array, start: number, end: number): number {
+function parseField(bytes: Uint8Array, start: number, end: number): number {
   let i = start;
+  let c = i < end ? bytes[i] : COMMA;
   let negative = false;
-  if (i < end && (bytes[i] === MINUS || bytes[i] === PLUS)) negative = bytes[i++] === MINUS;
+  if (c === MINUS || c === PLUS) {
+    negative = c === MINUS;
+    c = ++i < end ? bytes[i] : COMMA;
+  }
   let mantissa = 0;
   let digits = 0;
   let fraction = -1;
-  for (; i < end; i++) {
-    const c = bytes[i];
+  for (;;) {
     if (c >= ZERO && c <= NINE) {
       mantissa = mantissa * 10 + (c - ZERO);
       digits++;
@@ -51,15 +58,25 @@ export function parseDecimal(bytes: Uint8Array, start: number, end: number): num
     } else {
       break;
     }
+    c = ++i < end ? bytes[i] : COMMA;
   }
-  if (i === end && digits > 0 && digits <= 15) {
+  if (c === COMMA && digits > 0 && digits <= 15) {
+    fieldEnd = i;
     const v = fraction > 0 ? mantissa / POW10[fraction] : mantissa;
     return negative ? -v : v;
   }
+  while (i < end && bytes[i] !== COMMA) i++;
+  fieldEnd = i;
   let text = '';
-  for (let k = start; k < end; k++) text += String.fromCharCode(bytes[k]);
+  for (let k = start; k < i; k++) text += String.fromCharCode(bytes[k]);
   text = text.trim();
   return text === '' ? NaN : Number(text);
+}
+
+/** bytes[start, end) as one decimal number; NaN if it is not one (or holds a comma). */
+export function parseDecimal(bytes: Uint8Array, start: number, end: number): number {
+  const v = parseField(bytes, start, end);
+  return fieldEnd === end ? v : NaN;
 }
 
 export interface CsvScorerOptions {
@@ -134,45 +151,15 @@ export class CsvScorer {
     if (end === start) throw new InputError(`line ${this.line}: an empty row, the header has ${this.fields.length} fields`);
     const fields = this.fields;
     const count = fields.length;
-    // One pass per field: sign, digits and a point accumulate as they are read; the end of the
-    // line reads as a comma. Anything else sends the field to parseDecimal's general path.
     let i = start;
     for (let field = 0; ; field++) {
       if (field === count) throw new InputError(`line ${this.line}: more than the header's ${count} fields`);
-      const from = i;
-      let c = i < end ? bytes[i] : COMMA;
-      let negative = false;
-      if (c === MINUS || c === PLUS) {
-        negative = c === MINUS;
-        c = ++i < end ? bytes[i] : COMMA;
+      const v = parseField(bytes, i, end);
+      if (!Number.isFinite(v)) {
+        const text = new TextDecoder().decode(bytes.subarray(i, fieldEnd)).slice(0, 40);
+        throw new InputError(`line ${this.line}: ${this.header[field]} is ${text === '' ? 'empty' : JSON.stringify(text)}, not a finite number`);
       }
-      let mantissa = 0;
-      let digits = 0;
-      let fraction = -1;
-      for (;;) {
-        if (c >= ZERO && c <= NINE) {
-          mantissa = mantissa * 10 + (c - ZERO);
-          digits++;
-          if (fraction >= 0) fraction++;
-        } else if (c === DOT && fraction < 0) {
-          fraction = 0;
-        } else {
-          break;
-        }
-        c = ++i < end ? bytes[i] : COMMA;
-      }
-      let v: number;
-      if (c === COMMA && digits > 0 && digits <= 15) {
-        v = fraction > 0 ? mantissa / POW10[fraction] : mantissa;
-        if (negative) v = -v;
-      } else {
-        while (i < end && bytes[i] !== COMMA) i++;
-        v = parseDecimal(bytes, from, i);
-        if (!Number.isFinite(v)) {
-          const text = new TextDecoder().decode(bytes.subarray(from, i)).slice(0, 40);
-          throw new InputError(`line ${this.line}: ${this.header[field]} is ${text === '' ? 'empty' : JSON.stringify(text)}, not a finite number`);
-        }
-      }
+      i = fieldEnd;
       fields[field] = v;
       if (i >= end) {
         if (field + 1 < count) throw new InputError(`line ${this.line}: ${field + 1} fields, the header has ${count}`);
