@@ -84,33 +84,34 @@ def seed_all(tag: str) -> None:
 # ---------------------------------------------------------------------------------------------
 # Data
 
-class Steady:
-    def __init__(self):
-        d = DATA / "steady"
+class DataSet:
+    """One set written by dataset.mjs: X, labels per window, and meta.json; flags as bool."""
+    ARRAYS: tuple[str, ...] = ("X", "fault", "machine", "test")
+    FLAGS: tuple[str, ...] = ("test",)
+
+    def __init__(self, name: str):
+        d = DATA / name
         if not (d / "meta.json").exists():
             sys.exit(f"train.py: {d}/meta.json missing: run node models/pm/dataset.mjs first")
         self.meta = json.loads((d / "meta.json").read_text())
-        self.X = np.load(d / "X.npy")
-        self.fault = np.load(d / "fault.npy")
-        self.machine = np.load(d / "machine.npy")
-        self.test = np.load(d / "test.npy").astype(bool)
-        self.severity = np.load(d / "severity.npy")
-        self.subtle = np.load(d / "subtle.npy").astype(bool)
+        for key in self.ARRAYS:
+            a = np.load(d / f"{key}.npy")
+            setattr(self, key, a.astype(bool) if key in self.FLAGS else a)
 
 
-class Degrade:
+class Steady(DataSet):
+    ARRAYS = DataSet.ARRAYS + ("severity", "subtle")
+    FLAGS = ("test", "subtle")
+
     def __init__(self):
-        d = DATA / "degrade"
-        if not (d / "meta.json").exists():
-            sys.exit(f"train.py: {d}/meta.json missing: run node models/pm/dataset.mjs first")
-        self.meta = json.loads((d / "meta.json").read_text())
-        self.X = np.load(d / "X.npy")
-        self.fault = np.load(d / "fault.npy")
-        self.machine = np.load(d / "machine.npy")
-        self.test = np.load(d / "test.npy").astype(bool)
-        self.run = np.load(d / "run.npy")
-        self.rul = np.load(d / "rul.npy")
-        self.life = np.load(d / "life.npy")
+        super().__init__("steady")
+
+
+class Degrade(DataSet):
+    ARRAYS = DataSet.ARRAYS + ("run", "rul", "life")
+
+    def __init__(self):
+        super().__init__("degrade")
 
 
 def norm_stats(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
