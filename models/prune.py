@@ -303,10 +303,15 @@ def float_metrics(model, data: Data) -> dict:
 # Convert, check, evaluate int8
 
 def convert(model, data: Data, sparsity: bool) -> bytes:
-    fn = golden.keras_fn(model, (1, 640))
+    return convert_int8(model, (1, 640), data.train[:REP_SAMPLES], sparsity)
+
+
+def convert_int8(model, input_shape: tuple[int, ...], representative_samples: np.ndarray, sparsity: bool) -> bytes:
+    """Full-integer int8 conversion (int8 in and out), with the converter's sparsity when asked."""
+    fn = golden.keras_fn(model, input_shape)
 
     def representative():
-        for s in data.train[:REP_SAMPLES]:
+        for s in representative_samples:
             yield [s[None]]
 
     conv = tf.lite.TFLiteConverter.from_concrete_functions([fn.get_concrete_function()], fn)

@@ -120,21 +120,7 @@ def train(model, x, y, epochs, lr, tag, callbacks=()):
 
 
 def convert(model, xtr, sparsity):
-    fn = golden.keras_fn(model, (1, *INPUT))
-
-    def rep():
-        for s in xtr[:P.REP_SAMPLES]:
-            yield [s[None]]
-    conv = tf.lite.TFLiteConverter.from_concrete_functions([fn.get_concrete_function()], fn)
-    conv.optimizations = [tf.lite.Optimize.DEFAULT]
-    if sparsity:
-        conv.optimizations.append(tf.lite.Optimize.EXPERIMENTAL_SPARSITY)
-    conv.representative_dataset = rep
-    conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    conv.inference_input_type = tf.int8
-    conv.inference_output_type = tf.int8
-    with golden.quiet_stderr():
-        return conv.convert()
+    return P.convert_int8(model, (1, *INPUT), xtr[:P.REP_SAMPLES], sparsity)
 
 
 def int8_accuracy(model_bytes, x, y):
