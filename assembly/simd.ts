@@ -19,28 +19,35 @@ export function dot16(acc: v128, xl: v128, xh: v128, w: v128): v128 {
   ));
 }
 
+/** Bytes of requantization records per channel (host/ops/common.ts requantTable). */
+export const REQUANT_RECORD_BYTES: usize = 16;
+
 /**
- * TFLite MultiplyByQuantizedMultiplier on four lanes, bit-exact (double rounding), in native
- * SIMD128 operations only (no i64 multiplies or arithmetic shifts, which V8 emulates on x64):
- *   SaturatingRoundingDoublingHighMul(a, m) = floor((a*m + 2^30) / 2^31)   (m >= 0, so the
- *     saturating case cannot occur; this equals gemmlowp's nudge-and-truncate for both signs)
- *   RoundingDivideByPOT(y, e) = sign(y) * floor((|y| * 2^(31-e) + 2^30) / 2^31)   (half away)
- * "floor(X / 2^31)" of a 64-bit lane is the high half of X << 1 (|X| < 2^62, no overflow);
- * |y| is multiplied as unsigned 32x32->64, so |INT32_MIN| = 2^31 is right.
- * `table` points at this channel block's 48-byte record (host/ops/common.ts requantTable):
- * m[4] i32, (1 << left)[4] i32, 2^(31-e)[4] u32.
+ * TFLite MultiplyByQuantizedMultiplier on four lanes, bit-exact (double rounding), with a single
+ * rounding in f64. With N = x * 2^left * m and D = 2^(31+e), SaturatingRoundingDoublingHighMul
+ * (floor((N + 2^30) / 2^31)) then RoundingDivideByPOT(e) (half away from zero) is
+ *   floor((N + 2^30 + 2^(30+e) - (x < 0 ? 2^31 : 0)) / D)   (e > 0; nested floors over integers
+ *   merge into one), i.e. floor(N / D + 1/2 + copysign(2^-(e+1), x)); for e = 0, floor(N / D + 1/2).
+ * The f64 sum is exact while |N| < 2^52; the floor, plus 1.5 * 2^52, leaves the integer in the
+ * low 32 bits. The host passes a table only when every channel's |N| stays below 2^51, or the
+ * error of a larger product cannot change the clamped int8 output (host/ops/common.ts requantTable).
+ * `table`: these four channels' 64 bytes: m 2^left / D [4] f64, then 2^-(e+1) (0 when e = 0) [4] f64.
  */
 // @ts-ignore: decorator
 @inline
 export function requant4(x: v128, table: usize): v128 {
-  const y = srdhm4(i32x4.mul(x, v128.load(table, 16)), v128.load(table));
-  const sign = i32x4.shr_s(y, 31);
-  const magnitude = i32x4.abs(y);
-  const p = v128.load(table, 32);
-  const lo = i64x2.add(i64x2.extmul_low_i32x4_u(magnitude, p), i64x2.splat(1 << 30));
-  const hi = i64x2.add(i64x2.extmul_high_i32x4_u(magnitude, p), i64x2.splat(1 << 30));
-  const q = i32x4.shuffle(i64x2.shl(lo, 1), i64x2.shl(hi, 1), 1, 3, 5, 7);
-  return i32x4.sub(v128.xor(q, sign), sign);
+  const lo = requant2(f64x2.convert_low_i32x4_s(x), table);
+  const hi = requant2(f64x2.convert_low_i32x4_s(i32x4.shuffle(x, x, 2, 3, 2, 3)), table + 16);
+  return i32x4.shuffle(lo, hi, 0, 2, 4, 6);
+}
+
+/** requant4 on two lanes already in f64 (`table` at their first channel's scale). */
+// @ts-ignore: decorator
+@inline
+function requant2(v: v128, table: usize): v128 {
+  const half = v128.or(v128.and(v, i64x2.splat(0x8000000000000000)), v128.load(table, 32)); // copysign(2^-(e+1), v)
+  const u = f64x2.add(f64x2.add(f64x2.mul(v, v128.load(table)), f64x2.splat(0.5)), half);
+  return f64x2.add(f64x2.floor(u), f64x2.splat(6755399441055744.0));
 }
 
 /**

@@ -339,3 +339,45 @@ test('softmax: SIMD equals scalar on 200 random models (depth tails, beta, input
 });
 
 test.run();
+
+test('requantization: the SIMD kernels\' f64 arithmetic equals fixed point for shifts -24..+3, large accumulators, and its fallback', () => {
+  // 1x1 convolutions with input and output scale 1: channel c's rescale factor is its filter scale,
+  // spread over 2^-24..2^3, with biases and weights sized to land on both sides of the guard in
+  // host/ops/common.ts requantTableArg (no table: the kernel runs its scalar twin).
+  const r = rng(404);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
+  const seen = { table: 0, fallback: 0 };
+  for (let i = 0; i < 160; i++) {
+    const C = pick([1, 4, 5, 8, 12, 16]);
+    const O = pick([4, 7, 8, 16]);
+    const P = 1 + Math.floor(r() * 12);
+    const exponent = -24 + Math.floor(r() * 28);
+    const fScales = Array.from({ length: O }, () => 2 ** (exponent + Math.floor(r() * 3) - 1) * (r() < 0.3 ? 1 : 0.5 + r() / 2));
+    const weightRange = pick([2, 16, 256]);
+    const biasRange = pick([0, 2 ** 10, 2 ** 19, 2 ** 24, 2 ** 30]);
+    const filter = Int8Array.from({ length: O * C }, () => Math.max(-127, Math.floor((r() - 0.5) * weightRange)));
+    const bias = Int32Array.from({ length: O }, () => Math.floor((r() - 0.5) * 2 * biasRange));
+    const model = writeModel({
+      tensors: [
+        { name: 'x', shape: [1, 1, P, C], type: INT8, quantization: { scale: [1], zeroPoint: [Math.floor(r() * 256) - 128] } },
+        { name: 'w', shape: [O, 1, 1, C], type: INT8, data: filter, quantization: { scale: fScales, zeroPoint: fScales.map(() => 0), quantizedDimension: 0 } },
+        { name: 'b', shape: [O], type: INT32, data: bias },
+        { name: 'y', shape: [1, 1, P, O], type: INT8, quantization: { scale: [1], zeroPoint: [Math.floor(r() * 256) - 128] } },
+      ],
+      operators: [{
+        builtinCode: BuiltinOperator.CONV_2D, inputs: [0, 1, 2], outputs: [3], optionsType: BuiltinOptionsType.Conv2DOptions,
+        options: [{ field: 1, kind: 'int32', value: 1 }, { field: 2, kind: 'int32', value: 1 }],
+      }],
+      inputs: [0],
+      outputs: [3],
+    });
+    let hasTable = false;
+    const [simd, ref] = runBoth(model, r, (m) => {
+      const { image, calls } = m.prepared.layout;
+      hasTable = new DataView(image.buffer).getUint32(calls[0].block + BLOCKS.conv_2d.offsets.requant, true) !== 0;
+    });
+    seen[hasTable ? 'table' : 'fallback']++;
+    assert.equal(simd, ref, `case ${i}: ${C}->${O} x ${P} pixels, filter scales 2^${exponent}±1, weights ±${weightRange / 2}, biases ±${biasRange}`);
+  }
+  assert.ok(seen.table > 80 && seen.fallback > 10, JSON.stringify(seen));
+});

@@ -7,7 +7,7 @@
 // folded into foldedBias on the host: sum w*(x+off) + b = sum w*x + (b + off*sum w), mod 2^32.
 import { clamp, multiplyByQuantizedMultiplier } from '../quant';
 import { conv_2d_ref } from '../ref/conv_2d';
-import { hsum4, requant4 } from '../simd';
+import { hsum4, requant4, REQUANT_RECORD_BYTES } from '../simd';
 import {
   CONV_2D_INPUT, CONV_2D_FILTER, CONV_2D_OUTPUT, CONV_2D_MULTIPLIERS, CONV_2D_SHIFTS, CONV_2D_FOLDED_BIAS,
   CONV_2D_SCRATCH, CONV_2D_REQUANT, CONV_2D_BATCHES, CONV_2D_IN_H, CONV_2D_IN_W, CONV_2D_IN_C, CONV_2D_OUT_H, CONV_2D_OUT_W,
@@ -87,7 +87,7 @@ function requantStore(out: usize, acc: i32, c: i32, multipliers: usize, shifts: 
 function finishBlock(out0: usize, out1: usize, a: v128, b: v128, c: i32, outC: i32, fullBlocks: i32, requant: usize, multipliers: usize,
   shifts: usize, outputOffset: i32, actMin: i32, actMax: i32, outOffset16: v128, actMin8: v128, actMax8: v128): void {
   if (c < fullBlocks) {
-    const table = requant + (<usize>c >> 2) * 48;
+    const table = requant + <usize>c * REQUANT_RECORD_BYTES;
     const h = i16x8.add_sat_s(i16x8.narrow_i32x4_s(requant4(a, table), requant4(b, table)), outOffset16);
     const q = i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(h, h), actMin8), actMax8);
     v128.store32_lane(out0 + <usize>c, q, 0);
@@ -109,7 +109,8 @@ function finishPartial(out: usize, acc: v128, c: i32, outC: i32, multipliers: us
 
 export function conv_2d(p: usize): i32 {
   const inC = load<i32>(p, CONV_2D_IN_C);
-  if (load<i32>(p, CONV_2D_FILTER_IN_C) != inC) return conv_2d_ref(p); // grouped convolution
+  // Grouped convolution, or no requantization table (requant4's f64 arithmetic not proven exact).
+  if (load<i32>(p, CONV_2D_FILTER_IN_C) != inC || load<usize>(p, CONV_2D_REQUANT) == 0) return conv_2d_ref(p);
   const input = load<usize>(p, CONV_2D_INPUT);
   const filter = load<usize>(p, CONV_2D_FILTER);
   const output = load<usize>(p, CONV_2D_OUTPUT);

@@ -9,7 +9,7 @@
 // weight load and table entry); two taps at a time are
 // interleaved as i16 pairs and multiplied with the pair-interleaved filter by i32x4.dot_i16x8_s.
 import { depthwise_conv_2d_ref } from '../ref/depthwise_conv_2d';
-import { requant4 } from '../simd';
+import { requant4, REQUANT_RECORD_BYTES } from '../simd';
 import {
   DEPTHWISE_CONV_2D_INPUT, DEPTHWISE_CONV_2D_FILTER, DEPTHWISE_CONV_2D_OUTPUT,
   DEPTHWISE_CONV_2D_REQUANT, DEPTHWISE_CONV_2D_SCRATCH, DEPTHWISE_CONV_2D_FOLDED_BIAS, DEPTHWISE_CONV_2D_CHANNELS_PAD, DEPTHWISE_CONV_2D_BATCHES,
@@ -49,20 +49,21 @@ function dotHi(acc: v128, xa: v128, xb: v128, w: usize): v128 {
 }
 
 /**
- * Requantizes two 8-channel accumulator pairs (table: the channels' two 48-byte records) to 16
+ * Requantizes two 8-channel accumulator pairs (table: their records) to 16
  * int8 lanes: lo0 hi0 in bytes 0-7, lo1 hi1 in 8-15. Saturating narrows before adding the output
  * offset are exact: a value outside i16 stays outside [actMin, actMax] after the offset.
  */
 // @ts-ignore: decorator
 @inline
 function requant16(lo0: v128, hi0: v128, lo1: v128, hi1: v128, table: usize, outOffset: v128, actMin: v128, actMax: v128): v128 {
-  const h0 = i16x8.add_sat_s(i16x8.narrow_i32x4_s(requant4(lo0, table), requant4(hi0, table + 48)), outOffset);
-  const h1 = i16x8.add_sat_s(i16x8.narrow_i32x4_s(requant4(lo1, table), requant4(hi1, table + 48)), outOffset);
+  const h0 = i16x8.add_sat_s(i16x8.narrow_i32x4_s(requant4(lo0, table), requant4(hi0, table + 4 * REQUANT_RECORD_BYTES)), outOffset);
+  const h1 = i16x8.add_sat_s(i16x8.narrow_i32x4_s(requant4(lo1, table), requant4(hi1, table + 4 * REQUANT_RECORD_BYTES)), outOffset);
   return i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(h0, h1), actMin), actMax);
 }
 
 export function depthwise_conv_2d(p: usize): i32 {
-  if (load<i32>(p, DEPTHWISE_CONV_2D_DEPTH_MULTIPLIER) != 1) return depthwise_conv_2d_ref(p);
+  // Depth multiplier > 1, or no requantization table (requant4's f64 arithmetic not proven exact).
+  if (load<i32>(p, DEPTHWISE_CONV_2D_DEPTH_MULTIPLIER) != 1 || load<usize>(p, DEPTHWISE_CONV_2D_REQUANT) == 0) return depthwise_conv_2d_ref(p);
   const input = load<usize>(p, DEPTHWISE_CONV_2D_INPUT);
   const filter = load<usize>(p, DEPTHWISE_CONV_2D_FILTER);
   const bias = load<usize>(p, DEPTHWISE_CONV_2D_FOLDED_BIAS);
@@ -154,7 +155,7 @@ export function depthwise_conv_2d(p: usize): i32 {
             w += pairStride;
             pair += 8;
           } while (pair < end);
-          const q = requant16(lo0, hi0, lo1, hi1, requant + <usize>c * 12, outOffsetV, actMinV, actMaxV);
+          const q = requant16(lo0, hi0, lo1, hi1, requant + <usize>c * REQUANT_RECORD_BYTES, outOffsetV, actMinV, actMaxV);
           if (c + 8 <= channels) {
             v128.store64_lane(out + <usize>c, q, 0);
             v128.store64_lane(out + pixelBytes + <usize>c, q, 1);
@@ -199,8 +200,8 @@ export function depthwise_conv_2d(p: usize): i32 {
           hi = dotHi(hi, xa, xb, w);
           w += pairStride;
         }
-        const table = requant + <usize>c * 12;
-        const h = i16x8.add_sat_s(i16x8.narrow_i32x4_s(requant4(lo, table), requant4(hi, table + 48)), outOffsetV);
+        const table = requant + <usize>c * REQUANT_RECORD_BYTES;
+        const h = i16x8.add_sat_s(i16x8.narrow_i32x4_s(requant4(lo, table), requant4(hi, table + 4 * REQUANT_RECORD_BYTES)), outOffsetV);
         const q = i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(h, h), actMinV), actMaxV);
         if (c + 8 <= channels) v128.store64_lane(out + <usize>c, q, 0);
         else storePartial(out + <usize>c, q, channels - c);

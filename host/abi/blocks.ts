@@ -52,7 +52,7 @@ export const BLOCKS = {
   // (k = filterH*filterW*filterInC bytes) zero-padded to kPad (a multiple of 8) bytes;
   // zero rows pad outC to a multiple of 4. foldedBias[c] = bias[c] + inputOffset * sum(row c),
   // padded like the rows. scratch: RAM for two im2col patches and 16 spare bytes (2 * kPad + 16; unused for 1x1 filters). requant: SIMD
-  // requantization records, 48 bytes per 4 channels (host/ops/common.ts requantTable).
+  // requantization records, 64 bytes per 4 channels (host/ops/common.ts requantTable), or null where their f64 arithmetic is not proven exact (the kernel runs its scalar twin).
   conv_2d: block('conv_2d', [
     p('input'), p('filter'), p('bias'), p('output'), p('multipliers'), p('shifts'), p('foldedBias'), p('scratch'), p('requant'),
     'batches', 'inH', 'inW', 'inC', 'outH', 'outW', 'outC', 'filterH', 'filterW', 'filterInC', 'kPad',

@@ -45,7 +45,7 @@ export function fusedActivationRange(t: OpTensors, activation: number, output: T
  * (PopulateConvolutionQuantizationParams): effective = double(in) * double(filter[c]) / double(out).
  * A single filter scale is broadcast over all channels. Returns the effective scales too.
  */
-export function perChannelRequant(t: OpTensors, input: Tensor, filter: Tensor, output: Tensor, channels: number, channelDim: number) {
+export function perChannelRequant(t: OpTensors, input: Tensor, filter: Tensor, bias: Tensor | null, output: Tensor, channels: number, channelDim: number) {
   const fq = filter.quantization;
   if (!fq || fq.scale.length === 0) t.fail(`filter ${tensorLabel(filter)} has no quantization parameters`);
   if (fq.scale.length !== 1 && fq.scale.length !== channels) {
@@ -65,10 +65,12 @@ export function perChannelRequant(t: OpTensors, input: Tensor, filter: Tensor, o
     multipliers[c] = q.multiplier;
     shifts[c] = q.shift;
   }
+  const bounds = accumulatorBounds(t, filter, bias, channels, channelDim);
   return {
     multipliers: romInt32(multipliers, 'output multipliers'),
     shifts: romInt32(shifts, 'output shifts'),
-    table: { rom: requantTable(multipliers, shifts, channels), label: 'requant table' },
+    table: requantTableArg(multipliers, shifts, channels, bounds),
+    bounds,
     effective,
     filterZeroPoint: fq.zeroPoint[0],
   };
@@ -135,19 +137,57 @@ export function foldBias(bias: Uint8Array | null, rowSums: Int32Array, channels:
 }
 
 /**
- * Per-channel requantization records for the SIMD kernels (assembly/simd.ts requant4): for
- * each block of 4 channels, 48 bytes: multiplier[4] i32, (1 << max(shift, 0))[4] i32,
- * 2^(31 - max(-shift, 0))[4] u32. Channels past `channels` get multiplier 0.
+ * Per channel, a bound on the int32 accumulator's magnitude: |bias| + 255 * sum |w - zero point|
+ * (an input plus its offset, and a weight minus its zero point, lie within ±255).
+ */
+export function accumulatorBounds(t: OpTensors, filter: Tensor, bias: Tensor | null, channels: number, channelDim: number): Float64Array {
+  const bounds = new Float64Array(channels);
+  const data = t.expectConstant(filter, 'filter');
+  const w = new Int8Array(data.buffer, data.byteOffset, data.byteLength);
+  const inner = filter.shape.slice(channelDim + 1).reduce((a, b) => a * b, 1);
+  const zeroPoint = filter.quantization?.zeroPoint[0] ?? 0;
+  for (let i = 0; i < w.length; i++) bounds[Math.floor(i / inner) % channels] += Math.abs(w[i] - zeroPoint);
+  const b = bias ? t.expectConstant(bias, 'bias') : null;
+  const biasBytes = bias?.type === TensorType.INT64 ? 8 : 4;
+  if (b && b.byteLength < channels * biasBytes) t.fail(`bias ${tensorLabel(bias!)} has ${b.byteLength} bytes, expected ${channels} elements`);
+  const view = b ? new DataView(b.buffer, b.byteOffset, b.byteLength) : null;
+  for (let c = 0; c < channels; c++) {
+    const biasValue = !view ? 0 : biasBytes === 8 ? Number(view.getBigInt64(8 * c, true)) : view.getInt32(4 * c, true);
+    bounds[c] = Math.abs(biasValue) + 255 * bounds[c];
+  }
+  return bounds;
+}
+
+/**
+ * The requantization table argument, or null when the SIMD kernels' f64 arithmetic
+ * (assembly/simd.ts requant4) could differ from TFLite's for some channel and input, and the
+ * kernel falls back to its scalar twin. It is exact while |N| = |acc * 2^left * m| < 2^51 and
+ * x * 2^left does not wrap in int32; a larger N with e <= 11 gives |result| >= 2^(20-e) - 1 >= 511,
+ * which clamps to the same int8 bound whatever the last bits.
+ */
+export function requantTableArg(multipliers: Int32Array, shifts: Int32Array, channels: number, bounds: Float64Array) {
+  for (let c = 0; c < channels; c++) {
+    const accumulator = Math.min(bounds[c], 2 ** 31);
+    if (shifts[c] > 0 && accumulator * 2 ** shifts[c] >= 2 ** 31) return null;
+    if (-shifts[c] >= 12 && accumulator * multipliers[c] >= 2 ** 51) return null;
+  }
+  return { rom: requantTable(multipliers, shifts, channels), label: 'requant table' };
+}
+
+/**
+ * Per-channel requantization records for the SIMD kernels (assembly/simd.ts requant4): for each
+ * block of 4 channels, 64 bytes of f64: m 2^left / 2^(31+e) [4], then 2^-(e+1), or 0 when e = 0 [4]
+ * (left = max(shift, 0), e = max(-shift, 0)). Channels past `channels` get multiplier 0.
  */
 export function requantTable(multipliers: Int32Array, shifts: Int32Array, channels: number): Uint8Array {
   const blocks = Math.ceil(channels / 8) * 2; // whole 8-channel groups: kernels work 4 or 8 at a time
-  const out = new DataView(new ArrayBuffer(blocks * 48));
+  const out = new DataView(new ArrayBuffer(blocks * 64));
   for (let c = 0; c < blocks * 4; c++) {
-    const at = Math.floor(c / 4) * 48 + (c % 4) * 4;
+    const at = Math.floor(c / 4) * 64 + (c % 4) * 8;
     const shift = c < channels ? shifts[c] : 0;
-    out.setInt32(at, c < channels ? multipliers[c] : 0, true);
-    out.setInt32(at + 16, 2 ** Math.max(shift, 0), true);
-    out.setUint32(at + 32, 2 ** (31 - Math.max(-shift, 0)), true);
+    const e = Math.max(-shift, 0);
+    out.setFloat64(at, ((c < channels ? multipliers[c] : 0) * 2 ** Math.max(shift, 0)) / 2 ** (31 + e), true);
+    out.setFloat64(at + 32, e > 0 ? 2 ** -(e + 1) : 0, true);
   }
   return new Uint8Array(out.buffer);
 }

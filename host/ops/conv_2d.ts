@@ -27,7 +27,7 @@ export const conv2d: OpDef = {
     if (filterInC <= 0 || inC % filterInC !== 0) t.fail(`input depth ${inC} is not a multiple of filter depth ${filterInC} (${tensorLabel(filter)})`);
     if (outC % (inC / filterInC) !== 0) t.fail(`output channels ${outC} not divisible by groups ${inC / filterInC}`);
     t.expectShape(output, [batches, outH, outW, outC], 'output');
-    const rq = perChannelRequant(t, input, filter, output, outC, 0);
+    const rq = perChannelRequant(t, input, filter, bias, output, outC, 0);
     const [actMin, actMax] = fusedActivationRange(t, o.activation, output);
     const k = filterH * filterW * filterInC;
     const macs = batches * outH * outW * outC * k;

@@ -52,7 +52,7 @@ export const depthwiseConv2d: OpDef = {
     if (inC <= 0 || outC % inC !== 0) t.fail(`filter channels ${outC} are not a multiple of input channels ${inC}`);
     const depthMultiplier = outC / inC;
     t.expectShape(output, [batches, outH, outW, outC], 'output');
-    const rq = perChannelRequant(t, input, filter, output, outC, 3);
+    const rq = perChannelRequant(t, input, filter, bias, output, outC, 3);
     const packed = packDepthwise(filterData, filterH * filterW, outC);
     const [actMin, actMax] = fusedActivationRange(t, o.activation, output);
     const biasRom = biasArg(t, bias, outC);

@@ -2,7 +2,7 @@ import { elementCount, type OpTensors, scaleOf, tensorLabel } from '../graph/ten
 import { type Tensor, TensorType } from '../tflite/model.js';
 import { type SparseWeights, sparseWeights } from './sparse.js';
 import { FullyConnectedOptionsField as F } from '../tflite/schema.js';
-import { bias16x8Arg, biasArg, expectQuantizedActivation, expectSymmetricWeights, foldBias, fusedActivationRange, packRows, perChannelRequant, requantTable } from './common.js';
+import { bias16x8Arg, biasArg, expectQuantizedActivation, expectSymmetricWeights, foldBias, fusedActivationRange, packRows, perChannelRequant, requantTableArg } from './common.js';
 import { quantizeMultiplier } from './quant.js';
 import { type KernelCall, type OpDef, romFloat64, romInt32, tensorArg } from './types.js';
 
@@ -71,7 +71,7 @@ export const fullyConnected: OpDef = {
     const expected = keepNumDims ? [...input.shape.slice(0, -1), units] : [batches, units];
     t.expectShape(output, expected, 'output');
 
-    const rq = perChannelRequant(t, input, filter, output, units, 0);
+    const rq = perChannelRequant(t, input, filter, bias, output, units, 0);
     const perChannel = filter.quantization!.scale.length > 1;
     const [actMin, actMax] = fusedActivationRange(t, activation, output);
     if (input.type === TensorType.INT16) {
@@ -94,7 +94,7 @@ export const fullyConnected: OpDef = {
       const shifts = new Int32Array(units).fill(q.shift);
       rq.multipliers = romInt32(multipliers, 'output multipliers');
       rq.shifts = romInt32(shifts, 'output shifts');
-      rq.table = { rom: requantTable(multipliers, shifts, units), label: 'requant table' };
+      rq.table = requantTableArg(multipliers, shifts, units, rq.bounds);
     }
     const inputOffset = -input.quantization!.zeroPoint[0];
     const filterOffset = perChannel ? 0 : -rq.filterZeroPoint;
