@@ -69,11 +69,12 @@ function blockDot(x: usize, lo: v128, hi: v128): v128 {
   return i32x4.add(s, i32x4.dot_i16x8_s(v128.load(x, 448), i32x4.shuffle(hi, hi, 3, 3, 3, 3)));
 }
 
-/** TFLite MultiplyByQuantizedMultiplier(acc + bias, m, shift) + outputOffset on four lanes. */
+/** TFLite MultiplyByQuantizedMultiplier(acc + bias, m, shift) + outputOffset on four lanes (left = max(shift, 0), right = max(-shift, 0)). */
 // @ts-ignore: decorator
 @inline
 function requantLanes(acc: v128, bias: v128, m: v128, left: i32, right: i32, outOffset: v128): v128 {
-  return i32x4.add(mbqmUniform4(i32x4.shl(i32x4.add(acc, bias), left), m, right), outOffset);
+  const x = i32x4.add(acc, bias);
+  return i32x4.add(mbqmUniform4(left > 0 ? i32x4.shl(x, left) : x, m, right), outOffset);
 }
 
 /** Stores `nr` rows' int8 outputs (row q's pixels at spill + 16 * q) for `np` pixels: pixel i's at out + i * rows + q. */
