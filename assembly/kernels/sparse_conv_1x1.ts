@@ -77,9 +77,19 @@ function requantLanes(acc: v128, bias: v128, m: v128, left: i32, right: i32, out
   return i32x4.add(mbqmUniform4(left > 0 ? i32x4.shl(x, left) : x, m, right), outOffset);
 }
 
+/** Stores lane i (4 bytes: pixel i's four rows) of e at out + i * stride, i < 4. */
+// @ts-ignore: decorator
+@inline
+function storePixels4(out: usize, stride: usize, e: v128): void {
+  v128.store32_lane(out, e, 0);
+  v128.store32_lane(out + stride, e, 1);
+  v128.store32_lane(out + 2 * stride, e, 2);
+  v128.store32_lane(out + 3 * stride, e, 3);
+}
+
 /** Stores `nr` rows' int8 outputs (row q's pixels at spill + 16 * q) for `np` pixels: pixel i's at out + i * rows + q. */
 function flush(spill: usize, out: usize, rows: i32, nr: i32, np: i32): void {
-  if (nr == 4 && (np == 4 || np == 16)) {
+  if (nr == 4 && (np == 4 || np == 16)) { // 4x16 byte transpose: e_k holds pixels 4k .. 4k + 3, four rows each
     const v0 = v128.load(spill);
     const v1 = v128.load(spill, 16);
     const v2 = v128.load(spill, 32);
@@ -87,29 +97,13 @@ function flush(spill: usize, out: usize, rows: i32, nr: i32, np: i32): void {
     const a = i8x16.shuffle(v0, v1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
     const c = i8x16.shuffle(v2, v3, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
     const stride = <usize>rows;
-    const e0 = i8x16.shuffle(a, c, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23); // pixels 0..3, 4 rows each
-    v128.store32_lane(out, e0, 0);
-    v128.store32_lane(out + stride, e0, 1);
-    v128.store32_lane(out + 2 * stride, e0, 2);
-    v128.store32_lane(out + 3 * stride, e0, 3);
+    storePixels4(out, stride, i8x16.shuffle(a, c, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23));
     if (np == 4) return;
     const b = i8x16.shuffle(v0, v1, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
     const d = i8x16.shuffle(v2, v3, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-    const e1 = i8x16.shuffle(a, c, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
-    const e2 = i8x16.shuffle(b, d, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
-    const e3 = i8x16.shuffle(b, d, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
-    v128.store32_lane(out + 4 * stride, e1, 0);
-    v128.store32_lane(out + 5 * stride, e1, 1);
-    v128.store32_lane(out + 6 * stride, e1, 2);
-    v128.store32_lane(out + 7 * stride, e1, 3);
-    v128.store32_lane(out + 8 * stride, e2, 0);
-    v128.store32_lane(out + 9 * stride, e2, 1);
-    v128.store32_lane(out + 10 * stride, e2, 2);
-    v128.store32_lane(out + 11 * stride, e2, 3);
-    v128.store32_lane(out + 12 * stride, e3, 0);
-    v128.store32_lane(out + 13 * stride, e3, 1);
-    v128.store32_lane(out + 14 * stride, e3, 2);
-    v128.store32_lane(out + 15 * stride, e3, 3);
+    storePixels4(out + 4 * stride, stride, i8x16.shuffle(a, c, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31));
+    storePixels4(out + 8 * stride, stride, i8x16.shuffle(b, d, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23));
+    storePixels4(out + 12 * stride, stride, i8x16.shuffle(b, d, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31));
     return;
   }
   for (let i = 0; i < np; i++) {
