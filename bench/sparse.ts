@@ -1,12 +1,13 @@
 /**
  * Sparse vs dense kernels on pruned weights: for FULLY_CONNECTED and 1x1 CONV_2D layers of the
- * benchmark networks' sizes, each block size (1 = unstructured, 1x4, 1x16; 64 = row-grouped 4x16
- * tiles, stored by TFLite as 1x16 blocks) and density, the
+ * benchmark networks' sizes, each layout (block size 1 = unstructured, 1x4, 1x16; 64 = row-grouped
+ * 4x16 tiles, stored by TFLite as 1x16 blocks; p16 / p64: the same layouts on the pixel-vectorized
+ * 1x1 convolution kernel, convolutions only) and density, the
  * latency of the sparse kernel (forced) against the dense SIMD kernel on the same weights, and the
  * weight ROM (values + block columns + row/group starts) against the dense weights. Prints the sweep and
- * the crossover density per block size (where the sparse kernel stops winning, the value that
+ * the crossover density per layout (where the sparse kernel stops winning, the value that
  * belongs in host/ops/sparse.ts SPARSE_CROSSOVER), and writes bench/results/sparse.{md,json}.
- * Run: node dist/bench/sparse.js [--quick] [--blocks 16,64]
+ * Run: node dist/bench/sparse.js [--quick] [--blocks 16,64,p16,p64] [--layer TEXT] [--densities 0.2,0.5]
  */
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,10 +29,22 @@ const LAYERS: Layer[] = [
   { name: 'FC 128->128 (autoencoder)', kind: 'fc', rows: 128, cols: 128, pixels: 1 },
   { name: '1x1 conv 64->64 on 25x5 (KWS)', kind: 'conv', rows: 64, cols: 64, pixels: 125 },
   { name: '1x1 conv 128->128 on 6x6 (VWW)', kind: 'conv', rows: 128, cols: 128, pixels: 36 },
+  { name: '1x1 conv 128->128 on 5x32 (DS-CNN)', kind: 'conv', rows: 128, cols: 128, pixels: 160 },
 ];
-const DENSITIES = quick ? [0.1, 0.3, 0.5, 0.7] : [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+const densitiesArg = process.argv.indexOf('--densities'); // e.g. --densities 0.2,0.5
+const DENSITIES = densitiesArg > 0 ? process.argv[densitiesArg + 1].split(',').map(Number)
+  : quick ? [0.1, 0.3, 0.5, 0.7] : [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
 const blocksArg = process.argv.indexOf('--blocks'); // e.g. --blocks 16,64: only these layouts
-const BLOCKS = blocksArg > 0 ? process.argv[blocksArg + 1].split(',').map(Number) : [1, 4, 16, 64];
+const BLOCKS = blocksArg > 0 ? process.argv[blocksArg + 1].split(',') : ['1', '4', '16', '64', 'p16', 'p64'];
+const layerArg = process.argv.indexOf('--layer'); // e.g. --layer DS-CNN: only layers whose name contains it
+const layers = LAYERS.filter((l) => layerArg < 0 || l.name.includes(process.argv[layerArg + 1]));
+
+/** Layout name -> kernel and block size. */
+function layoutOf(name: string): { pixels: boolean; block: number } {
+  const block = Number(name.replace(/^p/, ''));
+  if (![1, 4, 16, 64].includes(block) || (name.startsWith('p') && block < 16)) throw new Error(`--blocks: unknown layout ${name} (1, 4, 16, 64, p16, p64)`);
+  return { pixels: name.startsWith('p'), block };
+}
 
 /** Deterministic weights with `density` of their 1 x block groups non-zero (block 64: 4x16 tiles). */
 function prunedWeights(rows: number, cols: number, block: number, density: number, seed: number): Int8Array {
@@ -100,17 +113,21 @@ function model(layer: Layer, w: Int8Array, sparse: boolean): Uint8Array {
   });
 }
 
-interface Row { layer: string; block: number; density: number; denseMs: number; sparseMs: number; ratio: number; romRatio: number }
+interface Row { layer: string; block: string; density: number; denseMs: number; sparseMs: number; ratio: number; romRatio: number }
 
-function measure(layer: Layer, block: number, density: number, seed: number): Row {
+function measure(layer: Layer, layout: string, density: number, seed: number): Row {
+  const { pixels, block } = layoutOf(layout);
   const w = prunedWeights(layer.rows, layer.cols, block, density, seed);
   const saved = structuredClone(SPARSE_CROSSOVER);
-  for (const table of Object.values(SPARSE_CROSSOVER)) Object.assign(table, { 1: 0, 4: 0, 16: 0, 64: 0, [block]: 2 }); // force this block size
+  for (const [name, table] of Object.entries(SPARSE_CROSSOVER)) { // force this layout
+    Object.assign(table, { 1: 0, 4: 0, 16: 0, 64: 0 }, (name === 'spmm') === pixels ? { [block]: Infinity } : {});
+  }
   const sparseModel = loadModel(model(layer, w, true));
-  Object.assign(SPARSE_CROSSOVER, saved);
+  for (const [name, table] of Object.entries(saved)) Object.assign(SPARSE_CROSSOVER[name as keyof typeof saved], table);
   const denseModel = loadModel(model(layer, w, false));
   const call = sparseModel.prepared.layout.calls[0];
-  if (call.kernel !== 'sparse_fully_connected') throw new Error(`internal: ${layer.name} did not take the sparse kernel`);
+  const kernel = pixels ? 'sparse_conv_1x1' : 'sparse_fully_connected';
+  if (call.kernel !== kernel) throw new Error(`internal: ${layer.name} did not take ${kernel} (${call.kernel})`);
   const engines = [denseModel, sparseModel].map((m, i) => {
     const it = m.createInterpreter();
     new Int8Array(it.inputs[0].data.buffer, it.inputs[0].data.byteOffset, it.inputs[0].bytes).fill(3);
@@ -129,7 +146,7 @@ function measure(layer: Layer, block: number, density: number, seed: number): Ro
   }
   const starts = block === 64 ? Math.ceil(layer.rows / 4) + 1 : layer.rows + 1;
   return {
-    layer: layer.name, block, density, denseMs: dense, sparseMs: sparse, ratio: sparse / dense,
+    layer: layer.name, block: layout, density, denseMs: dense, sparseMs: sparse, ratio: sparse / dense,
     romRatio: (blocks * block + 2 * blocks + 4 * starts) / (layer.rows * layer.cols),
   };
 }
@@ -144,10 +161,11 @@ function crossover(rows: Row[]): number | null {
 }
 
 const rows: Row[] = [];
-const crossovers: { layer: string; block: number; density: number | null }[] = [];
+const crossovers: { layer: string; block: string; density: number | null }[] = [];
 let seed = 1;
-for (const layer of LAYERS) {
+for (const layer of layers) {
   for (const block of BLOCKS) {
+    if (layer.kind === 'fc' && layoutOf(block).pixels) continue;
     const series = DENSITIES.map((d) => measure(layer, block, d, seed++));
     rows.push(...series);
     crossovers.push({ layer: layer.name, block, density: crossover(series) });
@@ -157,13 +175,17 @@ for (const layer of LAYERS) {
 
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 const lines = [
-  '| layer | block | density | dense ms | sparse ms | sparse / dense | weight ROM / dense |',
+  '| layer | layout | density | dense ms | sparse ms | sparse / dense | weight ROM / dense |',
   '|---|---:|---:|---:|---:|---:|---:|',
   ...rows.map((r) => `| ${r.layer} | ${r.block} | ${pct(r.density)} | ${r.denseMs.toFixed(4)} | ${r.sparseMs.toFixed(4)} | ${r.ratio.toFixed(2)} | ${r.romRatio.toFixed(2)} |`),
   '',
-  '| block | crossover density per layer (sparse kernel faster below) | in use: FC / 1x1 conv (host/ops/sparse.ts) |',
+  '| layout | crossover density per layer (sparse kernel faster below) | in use: FC / 1x1 conv (host/ops/sparse.ts) |',
   '|---:|---|---:|',
-  ...BLOCKS.map((b) => `| ${b} | ${crossovers.filter((c) => c.block === b).map((c) => `${c.layer}: ${c.density === null ? '-' : pct(c.density)}`).join('; ')} | ${pct(SPARSE_CROSSOVER.rows[b])} / ${pct(SPARSE_CROSSOVER.pixels[b])} |`),
+  ...BLOCKS.map((b) => {
+    const { pixels, block } = layoutOf(b);
+    const inUse = pixels ? `- / ${pct(SPARSE_CROSSOVER.spmm[block])}` : `${pct(SPARSE_CROSSOVER.rows[block])} / ${pct(SPARSE_CROSSOVER.pixels[block])}`;
+    return `| ${b} | ${crossovers.filter((c) => c.block === b).map((c) => `${c.layer}: ${c.density === null ? '-' : pct(c.density)}`).join('; ')} | ${inUse} |`;
+  }),
 ];
 const md = lines.join('\n') + '\n';
 process.stdout.write(md);

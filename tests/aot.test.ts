@@ -121,6 +121,24 @@ test('compiled benchmark networks run bit-exact on every available runtime', asy
   }
 });
 
+test('pruned DS-CNNs (models/pruned_dscnn, sparse 1x1 convolutions on the pixel kernel) compiled are bit-exact on every available runtime', async () => {
+  const dir = join(ROOT, 'models', 'pruned_dscnn');
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { models: { name: string; file: string }[] };
+  let pixelKernel = 0;
+  for (const e of manifest.models) {
+    const source = join(dir, e.file);
+    pixelKernel += loadModel(source).prepared.layout.calls.filter((c) => c.kernel === 'sparse_conv_1x1').length;
+    const model = loadCompiled((await compileModel(source)).wasm);
+    for (const r of listRuntimes().filter((x) => x.available)) {
+      const runner = model.createInterpreter({ runtime: getRuntime(r.name) });
+      asBytes(runner.inputs[0].data).set(npyBytes(join(dir, `${e.name}.input.npy`)));
+      runner.invoke();
+      assert.is(firstDifference(asBytes(runner.outputs[0].data), npyBytes(join(dir, `${e.name}.expected.npy`))), -1, `${e.name} on ${r.name}`);
+    }
+  }
+  assert.ok(pixelKernel >= 4, `${pixelKernel} sparse_conv_1x1 calls`);
+});
+
 test('the module imports nothing, exports exactly the ABI, and carries edgerun.meta', async () => {
   const source = new Uint8Array(readFileSync(KWS));
   const { wasm, meta } = await compileModel(source);

@@ -84,7 +84,7 @@ function fcModel(c: FcCase, sparse: boolean): Uint8Array {
 }
 
 /** A stride-1 1x1 CONV_2D on [1, h, w, inC] with weights [outC][inC], stored sparsely (1 x block) or dense. */
-function convModel(weights: Int8Array, outC: number, inC: number, h: number, w: number, activation: number, sparse: boolean, block = 16): Uint8Array {
+function convModel(weights: Int8Array, outC: number, inC: number, h: number, w: number, activation: number, sparse: boolean, block = 16, outScale = 0.03): Uint8Array {
   const encoded = encodeSparse(weights, outC, inC, block, 4);
   const scales = Array.from({ length: outC }, (_, k) => 0.003 + 0.0007 * (k % 5));
   const quant = { scale: scales, zeroPoint: scales.map(() => 0), quantizedDimension: 0 };
@@ -95,7 +95,7 @@ function convModel(weights: Int8Array, outC: number, inC: number, h: number, w: 
         ? { name: 'w', shape: [outC, 1, 1, inC], type: INT8, data: encoded.values, sparsity: encoded.sparsity, quantization: quant }
         : { name: 'w', shape: [outC, 1, 1, inC], type: INT8, data: weights, quantization: quant },
       { name: 'b', shape: [outC], type: INT32, data: Int32Array.from({ length: outC }, (_, k) => k * 50 - 100) },
-      { name: 'y', shape: [1, h, w, outC], type: INT8, quantization: { scale: [0.03], zeroPoint: [4] } },
+      { name: 'y', shape: [1, h, w, outC], type: INT8, quantization: { scale: [outScale], zeroPoint: [4] } },
     ],
     operators: [{
       builtinCode: BuiltinOperator.CONV_2D, inputs: [0, 1, 2], outputs: [3], optionsType: BuiltinOptionsType.Conv2DOptions,
@@ -106,14 +106,17 @@ function convModel(weights: Int8Array, outC: number, inC: number, h: number, w: 
   });
 }
 
-/** Runs fn with the sparse kernel forced in block size `block` (whatever the density; 64: 4x16 tiles). */
-function forcingSparse<T>(block: number, fn: () => T): T {
+/** Runs fn with the sparse kernel forced in block size `block` (whatever the density; 64: 4x16 tiles):
+ *  the row kernel, or with `pixels` the pixel-vectorized 1x1 convolution kernel (blocks 16 and 64). */
+function forcingSparse<T>(block: number, fn: () => T, pixels = false): T {
   const saved = structuredClone(SPARSE_CROSSOVER);
-  for (const table of Object.values(SPARSE_CROSSOVER)) Object.assign(table, { 1: 0, 4: 0, 16: 0, 64: 0, [block]: 2 });
+  for (const [name, table] of Object.entries(SPARSE_CROSSOVER)) {
+    Object.assign(table, { 1: 0, 4: 0, 16: 0, 64: 0 }, (name === 'spmm') === pixels ? { [block]: Infinity } : {});
+  }
   try {
     return fn();
   } finally {
-    Object.assign(SPARSE_CROSSOVER, saved);
+    for (const [name, table] of Object.entries(saved)) Object.assign(SPARSE_CROSSOVER[name as keyof typeof saved], table);
   }
 }
 
@@ -168,6 +171,7 @@ test('sparse 1x1 CONV_2D weights (stride 1, the FC-over-pixels kernel) give the 
       const dense = run(model(false), kernels, input);
       assert.equal(run(model(true), kernels, input), dense, `case ${i} (${kernels}): ${outC}x${inC} block ${block} ${h}x${w}`);
       assert.equal(forcingSparse(block, () => run(model(true), kernels, input)), dense, `case ${i} (${kernels}), sparse kernel forced`);
+      if (block === 16) assert.equal(forcingSparse(16, () => run(model(true), kernels, input), true), dense, `case ${i} (${kernels}), pixel kernel forced`);
     }
   }
 });
@@ -185,11 +189,12 @@ export function pruneTiles(w: Int8Array, rows: number, cols: number, sparsity: n
   return out;
 }
 
-/** The `block` field of a loaded one-op model's sparse_fully_connected call (0 when it runs dense). */
-function sparseBlock(model: Uint8Array): number {
+/** The `block` field of a loaded one-op model's sparse call (0 when it runs dense), 'p'-prefixed on the pixel kernel. */
+function sparseBlock(model: Uint8Array): number | string {
   const { image, calls } = loadModel(model, { kernels: 'simd' }).prepared.layout;
-  if (calls[0].kernel !== 'sparse_fully_connected') return 0;
-  return new DataView(image.buffer).getInt32(calls[0].block + BLOCKS.sparse_fully_connected.offsets.block, true);
+  if (calls[0].kernel !== 'sparse_fully_connected' && calls[0].kernel !== 'sparse_conv_1x1') return 0;
+  const block = new DataView(image.buffer).getInt32(calls[0].block + BLOCKS[calls[0].kernel].offsets.block, true);
+  return calls[0].kernel === 'sparse_conv_1x1' ? `p${block}` : block;
 }
 
 test('row-grouped 4x16 tiles (FULLY_CONNECTED and 1x1 CONV_2D): the dense twin\'s bytes on both kernel modules', () => {
@@ -222,6 +227,7 @@ test('row-grouped 4x16 tiles (FULLY_CONNECTED and 1x1 CONV_2D): the dense twin\'
     for (const kernels of ['simd', 'ref'] as const) {
       const want = dense(kernels);
       assert.equal(forcingSparse(64, () => run(sparse(), kernels, input)), want, `${what} (${kernels}), 4x16 tiles forced`);
+      if (conv) assert.equal(forcingSparse(64, () => run(sparse(), kernels, input), true), want, `${what} (${kernels}), 4x16 tiles on the pixel kernel forced`);
       assert.equal(run(sparse(), kernels, input), want, `${what} (${kernels})`);
     }
   }
@@ -258,7 +264,7 @@ test('pruned autoencoders (models/pruned) match TFLite BUILTIN_REF; 4x16-tile-pr
   }
 });
 
-test('pruned DS-CNN (models/pruned_dscnn, 4x16-tile-pruned 1x1 convolutions) matches TFLite BUILTIN_REF; the 80 % one runs the row-grouped kernel', () => {
+test('pruned DS-CNN (models/pruned_dscnn, 4x16-tile-pruned 1x1 convolutions) matches TFLite BUILTIN_REF; the 80 % one runs the pixel kernel on 4x16 tiles', () => {
   const dir = join(ROOT, 'models', 'pruned_dscnn');
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { models: { name: string; file: string; pruning: { structure: string; target_sparsity: number } | null }[] };
   assert.ok(manifest.models.length >= 3);
@@ -272,18 +278,52 @@ test('pruned DS-CNN (models/pruned_dscnn, 4x16-tile-pruned 1x1 convolutions) mat
       assert.is(firstDifference(asBytes(it.outputs[0].data), npyBytes(join(dir, `${e.name}.expected.npy`))), -1, `${e.name} (${kernels})`);
       if (e.pruning && e.pruning.target_sparsity >= 0.8 && kernels === 'simd') {
         const { image, calls } = m.prepared.layout;
-        const blocks = calls.filter((c) => c.kernel === 'sparse_fully_connected')
-          .map((c) => new DataView(image.buffer).getInt32(c.block + BLOCKS.sparse_fully_connected.offsets.block, true));
+        const blocks = calls.filter((c) => c.kernel === 'sparse_conv_1x1')
+          .map((c) => new DataView(image.buffer).getInt32(c.block + BLOCKS.sparse_conv_1x1.offsets.block, true));
         assert.ok(blocks.length === 4 && blocks.every((b) => b === 64), `${e.name}: sparse layers ${blocks}`);
       }
     }
   }
 });
 
-test('golden 4x16-tile cases (checked byte for byte in golden.test.ts) run the row-grouped kernel', () => {
+test('golden 4x16-tile cases (checked byte for byte in golden.test.ts) run the 4x16-tile kernel, or the pixel kernel (either layout)', () => {
   const tiled = allGoldenCases().filter((c) => (c.config.pruned as { structure?: string } | undefined)?.structure === '4x16');
   assert.ok(tiled.length >= 5, `${tiled.length} cases`);
-  for (const c of tiled) assert.is(sparseBlock(new Uint8Array(readFileSync(casePath(c, 'model.tflite')))), 64, c.id);
+  for (const c of tiled) {
+    const block = sparseBlock(new Uint8Array(readFileSync(casePath(c, 'model.tflite'))));
+    assert.ok(block === 64 || block === 'p64' || block === 'p16', `${c.id}: ${block}`);
+  }
+});
+
+test('pixel-vectorized sparse 1x1 CONV_2D: SIMD equals its scalar twin and the dense twin (pixel and channel tails, empty and full rows)', () => {
+  const r = rng(711);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
+  for (let i = 0; i < 80; i++) {
+    const inC = pick([16, 20, 32, 36, 50, 64, 129]); // columns past 16 * floor(inC / 16) stay zero: the block format needs it
+    const full = Math.floor(inC / 16) * 16;
+    const outC = pick([1, 3, 4, 5, 8, 13, 16, 37]);
+    const [h, w] = [pick([1, 2, 3, 5, 7]), pick([1, 3, 4, 5, 16])];
+    const random = Int8Array.from({ length: outC * inC }, (_, k) => (k % inC < full ? Math.floor(r() * 255) - 127 : 0));
+    const tiles = r() < 0.5;
+    const weights = tiles ? pruneTiles(random, outC, inC, pick([0, 0.5, 0.8, 1]), pick([0, 0.3]), r) : prune(random, 16, pick([0, 0.5, 0.8, 1]), r);
+    for (let row = 0; row < outC; row++) {
+      const kind = r();
+      if (kind < 0.15) weights.fill(0, row * inC, (row + 1) * inC); // all-zero row
+      else if (kind < 0.3) for (let c = 0; c < full; c++) weights[row * inC + c] = random[row * inC + c] || 1; // dense row
+    }
+    const activation = pick([0, 1, 3]);
+    const outScale = pick([0.03, 0.3, 0.00005]); // the last gives multipliers > 1 (left shifts)
+    const model = (sparse: boolean) => convModel(weights, outC, inC, h, w, activation, sparse, 1, outScale);
+    const input = Uint8Array.from({ length: h * w * inC }, () => Math.floor(r() * 256));
+    const what = `case ${i}: ${outC}x${inC} on ${h}x${w}, ${tiles ? 'tiles' : 'blocks'}, out scale ${outScale}`;
+    const dense = run(model(false), 'ref', input);
+    for (const block of [16, 64]) {
+      assert.is(forcingSparse(block, () => sparseBlock(model(true)), true), `p${block}`, `${what}: forced layout`);
+      for (const kernels of ['simd', 'ref'] as const) {
+        assert.equal(forcingSparse(block, () => run(model(true), kernels, input), true), dense, `${what} (${kernels}), block ${block}`);
+      }
+    }
+  }
 });
 
 test('malformed sparsity is a one-line ModelError naming the tensor and the fault', () => {

@@ -14,6 +14,7 @@ export { transpose_conv } from '../ref/transpose_conv';
 export { conv_2d_16x8, fully_connected_16x8 } from '../ref/int16x8';
 export { lstm_8x8_16, lstm_activation } from './lstm';
 export { sparse_fully_connected } from './sparse_fully_connected';
+export { sparse_conv_1x1 } from './sparse_conv_1x1';
 export { dsp_window, dsp_power, dsp_filterbank, dsp_stats } from '../ref/dsp';
 export { dsp_fft, dsp_rfft, dsp_envelope, dsp_features } from './dsp';
 export { pm_quantize } from '../ref/pm';

@@ -12,6 +12,6 @@ export { reduce } from './reduce';
 export { transpose_conv } from './transpose_conv';
 export { conv_2d_16x8, fully_connected_16x8 } from './int16x8';
 export { lstm_8x8_16_ref as lstm_8x8_16, lstm_activation_ref as lstm_activation } from './lstm';
-export { sparse_fully_connected_ref as sparse_fully_connected } from './sparse_fully_connected';
+export { sparse_fully_connected_ref as sparse_fully_connected, sparse_fully_connected_ref as sparse_conv_1x1 } from './sparse_fully_connected';
 export { dsp_window, dsp_fft_ref as dsp_fft, dsp_rfft_ref as dsp_rfft, dsp_power, dsp_filterbank, dsp_stats, dsp_envelope_ref as dsp_envelope, dsp_features_ref as dsp_features } from './dsp';
 export { pm_quantize } from './pm';

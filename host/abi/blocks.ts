@@ -43,6 +43,12 @@ function block(kernel: string, decls: FieldDecl[]): BlockSpec {
 
 const p = (name: string): FieldDecl => [name, 'ptr'];
 
+const SPARSE_FIELDS: FieldDecl[] = [
+  p('input'), p('output'), p('rowStart'), p('blockCols'), p('values'), p('foldedBias'), p('requant'), p('scales'),
+  p('multipliers'), p('shifts'), p('scratch'), 'batches', 'depth', 'rows', 'block', 'filterOffset', 'outputOffset', 'actMin', 'actMax',
+  'requantMode',
+];
+
 /** Maximum rank handled by broadcasting elementwise kernels (TFLite's BroadcastAdd6DSlow). */
 export const MAX_BROADCAST_RANK = 6;
 
@@ -134,11 +140,12 @@ export const BLOCKS = {
   // as for fully_connected, padded to a multiple of 8 rows). `batches` input rows (FC batches, or
   // pixels of a stride-1 1x1 convolution), each `depth` int8 values, give `rows` outputs each.
   // scratch: RAM for the SIMD kernel's four-row accumulators, 16 bytes per row rounded up to 8 rows.
-  sparse_fully_connected: block('sparse_fully_connected', [
-    p('input'), p('output'), p('rowStart'), p('blockCols'), p('values'), p('foldedBias'), p('requant'), p('scales'),
-    p('multipliers'), p('shifts'), p('scratch'), 'batches', 'depth', 'rows', 'block', 'filterOffset', 'outputOffset', 'actMin', 'actMax',
-    'requantMode',
-  ]),
+  sparse_fully_connected: block('sparse_fully_connected', SPARSE_FIELDS),
+  // Pruned stride-1 1x1 CONV_2D, pixel-vectorized (assembly/kernels/sparse_conv_1x1.ts): the
+  // sparse_fully_connected block (same fields, same scalar twin) with block 16 or 64, requantMode
+  // 0, filterOffset 0, `batches` = pixels; requant and scales unused (null). scratch: 32 bytes
+  // per column below 16 * floor(depth / 16) (the widened input tile) + 64.
+  sparse_conv_1x1: block('sparse_conv_1x1', SPARSE_FIELDS),
   // reference_integer_ops::AveragePool / MaxPool (NHWC).
   average_pool_2d: block('average_pool_2d', [
     p('input'), p('output'), 'batches', 'inH', 'inW', 'channels', 'outH', 'outW',

@@ -49,7 +49,7 @@ export const conv2d: OpDef = {
     const inputOffset = -input.quantization!.zeroPoint[0];
     // A pruned 1x1, stride-1, ungrouped convolution is a FULLY_CONNECTED over its pixels.
     const pointwiseFc = filterH === 1 && filterW === 1 && o.strideH === 1 && o.strideW === 1 && filterInC === inC;
-    const sparse = pointwiseFc ? sparseWeights(filter, filterData, outC, inC, batches * outH * outW) : null;
+    const sparse = pointwiseFc ? sparseWeights(filter, filterData, outC, inC, batches * outH * outW, true) : null;
     if (sparse) {
       // ConvPerChannel has no filter offset and requantizes in fixed point.
       return [sparseCall(t, {

@@ -27,13 +27,16 @@ export function sparseCall(t: OpTensors, a: {
   for (let r = 0; r < a.rows; r++) folded[r] = (folded[r] + offsetProduct) | 0;
   const scales = new Float64Array(rowsPad);
   scales.set(a.rq.effective);
+  const pixels = a.sparse.kernel === 'sparse_conv_1x1';
+  if (pixels && (a.requantMode !== 0 || a.filterOffset !== 0)) throw new Error('internal: sparse_conv_1x1 needs requantMode 0 and filterOffset 0');
+  const scratch = pixels ? 32 * (Math.floor(a.depth / 16) * 16) + 64 : a.batches >= 4 && a.sparse.block !== 64 ? 16 * rowsPad : 0;
   return {
-    kernel: 'sparse_fully_connected',
+    kernel: a.sparse.kernel,
     macs: a.batches * a.sparse.stored,
     args: {
       input: tensorArg(a.input.index), output: tensorArg(a.output.index), ...a.sparse.args,
-      foldedBias: romInt32(folded, 'folded bias'), requant: a.rq.table, scales: romFloat64(scales, 'output scales'),
-      multipliers: a.rq.multipliers, shifts: a.rq.shifts, scratch: { scratch: a.batches >= 4 && a.sparse.block !== 64 ? 16 * rowsPad : 0 }, batches: a.batches, depth: a.depth, rows: a.rows, block: a.sparse.block,
+      foldedBias: romInt32(folded, 'folded bias'), requant: pixels ? null : a.rq.table, scales: pixels ? null : romFloat64(scales, 'output scales'),
+      multipliers: a.rq.multipliers, shifts: a.rq.shifts, scratch: { scratch }, batches: a.batches, depth: a.depth, rows: a.rows, block: a.sparse.block,
       filterOffset: a.filterOffset, outputOffset: a.output.quantization!.zeroPoint[0], actMin: a.actMin, actMax: a.actMax,
       requantMode: a.requantMode,
     },

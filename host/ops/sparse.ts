@@ -12,15 +12,21 @@ import { romInt32 } from './types.js';
  * dense kernel reuses each weight across pixels), measured with `node dist/bench/sparse.js`
  * (README, "Pruned models"). Unstructured weights (block 1) never win. Block 64 is the row-grouped
  * layout (4x16 tiles: four consecutive output rows with the same 1x16 block columns, as pruning
- * in 4x16 tiles leaves them), its density the share of non-zero tiles. Mutable only so that the
+ * in 4x16 tiles leaves them), its density the share of non-zero tiles. `spmm`: the
+ * pixel-vectorized 1x1 convolution kernel (sparse_conv_1x1) on the same layouts, its density
+ * scaled by the pixels it computes (tiles of 16, then groups of 4) over the real ones; it beat the
+ * dense kernel at every measured density up to 90 % (0.77-0.88x there), and the row kernels at
+ * every density, on the KWS, VWW and DS-CNN 1x1 sizes. Mutable only so that tests and the
  * benchmark can force a kernel.
  */
-export const SPARSE_CROSSOVER: Record<'rows' | 'pixels', Record<number, number>> = {
+export const SPARSE_CROSSOVER: Record<'rows' | 'pixels' | 'spmm', Record<number, number>> = {
   rows: { 1: 0, 4: 0.12, 16: 0.4, 64: 0.85 },
   pixels: { 1: 0, 4: 0, 16: 0.4, 64: 0.7 },
+  spmm: { 16: 1, 64: 1 },
 };
 
 export interface SparseWeights {
+  kernel: 'sparse_fully_connected' | 'sparse_conv_1x1';
   /** 1, 4, 16 (1 x block blocks per row) or 64 (4x16 tiles per group of four rows). */
   block: number;
   density: number;
@@ -38,11 +44,12 @@ export interface SparseWeights {
 /**
  * Weights [rows][cols] (row-major int8) in block format, or null when the dense kernel should run:
  * the largest block size (16, 4, 1) whose share of non-zero blocks is below its crossover; for 16,
- * the row-grouped 4x16 tiles instead when their density relative to their crossover is lower (the
- * estimated latency; a tile with some all-zero row blocks stores their zeros). Blocks start at
+ * the layout and kernel of lowest estimated latency (density over crossover) among 1x16 rows and
+ * row-grouped 4x16 tiles (a tile with some all-zero row blocks stores their zeros), on the
+ * row kernel or, for a 1x1 convolution (`pixelKernel`), the pixel-vectorized one. Blocks start at
  * multiples of the block size; a column remainder must be zero for blocks of 4 or 16.
  */
-export function sparseWeights(filter: Tensor, data: Uint8Array, rows: number, cols: number, inputRows: number): SparseWeights | null {
+export function sparseWeights(filter: Tensor, data: Uint8Array, rows: number, cols: number, inputRows: number, pixelKernel = false): SparseWeights | null {
   if (!filter.sparsity) return null;
   const crossover = SPARSE_CROSSOVER[inputRows > 4 ? 'pixels' : 'rows'];
   const w = new Int8Array(data.buffer, data.byteOffset, rows * cols);
@@ -63,10 +70,20 @@ export function sparseWeights(filter: Tensor, data: Uint8Array, rows: number, co
         for (let c = 0; c < full; c += 16) if ([0, 1, 2, 3].some((q) => nonZero(4 * g + q, c))) tiles++;
       }
       const tileDensity = tiles / ((groups * full) / 16);
-      const grouped = latency(tileDensity, crossover[64]);
-      if (grouped < 1 && grouped <= latency(density, crossover[16])) return compressTiles(w, rows, cols, tileDensity);
+      const computed = 16 * Math.floor(inputRows / 16) + 4 * Math.ceil((inputRows % 16) / 4);
+      const options = [
+        { kernel: 'sparse_fully_connected' as const, tiled: true, estimate: latency(tileDensity, crossover[64]) },
+        { kernel: 'sparse_fully_connected' as const, tiled: false, estimate: latency(density, crossover[16]) },
+        ...(pixelKernel ? [
+          { kernel: 'sparse_conv_1x1' as const, tiled: true, estimate: latency(tileDensity * computed / inputRows, SPARSE_CROSSOVER.spmm[64]) },
+          { kernel: 'sparse_conv_1x1' as const, tiled: false, estimate: latency(density * computed / inputRows, SPARSE_CROSSOVER.spmm[16]) },
+        ] : []),
+      ];
+      const best = options.reduce((a, b) => (b.estimate < a.estimate ? b : a));
+      if (best.estimate < 1) return best.tiled ? compressTiles(w, rows, cols, tileDensity, best.kernel) : compress(w, rows, cols, 16, density, best.kernel);
+      continue;
     }
-    if (density < crossover[block]) return compress(w, rows, cols, block, density);
+    if (density < crossover[block]) return compress(w, rows, cols, block, density, 'sparse_fully_connected');
   }
   return null;
 }
@@ -74,7 +91,7 @@ export function sparseWeights(filter: Tensor, data: Uint8Array, rows: number, co
 /** Estimated sparse / dense latency: density over the crossover (Infinity when the kernel never wins). */
 const latency = (density: number, crossover: number) => (crossover > 0 ? density / crossover : Infinity);
 
-function compress(w: Int8Array, rows: number, cols: number, block: number, density: number): SparseWeights {
+function compress(w: Int8Array, rows: number, cols: number, block: number, density: number, kernel: SparseWeights['kernel']): SparseWeights {
   const full = Math.floor(cols / block) * block;
   const rowStart = new Int32Array(rows + 1);
   const rowSums = new Int32Array(Math.ceil(rows / 8) * 8);
@@ -91,11 +108,11 @@ function compress(w: Int8Array, rows: number, cols: number, block: number, densi
     }
     rowStart[r + 1] = blockCols.length;
   }
-  return packed(block, density, rowSums, rowStart, blockCols, values);
+  return packed(kernel, block, density, rowSums, rowStart, blockCols, values);
 }
 
 /** Block 64 (host/abi/blocks.ts): a tile per group of four rows and 16 columns where any is non-zero. */
-function compressTiles(w: Int8Array, rows: number, cols: number, density: number): SparseWeights {
+function compressTiles(w: Int8Array, rows: number, cols: number, density: number, kernel: SparseWeights['kernel']): SparseWeights {
   const full = Math.floor(cols / 16) * 16;
   const groups = Math.ceil(rows / 4);
   const rowStart = new Int32Array(groups + 1);
@@ -114,12 +131,12 @@ function compressTiles(w: Int8Array, rows: number, cols: number, density: number
     }
     rowStart[g + 1] = blockCols.length;
   }
-  return packed(64, density, rowSums, rowStart, blockCols, values);
+  return packed(kernel, 64, density, rowSums, rowStart, blockCols, values);
 }
 
-function packed(block: number, density: number, rowSums: Int32Array, rowStart: Int32Array, blockCols: number[], values: number[]): SparseWeights {
+function packed(kernel: SparseWeights['kernel'], block: number, density: number, rowSums: Int32Array, rowStart: Int32Array, blockCols: number[], values: number[]): SparseWeights {
   return {
-    block, density, stored: values.length, rowSums,
+    kernel, block, density, stored: values.length, rowSums,
     args: {
       rowStart: romInt32(rowStart, 'sparse row starts'),
       blockCols: { rom: new Uint8Array(Uint16Array.from(blockCols).buffer), label: 'sparse block columns' },
