@@ -120,20 +120,22 @@ function randomAddCase(r: () => number): { model: Uint8Array; label: string } {
   const shape2 = layout === 'scalar2' ? [1] : layout === 'channel' ? [shape[3]] : shape;
   const q = () => ({ scale: [r() < 0.2 ? 2 ** -(3 + Math.floor(r() * 5)) : 0.002 + r() * (r() < 0.3 ? 1 : 0.05)], zeroPoint: [Math.floor(r() * 256) - 128] });
   const act = pick([0, 1, 2, 3]);
+  const sub = r() < 0.3;
   const model = writeModel({
     tensors: [
       { name: 'a', shape: shape1, type: INT8, quantization: q() },
       { name: 'b', shape: shape2, type: INT8, quantization: q(), data: Int8Array.from({ length: shape2.reduce((x, y) => x * y, 1) }, () => Math.floor(r() * 256) - 128) },
       { name: 'y', shape, type: INT8, quantization: q() },
     ],
-    operators: [{ builtinCode: BuiltinOperator.ADD, inputs: [0, 1], outputs: [2], optionsType: BuiltinOptionsType.AddOptions, options: [{ field: 0, kind: 'int8', value: act }] }],
+    operators: [{ builtinCode: sub ? BuiltinOperator.SUB : BuiltinOperator.ADD, inputs: [0, 1], outputs: [2],
+      optionsType: sub ? BuiltinOptionsType.SubOptions : BuiltinOptionsType.AddOptions, options: [{ field: 0, kind: 'int8', value: act }] }],
     inputs: [0],
     outputs: [2],
   });
-  return { model, label: `add ${layout} [${shape1}] + [${shape2}] act ${act}` };
+  return { model, label: `${sub ? 'sub' : 'add'} ${layout} [${shape1}] + [${shape2}] act ${act}` };
 }
 
-test('add: SIMD equals scalar on 300 random models (same shape, scalar and channel broadcasts)', () => {
+test('add, sub: SIMD equals scalar on 300 random models (same shape, scalar and channel broadcasts)', () => {
   const r = rng(303);
   for (let i = 0; i < 300; i++) {
     const c = randomAddCase(r);
