@@ -1,6 +1,6 @@
 // Entry of the SIMD module (built with --enable simd). SIMD kernels live in this folder next to
 // their scalar twins in ../ref; ops without a SIMD kernel yet export the scalar twin.
-export { conv_2d } from './conv_2d';
+export { conv_2d, conv_2d_pairs } from './conv_2d';
 export { depthwise_conv_2d } from './depthwise_conv_2d';
 export { fully_connected } from './fully_connected';
 export { average_pool_2d, max_pool_2d } from './pooling';
