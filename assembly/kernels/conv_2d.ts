@@ -71,8 +71,10 @@ function im2col(dst: usize, image: usize, inH: i32, inW: i32, inC: i32, filterH:
 
 /**
  * im2col's patch for the window at (y0, x0); a window inside the image (dilationW 1) is copied
- * row by row without the padding checks.
+ * row by row here, without the padding checks.
  */
+// @ts-ignore: decorator
+@inline
 function patch(dst: usize, image: usize, inH: i32, inW: i32, inC: i32, filterH: i32, filterW: i32,
   y0: i32, x0: i32, dilationH: i32, dilationW: i32, padValue: v128): void {
   if (dilationW == 1 && y0 >= 0 && x0 >= 0 && y0 + (filterH - 1) * dilationH < inH && x0 + filterW <= inW) {
@@ -80,12 +82,18 @@ function patch(dst: usize, image: usize, inH: i32, inW: i32, inC: i32, filterH: 
     const rowStep = <usize>(dilationH * inW * inC);
     let src = image + <usize>((y0 * inW + x0) * inC);
     for (let fy = 0; fy < filterH; fy++) {
-      copyRun(dst, src, rowBytes);
+      if (rowBytes <= 16) v128.store(dst, v128.load(src));
+      else copyRun(dst, src, rowBytes);
       dst += rowBytes;
       src += rowStep;
     }
-    return;
+  } else {
+    paddedPatch(dst, image, inH, inW, inC, filterH, filterW, y0, x0, dilationH, dilationW, padValue);
   }
+}
+
+function paddedPatch(dst: usize, image: usize, inH: i32, inW: i32, inC: i32, filterH: i32, filterW: i32,
+  y0: i32, x0: i32, dilationH: i32, dilationW: i32, padValue: v128): void {
   im2col(dst, image, inH, inW, inC, filterH, filterW, y0, x0, dilationH, dilationW, padValue);
 }
 
@@ -223,25 +231,6 @@ export function conv_2d(p: usize): i32 {
   return 0;
 }
 
-/** patch(), with windows inside the image of rows up to 16 bytes (dilationW 1, shortRows) copied inline. */
-// @ts-ignore: decorator
-@inline
-function pairsPatch(dst: usize, image: usize, inH: i32, inW: i32, inC: i32, filterH: i32, filterW: i32,
-  y0: i32, x0: i32, dilationH: i32, dilationW: i32, padValue: v128, shortRows: bool): void {
-  if (shortRows && y0 >= 0 && x0 >= 0 && y0 + (filterH - 1) * dilationH < inH && x0 + filterW <= inW) {
-    const rowBytes = <usize>(filterW * inC);
-    const rowStep = <usize>(dilationH * inW * inC);
-    let src = image + <usize>((y0 * inW + x0) * inC);
-    for (let fy = 0; fy < filterH; fy++) {
-      v128.store(dst, v128.load(src));
-      dst += rowBytes;
-      src += rowStep;
-    }
-  } else {
-    patch(dst, image, inH, inW, inC, filterH, filterW, y0, x0, dilationH, dilationW, padValue);
-  }
-}
-
 /** Tap pair j (0..3) of eight taps x (i16x8) in every i32 lane. */
 // @ts-ignore: decorator
 @inline
@@ -298,7 +287,6 @@ export function conv_2d_pairs(p: usize): i32 {
   const actMin8 = i8x16.splat(<i8>load<i32>(p, CONV_2D_ACT_MIN));
   const actMax8 = i8x16.splat(<i8>load<i32>(p, CONV_2D_ACT_MAX));
   const pointwise = filterH == 1 && filterW == 1;
-  const shortRows = dilationW == 1 && filterW * inC <= 16;
 
   const pixels = outH * outW;
   const groupBytes = kPad << 3;
@@ -335,10 +323,10 @@ export function conv_2d_pairs(p: usize): i32 {
         p2 = image + <usize>((y2 * strideH * inW + x2 * strideW) * inC);
         p3 = image + <usize>((y3 * strideH * inW + x3 * strideW) * inC);
       } else {
-        pairsPatch(p0, image, inH, inW, inC, filterH, filterW, y0 * strideH - padH, x0 * strideW - padW, dilationH, dilationW, padValue, shortRows);
-        pairsPatch(p1, image, inH, inW, inC, filterH, filterW, y1 * strideH - padH, x1 * strideW - padW, dilationH, dilationW, padValue, shortRows);
-        pairsPatch(p2, image, inH, inW, inC, filterH, filterW, y2 * strideH - padH, x2 * strideW - padW, dilationH, dilationW, padValue, shortRows);
-        pairsPatch(p3, image, inH, inW, inC, filterH, filterW, y3 * strideH - padH, x3 * strideW - padW, dilationH, dilationW, padValue, shortRows);
+        patch(p0, image, inH, inW, inC, filterH, filterW, y0 * strideH - padH, x0 * strideW - padW, dilationH, dilationW, padValue);
+        patch(p1, image, inH, inW, inC, filterH, filterW, y1 * strideH - padH, x1 * strideW - padW, dilationH, dilationW, padValue);
+        patch(p2, image, inH, inW, inC, filterH, filterW, y2 * strideH - padH, x2 * strideW - padW, dilationH, dilationW, padValue);
+        patch(p3, image, inH, inW, inC, filterH, filterW, y3 * strideH - padH, x3 * strideW - padW, dilationH, dilationW, padValue);
       }
       y0 = y3;
       x0 = x3 + 1;
