@@ -61,28 +61,28 @@ export const conv2d: OpDef = {
     const rows = packRows(filterData, outC, k);
     const pointwise = filterH === 1 && filterW === 1;
     // Channels in lanes (no horizontal sums) for ungrouped convolutions with whole 8-channel
-    // groups and short rows (measured: faster up to kPad 32 and even at 64, slower from 128 on).
-    const pairs = filterInC === inC && outC % 8 === 0 && rows.kPad <= 32;
-    const patches = pairs ? 4 : 2;
+    // groups and short rows (measured: faster up to k 32 and even at 64, slower from 128 on).
+    const pairs = filterInC === inC && outC % 8 === 0 && k <= 32;
+    const kPad = pairs ? Math.ceil(k / 4) * 4 : rows.kPad;
     return [{
       kernel: pairs ? 'conv_2d_pairs' : 'conv_2d',
       macs,
       args: {
-        input: tensorArg(input.index), filter: { rom: pairs ? packPairs(rows.packed, outC, rows.kPad) : rows.packed, label: 'filter' }, bias: biasRom,
+        input: tensorArg(input.index), filter: { rom: pairs ? packPairs(rows.packed, outC, k, rows.kPad, kPad) : rows.packed, label: 'filter' }, bias: biasRom,
         output: tensorArg(output.index), multipliers: rq.multipliers, shifts: rq.shifts, requant: rq.table,
         foldedBias: romInt32(foldBias(biasRom?.rom ?? null, rows.rowSums, outC, inputOffset), 'folded bias'),
-        scratch: { scratch: pointwise ? 0 : patches * rows.kPad + 16 },
-        ...geometry, kPad: rows.kPad, inputOffset, outputOffset: output.quantization!.zeroPoint[0],
+        scratch: { scratch: pointwise ? 0 : (pairs ? 4 : 2) * kPad + 16 },
+        ...geometry, kPad, inputOffset, outputOffset: output.quantization!.zeroPoint[0],
       },
     }];
   },
 };
 
-/** conv_2d_pairs' filter (host/abi/blocks.ts) from packed rows of stride kPad; outC a multiple of 8. */
-function packPairs(rows: Uint8Array, outC: number, kPad: number): Uint8Array {
+/** conv_2d_pairs' filter (host/abi/blocks.ts, row length kPad) from k-byte rows packed with stride rowStride; outC a multiple of 8. */
+function packPairs(rows: Uint8Array, outC: number, k: number, rowStride: number, kPad: number): Uint8Array {
   const packed = new Uint8Array(outC * kPad);
   for (let oc = 0; oc < outC; oc++) {
-    for (let k = 0; k < kPad; k++) packed[((oc >> 3) * (kPad >> 1) + (k >> 1)) * 16 + (oc & 7) * 2 + (k & 1)] = rows[oc * kPad + k];
+    for (let t = 0; t < k; t++) packed[((oc >> 3) * (kPad >> 1) + (t >> 1)) * 16 + (oc & 7) * 2 + (t & 1)] = rows[oc * rowStride + t];
   }
   return packed;
 }
