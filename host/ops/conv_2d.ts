@@ -61,8 +61,9 @@ export const conv2d: OpDef = {
     const rows = packRows(filterData, outC, k);
     const pointwise = filterH === 1 && filterW === 1;
     // Channels in lanes (no horizontal sums) for ungrouped convolutions with whole 8-channel
-    // groups and short rows (measured: faster up to k 32 and even at 64, slower from 128 on).
-    const pairs = filterInC === inC && outC % 8 === 0 && k <= 32;
+    // groups and rows up to 64 taps (measured: 1.1-1.6x up to 64; even at 128-144, and slower
+    // on small images, where the 4-pixel passes repeat pixels).
+    const pairs = filterInC === inC && outC % 8 === 0 && k <= 64;
     const kPad = pairs ? Math.ceil(k / 4) * 4 : rows.kPad;
     return [{
       kernel: pairs ? 'conv_2d_pairs' : 'conv_2d',
