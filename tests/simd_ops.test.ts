@@ -50,6 +50,7 @@ function randomWindowCase(r: () => number, kind: 'conv' | 'depthwise', shortRows
   const O = kind === 'depthwise' ? C * M : pick(shortRows ? [8, 16, 24, 40] : [1, 3, 4, 5, 8, 13, 16, 17, 24, 32, 37, 40]);
   const kh = shortRows && C > 3 ? 1 : pick([1, 1, 2, 3, 3, 5]);
   const kw = shortRows && C > 3 ? 1 : pick([1, 1, 2, 3, 3, 4]);
+  const N = shortRows ? pick([1, 1, 2]) : 1;
   const sh = pick([1, 1, 2, 3]);
   const sw = pick([1, 1, 2, 3]);
   const dh = pick([1, 1, 1, 2]);
@@ -82,11 +83,11 @@ function randomWindowCase(r: () => number, kind: 'conv' | 'depthwise', shortRows
         { field: 6, kind: 'int32', value: dh }];
   const model = writeModel({
     tensors: [
-      { name: 'x', shape: [1, H, W, C], type: INT8, quantization: inQ },
+      { name: 'x', shape: [N, H, W, C], type: INT8, quantization: inQ },
       { name: 'w', shape: filterShape, type: INT8, data: filter,
         quantization: { scale: fScales, zeroPoint: fScales.map(() => 0), quantizedDimension: kind === 'conv' ? 0 : 3 } },
       ...(bias ? [{ name: 'b', shape: [O], type: INT32, data: bias }] : []),
-      { name: 'y', shape: [1, oh, ow, O], type: INT8, quantization: outQ },
+      { name: 'y', shape: [N, oh, ow, O], type: INT8, quantization: outQ },
     ],
     operators: [{
       builtinCode: kind === 'conv' ? BuiltinOperator.CONV_2D : BuiltinOperator.DEPTHWISE_CONV_2D,
@@ -96,7 +97,7 @@ function randomWindowCase(r: () => number, kind: 'conv' | 'depthwise', shortRows
     inputs: [0],
     outputs: [bias ? 3 : 2],
   });
-  return { kind, model, label: `${kind} in ${H}x${W}x${C} filter ${kh}x${kw} out ${O} stride ${sh}x${sw} dilation ${dh}x${dw} ${padding ? 'VALID' : 'SAME'} act ${act} ${perChannel ? 'per-channel' : 'per-tensor'}` };
+  return { kind, model, label: `${kind} in ${N}x${H}x${W}x${C} filter ${kh}x${kw} out ${O} stride ${sh}x${sw} dilation ${dh}x${dw} ${padding ? 'VALID' : 'SAME'} act ${act} ${perChannel ? 'per-channel' : 'per-tensor'}` };
 }
 
 for (const kind of ['conv', 'depthwise'] as const) {
