@@ -92,6 +92,7 @@ function patch(dst: usize, image: usize, inH: i32, inW: i32, inC: i32, filterH: 
   }
 }
 
+/** im2col out of line: only windows over the border take it. */
 function paddedPatch(dst: usize, image: usize, inH: i32, inW: i32, inC: i32, filterH: i32, filterW: i32,
   y0: i32, x0: i32, dilationH: i32, dilationW: i32, padValue: v128): void {
   im2col(dst, image, inH, inW, inC, filterH, filterW, y0, x0, dilationH, dilationW, padValue);
@@ -231,14 +232,11 @@ export function conv_2d(p: usize): i32 {
   return 0;
 }
 
-/** Tap pair j (0..3) of eight taps x (i16x8) in every i32 lane. */
+/** Tap pair j (0 or 1) of x (taps as i16x8) in every i32 lane. */
 // @ts-ignore: decorator
 @inline
 function pairOf(x: v128, j: i32): v128 {
-  if (j == 0) return i32x4.shuffle(x, x, 0, 0, 0, 0);
-  if (j == 1) return i32x4.shuffle(x, x, 1, 1, 1, 1);
-  if (j == 2) return i32x4.shuffle(x, x, 2, 2, 2, 2);
-  return i32x4.shuffle(x, x, 3, 3, 3, 3);
+  return j == 0 ? i32x4.shuffle(x, x, 0, 0, 0, 0) : i32x4.shuffle(x, x, 1, 1, 1, 1);
 }
 
 /** Requantizes channels c..c+7 of two pixels (a0, a1: channels c..c+3; b0, b1: c+4..c+7) and stores eight bytes each. */
@@ -289,7 +287,6 @@ export function conv_2d_pairs(p: usize): i32 {
   const pointwise = filterH == 1 && filterW == 1;
 
   const pixels = outH * outW;
-  const groupBytes = kPad << 3;
   for (let b = 0; b < batches; b++) {
     const image = input + <usize>(b * inH * inW * inC);
     const outImage = output + <usize>(b * pixels * outC);
@@ -347,7 +344,8 @@ export function conv_2d_pairs(p: usize): i32 {
         let b2 = biasB;
         let a3 = biasA;
         let b3 = biasB;
-        // Two tap pairs per step; a step's 8-byte x loads read 4 taps past it (times zero weights or unused).
+        // Two tap pairs per step. The 8-byte x loads' upper four taps go unused (reads end at most
+        // kPad + 4 bytes into a patch or pixel), and taps from k to kPad meet zero weights.
         for (let k: usize = 0; k < kPad; k += 4) {
           const x0 = v128.load8x8_s(p0 + k);
           const x1 = v128.load8x8_s(p1 + k);
