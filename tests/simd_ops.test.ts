@@ -165,6 +165,36 @@ test('add, sub: SIMD equals scalar on 300 random models (same shape, scalar and 
   }
 });
 
+test('add: SIMD equals scalar in place (the second of two chained ADDs overwrites its input), with 16-lane tails', () => {
+  const r = rng(304);
+  for (let i = 0; i < 60; i++) {
+    const n = 16 + Math.floor(r() * 60);
+    const q = () => ({ scale: [0.01 + r() * 0.05], zeroPoint: [Math.floor(r() * 256) - 128] });
+    const constant = () => Int8Array.from({ length: n }, () => Math.floor(r() * 256) - 128);
+    const model = writeModel({
+      tensors: [
+        { name: 'x', shape: [1, n], type: INT8, quantization: q() },
+        { name: 'c1', shape: [1, n], type: INT8, quantization: q(), data: constant() },
+        { name: 't', shape: [1, n], type: INT8, quantization: q() },
+        { name: 'c2', shape: [1, n], type: INT8, quantization: q(), data: constant() },
+        { name: 'y', shape: [1, n], type: INT8, quantization: q() },
+      ],
+      operators: [
+        { builtinCode: BuiltinOperator.ADD, inputs: [0, 1], outputs: [2], optionsType: BuiltinOptionsType.AddOptions, options: [] },
+        { builtinCode: BuiltinOperator.ADD, inputs: [2, 3], outputs: [4], optionsType: BuiltinOptionsType.AddOptions, options: [] },
+      ],
+      inputs: [0],
+      outputs: [4],
+    });
+    const m = loadModel(model, { kernels: 'simd' });
+    const view = new DataView(m.prepared.layout.image.buffer);
+    const second = m.prepared.layout.calls[1].block;
+    assert.is(view.getInt32(second + BLOCKS.binary.offsets.input1, true), view.getInt32(second + BLOCKS.binary.offsets.output, true), 'planned in place');
+    const [simd, ref] = runBoth(model, r);
+    assert.equal(simd, ref, `case ${i}: ${n} elements`);
+  }
+});
+
 test('fully_connected: SIMD equals scalar on 300 random models (depth tails, batches, zero points, both requant paths)', () => {
   const r = rng(404);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
