@@ -104,6 +104,13 @@ test('benchmark networks compiled are bit-exact, at the interpreter\'s addresses
   }
 });
 
+test('code size targets: the keyword-spotting DS-CNN compiles to <= 16 KiB of code, the FC autoencoder to <= 8 KiB', async () => {
+  for (const [name, limit] of [['kws_dscnn', 16384], ['ad_autoencoder', 8192]] as const) {
+    const { codeBytes } = await compileModel(join(ROOT, 'models', 'bench', `${name}.tflite`));
+    assert.ok(codeBytes <= limit, `${name}: ${codeBytes} bytes of code, target ${limit}`);
+  }
+});
+
 test('compiled benchmark networks run bit-exact on every available runtime', async () => {
   const runtimes = listRuntimes();
   for (const r of runtimes.filter((x) => !x.available)) console.log(`  aot: runtime ${r.name} skipped: ${r.reason}`);

@@ -40,15 +40,17 @@ function randomQuant(r: () => number) {
 
 interface Case { kind: 'conv' | 'depthwise'; model: Uint8Array; label: string }
 
-function randomWindowCase(r: () => number, kind: 'conv' | 'depthwise'): Case | null {
+/** `shortRows`: conv with outC a multiple of 8 and short filter rows (conv_2d_pairs' cases). */
+function randomWindowCase(r: () => number, kind: 'conv' | 'depthwise', shortRows = false): Case | null {
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
   const H = 1 + Math.floor(r() * 11);
   const W = 1 + Math.floor(r() * 11);
-  const C = pick([1, 2, 3, 7, 8, 9, 15, 16, 17, 24, 31, 33, 40]);
+  const C = shortRows ? pick([1, 2, 3, 5, 8, 16, 32]) : pick([1, 2, 3, 7, 8, 9, 15, 16, 17, 24, 31, 33, 40]);
   const M = kind === 'depthwise' ? pick([1, 1, 1, 2, 3]) : 1;
-  const O = kind === 'depthwise' ? C * M : pick([1, 3, 4, 5, 8, 13, 16, 17, 32, 37]);
-  const kh = pick([1, 1, 2, 3, 3, 5]);
-  const kw = pick([1, 1, 2, 3, 3, 4]);
+  const O = kind === 'depthwise' ? C * M : pick(shortRows ? [8, 16, 24, 40] : [1, 3, 4, 5, 8, 13, 16, 17, 24, 32, 37, 40]);
+  const kh = shortRows && C > 3 ? 1 : pick([1, 1, 2, 3, 3, 5]);
+  const kw = shortRows && C > 3 ? 1 : pick([1, 1, 2, 3, 3, 4]);
+  const N = shortRows ? pick([1, 1, 2]) : 1;
   const sh = pick([1, 1, 2, 3]);
   const sw = pick([1, 1, 2, 3]);
   const dh = pick([1, 1, 1, 2]);
@@ -81,11 +83,11 @@ function randomWindowCase(r: () => number, kind: 'conv' | 'depthwise'): Case | n
         { field: 6, kind: 'int32', value: dh }];
   const model = writeModel({
     tensors: [
-      { name: 'x', shape: [1, H, W, C], type: INT8, quantization: inQ },
+      { name: 'x', shape: [N, H, W, C], type: INT8, quantization: inQ },
       { name: 'w', shape: filterShape, type: INT8, data: filter,
         quantization: { scale: fScales, zeroPoint: fScales.map(() => 0), quantizedDimension: kind === 'conv' ? 0 : 3 } },
       ...(bias ? [{ name: 'b', shape: [O], type: INT32, data: bias }] : []),
-      { name: 'y', shape: [1, oh, ow, O], type: INT8, quantization: outQ },
+      { name: 'y', shape: [N, oh, ow, O], type: INT8, quantization: outQ },
     ],
     operators: [{
       builtinCode: kind === 'conv' ? BuiltinOperator.CONV_2D : BuiltinOperator.DEPTHWISE_CONV_2D,
@@ -95,7 +97,7 @@ function randomWindowCase(r: () => number, kind: 'conv' | 'depthwise'): Case | n
     inputs: [0],
     outputs: [bias ? 3 : 2],
   });
-  return { kind, model, label: `${kind} in ${H}x${W}x${C} filter ${kh}x${kw} out ${O} stride ${sh}x${sw} dilation ${dh}x${dw} ${padding ? 'VALID' : 'SAME'} act ${act} ${perChannel ? 'per-channel' : 'per-tensor'}` };
+  return { kind, model, label: `${kind} in ${N}x${H}x${W}x${C} filter ${kh}x${kw} out ${O} stride ${sh}x${sw} dilation ${dh}x${dw} ${padding ? 'VALID' : 'SAME'} act ${act} ${perChannel ? 'per-channel' : 'per-tensor'}` };
 }
 
 for (const kind of ['conv', 'depthwise'] as const) {
@@ -112,6 +114,18 @@ for (const kind of ['conv', 'depthwise'] as const) {
   });
 }
 
+test('conv, outC a multiple of 8 and short rows (channels in lanes): SIMD equals scalar on 150 random configurations', () => {
+  const r = rng(111);
+  let ran = 0;
+  while (ran < 150) {
+    const c = randomWindowCase(r, 'conv', true);
+    if (!c) continue;
+    const [simd, ref] = runBoth(c.model, r);
+    assert.equal(simd, ref, `case ${ran}: ${c.label}`);
+    ran++;
+  }
+});
+
 function randomAddCase(r: () => number): { model: Uint8Array; label: string } {
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
   const shape = [1, 1 + Math.floor(r() * 9), 1 + Math.floor(r() * 9), pick([1, 3, 8, 16, 17, 33])];
@@ -120,20 +134,22 @@ function randomAddCase(r: () => number): { model: Uint8Array; label: string } {
   const shape2 = layout === 'scalar2' ? [1] : layout === 'channel' ? [shape[3]] : shape;
   const q = () => ({ scale: [r() < 0.2 ? 2 ** -(3 + Math.floor(r() * 5)) : 0.002 + r() * (r() < 0.3 ? 1 : 0.05)], zeroPoint: [Math.floor(r() * 256) - 128] });
   const act = pick([0, 1, 2, 3]);
+  const sub = r() < 0.3;
   const model = writeModel({
     tensors: [
       { name: 'a', shape: shape1, type: INT8, quantization: q() },
       { name: 'b', shape: shape2, type: INT8, quantization: q(), data: Int8Array.from({ length: shape2.reduce((x, y) => x * y, 1) }, () => Math.floor(r() * 256) - 128) },
       { name: 'y', shape, type: INT8, quantization: q() },
     ],
-    operators: [{ builtinCode: BuiltinOperator.ADD, inputs: [0, 1], outputs: [2], optionsType: BuiltinOptionsType.AddOptions, options: [{ field: 0, kind: 'int8', value: act }] }],
+    operators: [{ builtinCode: sub ? BuiltinOperator.SUB : BuiltinOperator.ADD, inputs: [0, 1], outputs: [2],
+      optionsType: sub ? BuiltinOptionsType.SubOptions : BuiltinOptionsType.AddOptions, options: [{ field: 0, kind: 'int8', value: act }] }],
     inputs: [0],
     outputs: [2],
   });
-  return { model, label: `add ${layout} [${shape1}] + [${shape2}] act ${act}` };
+  return { model, label: `${sub ? 'sub' : 'add'} ${layout} [${shape1}] + [${shape2}] act ${act}` };
 }
 
-test('add: SIMD equals scalar on 300 random models (same shape, scalar and channel broadcasts)', () => {
+test('add, sub: SIMD equals scalar on 300 random models (same shape, scalar and channel broadcasts)', () => {
   const r = rng(303);
   for (let i = 0; i < 300; i++) {
     const c = randomAddCase(r);
@@ -146,6 +162,36 @@ test('add: SIMD equals scalar on 300 random models (same shape, scalar and chann
       throw e;
     }
     assert.equal(outputs[0], outputs[1], `case ${i}: ${c.label}`);
+  }
+});
+
+test('add: SIMD equals scalar in place (the second of two chained ADDs overwrites its input), with 16-lane tails', () => {
+  const r = rng(304);
+  for (let i = 0; i < 60; i++) {
+    const n = 16 + Math.floor(r() * 60);
+    const q = () => ({ scale: [0.01 + r() * 0.05], zeroPoint: [Math.floor(r() * 256) - 128] });
+    const constant = () => Int8Array.from({ length: n }, () => Math.floor(r() * 256) - 128);
+    const model = writeModel({
+      tensors: [
+        { name: 'x', shape: [1, n], type: INT8, quantization: q() },
+        { name: 'c1', shape: [1, n], type: INT8, quantization: q(), data: constant() },
+        { name: 't', shape: [1, n], type: INT8, quantization: q() },
+        { name: 'c2', shape: [1, n], type: INT8, quantization: q(), data: constant() },
+        { name: 'y', shape: [1, n], type: INT8, quantization: q() },
+      ],
+      operators: [
+        { builtinCode: BuiltinOperator.ADD, inputs: [0, 1], outputs: [2], optionsType: BuiltinOptionsType.AddOptions, options: [] },
+        { builtinCode: BuiltinOperator.ADD, inputs: [2, 3], outputs: [4], optionsType: BuiltinOptionsType.AddOptions, options: [] },
+      ],
+      inputs: [0],
+      outputs: [4],
+    });
+    const m = loadModel(model, { kernels: 'simd' });
+    const view = new DataView(m.prepared.layout.image.buffer);
+    const second = m.prepared.layout.calls[1].block;
+    assert.is(view.getInt32(second + BLOCKS.binary.offsets.input1, true), view.getInt32(second + BLOCKS.binary.offsets.output, true), 'planned in place');
+    const [simd, ref] = runBoth(model, r);
+    assert.equal(simd, ref, `case ${i}: ${n} elements`);
   }
 });
 

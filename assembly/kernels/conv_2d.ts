@@ -6,12 +6,11 @@
 // i32x4.dot_i16x8_s); the input offset is
 // folded into foldedBias on the host: sum w*(x+off) + b = sum w*x + (b + off*sum w), mod 2^32.
 import { clamp, multiplyByQuantizedMultiplier } from '../quant';
-import { conv_2d_ref } from '../ref/conv_2d';
 import { hsum4, requant4, REQUANT_RECORD_BYTES } from '../simd';
 import {
   CONV_2D_INPUT, CONV_2D_FILTER, CONV_2D_OUTPUT, CONV_2D_MULTIPLIERS, CONV_2D_SHIFTS, CONV_2D_FOLDED_BIAS,
   CONV_2D_SCRATCH, CONV_2D_REQUANT, CONV_2D_BATCHES, CONV_2D_IN_H, CONV_2D_IN_W, CONV_2D_IN_C, CONV_2D_OUT_H, CONV_2D_OUT_W,
-  CONV_2D_OUT_C, CONV_2D_FILTER_H, CONV_2D_FILTER_W, CONV_2D_FILTER_IN_C, CONV_2D_K_PAD, CONV_2D_STRIDE_H,
+  CONV_2D_OUT_C, CONV_2D_FILTER_H, CONV_2D_FILTER_W, CONV_2D_K_PAD, CONV_2D_STRIDE_H,
   CONV_2D_STRIDE_W, CONV_2D_DILATION_H, CONV_2D_DILATION_W, CONV_2D_PAD_H, CONV_2D_PAD_W,
   CONV_2D_INPUT_OFFSET, CONV_2D_OUTPUT_OFFSET, CONV_2D_ACT_MIN, CONV_2D_ACT_MAX,
 } from '../params';
@@ -69,6 +68,35 @@ function im2col(dst: usize, image: usize, inH: i32, inW: i32, inC: i32, filterH:
   }
 }
 
+/**
+ * im2col's patch for the window at (y0, x0); a window inside the image (dilationW 1) is copied
+ * row by row here, without the padding checks.
+ */
+// @ts-ignore: decorator
+@inline
+function patch(dst: usize, image: usize, inH: i32, inW: i32, inC: i32, filterH: i32, filterW: i32,
+  y0: i32, x0: i32, dilationH: i32, dilationW: i32, padValue: v128): void {
+  if (dilationW == 1 && y0 >= 0 && x0 >= 0 && y0 + (filterH - 1) * dilationH < inH && x0 + filterW <= inW) {
+    const rowBytes = <usize>(filterW * inC);
+    const rowStep = <usize>(dilationH * inW * inC);
+    let src = image + <usize>((y0 * inW + x0) * inC);
+    for (let fy = 0; fy < filterH; fy++) {
+      if (rowBytes <= 16) v128.store(dst, v128.load(src));
+      else copyRun(dst, src, rowBytes);
+      dst += rowBytes;
+      src += rowStep;
+    }
+  } else {
+    paddedPatch(dst, image, inH, inW, inC, filterH, filterW, y0, x0, dilationH, dilationW, padValue);
+  }
+}
+
+/** im2col out of line: only windows over the border take it. */
+function paddedPatch(dst: usize, image: usize, inH: i32, inW: i32, inC: i32, filterH: i32, filterW: i32,
+  y0: i32, x0: i32, dilationH: i32, dilationW: i32, padValue: v128): void {
+  im2col(dst, image, inH, inW, inC, filterH, filterW, y0, x0, dilationH, dilationW, padValue);
+}
+
 // @ts-ignore: decorator
 @inline
 function requantStore(out: usize, acc: i32, c: i32, multipliers: usize, shifts: usize, outputOffset: i32, actMin: i32, actMax: i32): void {
@@ -109,8 +137,6 @@ function finishPartial(out: usize, acc: v128, c: i32, outC: i32, multipliers: us
 
 export function conv_2d(p: usize): i32 {
   const inC = load<i32>(p, CONV_2D_IN_C);
-  // Grouped convolution, or no requantization table (requant4's f64 arithmetic not proven exact).
-  if (load<i32>(p, CONV_2D_FILTER_IN_C) != inC || load<usize>(p, CONV_2D_REQUANT) == 0) return conv_2d_ref(p);
   const input = load<usize>(p, CONV_2D_INPUT);
   const filter = load<usize>(p, CONV_2D_FILTER);
   const output = load<usize>(p, CONV_2D_OUTPUT);
@@ -161,8 +187,8 @@ export function conv_2d(p: usize): i32 {
         patch0 = image + <usize>((oy0 * strideH * inW + ox0 * strideW) * inC);
         patch1 = image + <usize>((oy1 * strideH * inW + ox1 * strideW) * inC);
       } else {
-        im2col(patch0, image, inH, inW, inC, filterH, filterW, oy0 * strideH - padH, ox0 * strideW - padW, dilationH, dilationW, padValue);
-        im2col(patch1, image, inH, inW, inC, filterH, filterW, oy1 * strideH - padH, ox1 * strideW - padW, dilationH, dilationW, padValue);
+        patch(patch0, image, inH, inW, inC, filterH, filterW, oy0 * strideH - padH, ox0 * strideW - padW, dilationH, dilationW, padValue);
+        patch(patch1, image, inH, inW, inC, filterH, filterW, oy1 * strideH - padH, ox1 * strideW - padW, dilationH, dilationW, padValue);
       }
       const out0 = output + <usize>((b * pixels + n) * outC);
       const out1 = output + <usize>((b * pixels + n1) * outC);
@@ -198,6 +224,164 @@ export function conv_2d(p: usize): i32 {
         const bias = v128.load(foldedBias + (<usize>c << 2));
         finishBlock(out0, out1, i32x4.add(hsum4(a0, a1, a2, a3), bias), i32x4.add(hsum4(b0, b1, b2, b3), bias), c, outC, fullBlocks,
           requant, multipliers, shifts, outputOffset, actMin, actMax, outOffset16, actMin8, actMax8);
+      }
+    }
+  }
+  return 0;
+}
+
+/** Tap pair j (0 or 1) of x (taps as i16x8) in every i32 lane. */
+// @ts-ignore: decorator
+@inline
+function pairOf(x: v128, j: i32): v128 {
+  return j == 0 ? i32x4.shuffle(x, x, 0, 0, 0, 0) : i32x4.shuffle(x, x, 1, 1, 1, 1);
+}
+
+/** Requantizes channels c..c+7 of two pixels (a0, a1: channels c..c+3; b0, b1: c+4..c+7) and stores eight bytes each. */
+// @ts-ignore: decorator
+@inline
+function finishPairs(out0: usize, out1: usize, a0: v128, b0: v128, a1: v128, b1: v128, table: usize,
+  outOffset16: v128, actMin8: v128, actMax8: v128): void {
+  const h0 = i16x8.add_sat_s(i16x8.narrow_i32x4_s(requant4(a0, table), requant4(b0, table + 4 * REQUANT_RECORD_BYTES)), outOffset16);
+  const h1 = i16x8.add_sat_s(i16x8.narrow_i32x4_s(requant4(a1, table), requant4(b1, table + 4 * REQUANT_RECORD_BYTES)), outOffset16);
+  const q = i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(h0, h1), actMin8), actMax8);
+  v128.store64_lane(out0, q, 0);
+  v128.store64_lane(out1, q, 1);
+}
+
+/**
+ * Channels in lanes (filter layout of host/abi/blocks.ts conv_2d_pairs): four output pixels x
+ * eight channels per pass; each step broadcasts a tap pair of a pixel to all lanes and one
+ * i32x4.dot_i16x8_s adds that pair's share to four channels, so no horizontal sums. The last
+ * pixels of a ragged end are computed and stored again (same bytes). Input offset folded as in conv_2d.
+ */
+export function conv_2d_pairs(p: usize): i32 {
+  const input = load<usize>(p, CONV_2D_INPUT);
+  const filter = load<usize>(p, CONV_2D_FILTER);
+  const output = load<usize>(p, CONV_2D_OUTPUT);
+  const foldedBias = load<usize>(p, CONV_2D_FOLDED_BIAS);
+  const scratch = load<usize>(p, CONV_2D_SCRATCH);
+  const requant = load<usize>(p, CONV_2D_REQUANT);
+  const batches = load<i32>(p, CONV_2D_BATCHES);
+  const inH = load<i32>(p, CONV_2D_IN_H);
+  const inW = load<i32>(p, CONV_2D_IN_W);
+  const inC = load<i32>(p, CONV_2D_IN_C);
+  const outH = load<i32>(p, CONV_2D_OUT_H);
+  const outW = load<i32>(p, CONV_2D_OUT_W);
+  const outC = load<i32>(p, CONV_2D_OUT_C);
+  const filterH = load<i32>(p, CONV_2D_FILTER_H);
+  const filterW = load<i32>(p, CONV_2D_FILTER_W);
+  const kPad = <usize>load<i32>(p, CONV_2D_K_PAD);
+  const strideH = load<i32>(p, CONV_2D_STRIDE_H);
+  const strideW = load<i32>(p, CONV_2D_STRIDE_W);
+  const dilationH = load<i32>(p, CONV_2D_DILATION_H);
+  const dilationW = load<i32>(p, CONV_2D_DILATION_W);
+  const padH = load<i32>(p, CONV_2D_PAD_H);
+  const padW = load<i32>(p, CONV_2D_PAD_W);
+  const padValue = i8x16.splat(<i8>(-load<i32>(p, CONV_2D_INPUT_OFFSET)));
+  const outOffset16 = i16x8.splat(<i16>load<i32>(p, CONV_2D_OUTPUT_OFFSET));
+  const actMin8 = i8x16.splat(<i8>load<i32>(p, CONV_2D_ACT_MIN));
+  const actMax8 = i8x16.splat(<i8>load<i32>(p, CONV_2D_ACT_MAX));
+  const pointwise = filterH == 1 && filterW == 1;
+
+  const pixels = outH * outW;
+  for (let b = 0; b < batches; b++) {
+    const image = input + <usize>(b * inH * inW * inC);
+    const outImage = output + <usize>(b * pixels * outC);
+    // Pixels n..n+3 at (y0, x0)..(y3, x3), row-major; past the last pixel, the last again.
+    let y0 = 0;
+    let x0 = 0;
+    for (let n = 0; n < pixels; n += 4) {
+      let y1 = y0;
+      let x1 = x0 + 1;
+      if (x1 == outW) { x1 = 0; y1++; }
+      let y2 = y1;
+      let x2 = x1 + 1;
+      if (x2 == outW) { x2 = 0; y2++; }
+      let y3 = y2;
+      let x3 = x2 + 1;
+      if (x3 == outW) { x3 = 0; y3++; }
+      if (n + 1 >= pixels) { y1 = y0; x1 = x0; }
+      if (n + 2 >= pixels) { y2 = y1; x2 = x1; }
+      if (n + 3 >= pixels) { y3 = y2; x3 = x2; }
+      const n0 = n;
+      const n1 = min(n + 1, pixels - 1);
+      const n2 = min(n + 2, pixels - 1);
+      const n3 = min(n + 3, pixels - 1);
+      let p0 = scratch;
+      let p1 = scratch + kPad;
+      let p2 = p1 + kPad;
+      let p3 = p2 + kPad;
+      if (pointwise) {
+        p0 = image + <usize>((y0 * strideH * inW + x0 * strideW) * inC);
+        p1 = image + <usize>((y1 * strideH * inW + x1 * strideW) * inC);
+        p2 = image + <usize>((y2 * strideH * inW + x2 * strideW) * inC);
+        p3 = image + <usize>((y3 * strideH * inW + x3 * strideW) * inC);
+      } else {
+        patch(p0, image, inH, inW, inC, filterH, filterW, y0 * strideH - padH, x0 * strideW - padW, dilationH, dilationW, padValue);
+        patch(p1, image, inH, inW, inC, filterH, filterW, y1 * strideH - padH, x1 * strideW - padW, dilationH, dilationW, padValue);
+        patch(p2, image, inH, inW, inC, filterH, filterW, y2 * strideH - padH, x2 * strideW - padW, dilationH, dilationW, padValue);
+        patch(p3, image, inH, inW, inC, filterH, filterW, y3 * strideH - padH, x3 * strideW - padW, dilationH, dilationW, padValue);
+      }
+      y0 = y3;
+      x0 = x3 + 1;
+      if (x0 == outW) { x0 = 0; y0++; }
+      const out0 = outImage + <usize>(n0 * outC);
+      const out1 = outImage + <usize>(n1 * outC);
+      const out2 = outImage + <usize>(n2 * outC);
+      const out3 = outImage + <usize>(n3 * outC);
+      for (let c = 0; c < outC; c += 8) {
+        const w = filter + <usize>c * kPad;
+        const biasA = v128.load(foldedBias + (<usize>c << 2));
+        const biasB = v128.load(foldedBias + (<usize>c << 2), 16);
+        let a0 = biasA;
+        let b0 = biasB;
+        let a1 = biasA;
+        let b1 = biasB;
+        let a2 = biasA;
+        let b2 = biasB;
+        let a3 = biasA;
+        let b3 = biasB;
+        // Two tap pairs per step. The 8-byte x loads' upper four taps go unused (reads end at most
+        // kPad + 4 bytes into a patch or pixel), and taps from k to kPad meet zero weights.
+        for (let k: usize = 0; k < kPad; k += 4) {
+          const x0 = v128.load8x8_s(p0 + k);
+          const x1 = v128.load8x8_s(p1 + k);
+          const x2 = v128.load8x8_s(p2 + k);
+          const x3 = v128.load8x8_s(p3 + k);
+          const wk = w + (k << 3);
+          let wa = v128.load8x8_s(wk, 0);
+          let wb = v128.load8x8_s(wk, 8);
+          let x = pairOf(x0, 0);
+          a0 = i32x4.add(a0, i32x4.dot_i16x8_s(x, wa));
+          b0 = i32x4.add(b0, i32x4.dot_i16x8_s(x, wb));
+          x = pairOf(x1, 0);
+          a1 = i32x4.add(a1, i32x4.dot_i16x8_s(x, wa));
+          b1 = i32x4.add(b1, i32x4.dot_i16x8_s(x, wb));
+          x = pairOf(x2, 0);
+          a2 = i32x4.add(a2, i32x4.dot_i16x8_s(x, wa));
+          b2 = i32x4.add(b2, i32x4.dot_i16x8_s(x, wb));
+          x = pairOf(x3, 0);
+          a3 = i32x4.add(a3, i32x4.dot_i16x8_s(x, wa));
+          b3 = i32x4.add(b3, i32x4.dot_i16x8_s(x, wb));
+          wa = v128.load8x8_s(wk, 16);
+          wb = v128.load8x8_s(wk, 24);
+          x = pairOf(x0, 1);
+          a0 = i32x4.add(a0, i32x4.dot_i16x8_s(x, wa));
+          b0 = i32x4.add(b0, i32x4.dot_i16x8_s(x, wb));
+          x = pairOf(x1, 1);
+          a1 = i32x4.add(a1, i32x4.dot_i16x8_s(x, wa));
+          b1 = i32x4.add(b1, i32x4.dot_i16x8_s(x, wb));
+          x = pairOf(x2, 1);
+          a2 = i32x4.add(a2, i32x4.dot_i16x8_s(x, wa));
+          b2 = i32x4.add(b2, i32x4.dot_i16x8_s(x, wb));
+          x = pairOf(x3, 1);
+          a3 = i32x4.add(a3, i32x4.dot_i16x8_s(x, wa));
+          b3 = i32x4.add(b3, i32x4.dot_i16x8_s(x, wb));
+        }
+        const table = requant + <usize>c * REQUANT_RECORD_BYTES;
+        finishPairs(out0 + <usize>c, out1 + <usize>c, a0, b0, a1, b1, table, outOffset16, actMin8, actMax8);
+        finishPairs(out2 + <usize>c, out3 + <usize>c, a2, b2, a3, b3, table, outOffset16, actMin8, actMax8);
       }
     }
   }

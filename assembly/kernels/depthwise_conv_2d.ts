@@ -8,14 +8,13 @@
 // vertical neighbours of a 1-wide output) when both windows lie inside the image (they share every
 // weight load and table entry); two taps at a time are
 // interleaved as i16 pairs and multiplied with the pair-interleaved filter by i32x4.dot_i16x8_s.
-import { depthwise_conv_2d_ref } from '../ref/depthwise_conv_2d';
 import { requant4, REQUANT_RECORD_BYTES } from '../simd';
 import {
   DEPTHWISE_CONV_2D_INPUT, DEPTHWISE_CONV_2D_FILTER, DEPTHWISE_CONV_2D_OUTPUT,
   DEPTHWISE_CONV_2D_REQUANT, DEPTHWISE_CONV_2D_SCRATCH, DEPTHWISE_CONV_2D_FOLDED_BIAS, DEPTHWISE_CONV_2D_CHANNELS_PAD, DEPTHWISE_CONV_2D_BATCHES,
   DEPTHWISE_CONV_2D_IN_H, DEPTHWISE_CONV_2D_IN_W, DEPTHWISE_CONV_2D_IN_C,
   DEPTHWISE_CONV_2D_OUT_H, DEPTHWISE_CONV_2D_OUT_W,
-  DEPTHWISE_CONV_2D_FILTER_H, DEPTHWISE_CONV_2D_FILTER_W, DEPTHWISE_CONV_2D_DEPTH_MULTIPLIER,
+  DEPTHWISE_CONV_2D_FILTER_H, DEPTHWISE_CONV_2D_FILTER_W,
   DEPTHWISE_CONV_2D_STRIDE_H, DEPTHWISE_CONV_2D_STRIDE_W, DEPTHWISE_CONV_2D_DILATION_H,
   DEPTHWISE_CONV_2D_DILATION_W, DEPTHWISE_CONV_2D_PAD_H, DEPTHWISE_CONV_2D_PAD_W,
   DEPTHWISE_CONV_2D_INPUT_OFFSET, DEPTHWISE_CONV_2D_OUTPUT_OFFSET,
@@ -62,8 +61,6 @@ function requant16(lo0: v128, hi0: v128, lo1: v128, hi1: v128, table: usize, out
 }
 
 export function depthwise_conv_2d(p: usize): i32 {
-  // Depth multiplier > 1, or no requantization table (requant4's f64 arithmetic not proven exact).
-  if (load<i32>(p, DEPTHWISE_CONV_2D_DEPTH_MULTIPLIER) != 1 || load<usize>(p, DEPTHWISE_CONV_2D_REQUANT) == 0) return depthwise_conv_2d_ref(p);
   const input = load<usize>(p, DEPTHWISE_CONV_2D_INPUT);
   const filter = load<usize>(p, DEPTHWISE_CONV_2D_FILTER);
   const bias = load<usize>(p, DEPTHWISE_CONV_2D_FOLDED_BIAS);

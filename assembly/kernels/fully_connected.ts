@@ -5,7 +5,6 @@
 // where the bracket is foldedBias (host) and fo*sum x is per input row (fo is 0 for int8
 // per-channel weights). Requantization is vectorized in both modes (simd.ts).
 import { clamp, f64ToI32, multiplyByQuantizedMultiplier, roundHalfAway } from '../quant';
-import { fully_connected_ref } from '../ref/fully_connected';
 import { hsum4, narrowClamp4, requant4, REQUANT_RECORD_BYTES, scaleRound4 } from '../simd';
 import {
   FULLY_CONNECTED_INPUT, FULLY_CONNECTED_FILTER, FULLY_CONNECTED_OUTPUT,
@@ -30,8 +29,6 @@ function sum(x: usize, n: i32): i32 {
 }
 
 export function fully_connected(p: usize): i32 {
-  // No requantization table: requant4's f64 arithmetic is not proven exact for these channels.
-  if (load<i32>(p, FULLY_CONNECTED_REQUANT_MODE) == 0 && load<usize>(p, FULLY_CONNECTED_REQUANT) == 0) return fully_connected_ref(p);
   const batches = load<i32>(p, FULLY_CONNECTED_BATCHES);
   for (let b = 0; b < batches; b++) fcBatch(p, b);
   return 0;

@@ -6,7 +6,7 @@
 // Row-grouped 4x16 tiles (block 64) run like the dense kernel: each input vector, loaded once per
 // tile, feeds the dot products of four output rows (sign-extending 8-byte loads + i32x4.dot_i16x8_s),
 // for two input rows at a time, and the four rows' sums are requantized together.
-import { rowSum, requantizeRow, sparseDot, sparse_fully_connected_ref } from '../ref/sparse_fully_connected';
+import { rowSum, requantizeRow, sparseDot } from '../ref/sparse_fully_connected';
 import { hsum4, narrowClamp4, requant4, REQUANT_RECORD_BYTES, scaleRound4 } from '../simd';
 import {
   SPARSE_FULLY_CONNECTED_INPUT, SPARSE_FULLY_CONNECTED_OUTPUT, SPARSE_FULLY_CONNECTED_ROW_START,
@@ -235,8 +235,6 @@ function groupedTiles(p: usize): void {
 }
 
 export function sparse_fully_connected(p: usize): i32 {
-  // No requantization table: requant4's f64 arithmetic is not proven exact for these rows.
-  if (load<i32>(p, SPARSE_FULLY_CONNECTED_REQUANT_MODE) == 0 && load<usize>(p, SPARSE_FULLY_CONNECTED_REQUANT) == 0) return sparse_fully_connected_ref(p);
   if (load<i32>(p, SPARSE_FULLY_CONNECTED_BLOCK) == 64) {
     groupedTiles(p);
     return 0;

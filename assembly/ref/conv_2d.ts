@@ -1,5 +1,6 @@
 // Mirrors tflite::reference_integer_ops::ConvPerChannel (integer_ops/conv.h), int8 in/out, int32 bias.
-// The filter rows are packed with stride kPad (host/abi/blocks.ts); the loop is TFLite's.
+// The filter is in conv_2d's packed rows (stride kPad) or conv_2d_pairs' pair-interleaved
+// layout (host/abi/blocks.ts); the loop is TFLite's.
 import { clamp, multiplyByQuantizedMultiplier } from '../quant';
 import {
   CONV_2D_INPUT, CONV_2D_FILTER, CONV_2D_BIAS, CONV_2D_OUTPUT, CONV_2D_MULTIPLIERS, CONV_2D_SHIFTS,
@@ -10,6 +11,23 @@ import {
 } from '../params';
 
 export function conv_2d_ref(p: usize): i32 {
+  return conv(p, false);
+}
+
+export function conv_2d_pairs_ref(p: usize): i32 {
+  return conv(p, true);
+}
+
+/** Byte offset of filter[oc][k] in either layout. */
+// @ts-ignore: decorator
+@inline
+function filterAt(oc: i32, k: i32, kPad: i32, pairs: bool): usize {
+  return <usize>(pairs ? ((oc >> 3) * (kPad >> 1) + (k >> 1)) * 16 + (oc & 7) * 2 + (k & 1) : oc * kPad + k);
+}
+
+// @ts-ignore: decorator
+@inline
+function conv(p: usize, pairs: bool): i32 {
   const input = load<usize>(p, CONV_2D_INPUT);
   const filter = load<usize>(p, CONV_2D_FILTER);
   const bias = load<usize>(p, CONV_2D_BIAS);
@@ -57,10 +75,10 @@ export function conv_2d_ref(p: usize): i32 {
               const inX = inXOrigin + dilationW * fx;
               if (inX < 0 || inX >= inW) continue;
               const inBase = input + <usize>(((b * inH + inY) * inW + inX) * inC + group * filterInC);
-              const fBase = filter + <usize>(oc * kPad + (fy * filterW + fx) * filterInC);
+              const k0 = (fy * filterW + fx) * filterInC;
               for (let ic = 0; ic < filterInC; ic++) {
                 const iv = <i32>load<i8>(inBase + <usize>ic);
-                const fv = <i32>load<i8>(fBase + <usize>ic);
+                const fv = <i32>load<i8>(filter + filterAt(oc, k0 + ic, kPad, pairs));
                 acc += fv * (iv + inputOffset);
               }
             }

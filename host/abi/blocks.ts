@@ -52,6 +52,13 @@ const SPARSE_FIELDS: FieldDecl[] = [
 /** Maximum rank handled by broadcasting elementwise kernels (TFLite's BroadcastAdd6DSlow). */
 export const MAX_BROADCAST_RANK = 6;
 
+const CONV_2D_FIELDS: FieldDecl[] = [
+  p('input'), p('filter'), p('bias'), p('output'), p('multipliers'), p('shifts'), p('foldedBias'), p('scratch'), p('requant'),
+  'batches', 'inH', 'inW', 'inC', 'outH', 'outW', 'outC', 'filterH', 'filterW', 'filterInC', 'kPad',
+  'strideH', 'strideW', 'dilationH', 'dilationW', 'padH', 'padW',
+  'inputOffset', 'outputOffset', 'actMin', 'actMax',
+];
+
 export const BLOCKS = {
   // reference_integer_ops::ConvPerChannel; groups = inC / filterInC.
   // filter: packed rows, one per output channel, each the TFLite row [fH][fW][filterInC]
@@ -59,12 +66,14 @@ export const BLOCKS = {
   // zero rows pad outC to a multiple of 4. foldedBias[c] = bias[c] + inputOffset * sum(row c),
   // padded like the rows. scratch: RAM for two im2col patches and 16 spare bytes (2 * kPad + 16; unused for 1x1 filters). requant: SIMD
   // requantization records, 64 bytes per 4 channels (host/ops/common.ts requantTable), or null where their f64 arithmetic is not proven exact (the kernel runs its scalar twin).
-  conv_2d: block('conv_2d', [
-    p('input'), p('filter'), p('bias'), p('output'), p('multipliers'), p('shifts'), p('foldedBias'), p('scratch'), p('requant'),
-    'batches', 'inH', 'inW', 'inC', 'outH', 'outW', 'outC', 'filterH', 'filterW', 'filterInC', 'kPad',
-    'strideH', 'strideW', 'dilationH', 'dilationW', 'padH', 'padW',
-    'inputOffset', 'outputOffset', 'actMin', 'actMax',
-  ]),
+  conv_2d: block('conv_2d', CONV_2D_FIELDS),
+  // conv_2d's fields (same offsets) for ungrouped convolutions with outC a multiple of 8, filter
+  // pair-interleaved for channels in lanes: taps k (k = (fy*fW + fx)*inC + c as in a row, kPad a
+  // multiple of 4 here) in pairs, each pair of 8 channels one 16-byte record: byte
+  // ((oc >> 3) * kPad/2 + (k >> 1)) * 16 + (oc & 7) * 2 + (k & 1) holds filter[oc][k]; taps past the
+  // row's end are zero. scratch: four im2col patches and 16 spare bytes (4 * kPad + 16; unused for
+  // 1x1 filters).
+  conv_2d_pairs: block('conv_2d_pairs', CONV_2D_FIELDS),
   // reference_integer_ops::DepthwiseConvPerChannel; outC = inC * depthMultiplier. filter: taps
   // t = fy*fW + fx taken in pairs, each pair stored channel-interleaved: byte
   // ((t>>1) * channelsPad + c) * 2 + (t & 1) holds TFLite's filter[0][fy][fx][c]; channelsPad =

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { EdgerunError } from '../errors.js';
 import { elementCount } from '../graph/tensors.js';
 import type { PreparedModel } from '../plan/prepare.js';
+import type { PlannedCall } from '../plan/layout.js';
 import { kernelModule, type KernelFlavor } from '../run/kernels.js';
 import { memoryNeed, memoryPages } from '../run/limits.js';
 import { pmMetaOf } from '../pm/model_meta.js';
@@ -86,7 +87,9 @@ export async function compilePrepared(prepared: PreparedModel, source: Uint8Arra
   const twins = kernels === 'simd' ? scalarTwinKernels(prepared) : [];
   // A twin is linked only where it is other code than the kernel (some kernels are scalar in both builds).
   const functionOf = new Map(exportsOf(linked, readSections(linked)).map((e) => [e.name, e.index]));
-  const scalar = twins.filter((k) => functionOf.has(`${k}_ref`) && functionOf.get(`${k}_ref`) !== functionOf.get(k));
+  const linkedTwins = twins.filter((k) => functionOf.has(`${k}_ref`) && functionOf.get(`${k}_ref`) !== functionOf.get(k));
+  const twinOf = (c: PlannedCall) => (kernels === 'simd' && (c.scalar || linkedTwins.includes(c.kernel)));
+  const scalar = [...new Set(layout.calls.filter(twinOf).map((c) => c.kernel))].sort();
   const meta = buildMeta(prepared, kernels, scalar, { sha256, bytes: source.byteLength }, pages, frontEnd);
   const address = (index: number) => layout.tensorAddress.get(index)!;
   const wasm = await emitModule({
@@ -95,7 +98,7 @@ export async function compilePrepared(prepared: PreparedModel, source: Uint8Arra
     image: layout.image,
     stateStart: layout.stateStart,
     pages,
-    calls: layout.calls.map((c) => ({ kernel: scalar.includes(c.kernel) ? `${c.kernel}_ref` : c.kernel, block: c.block })),
+    calls: layout.calls.map((c) => ({ kernel: twinOf(c) ? `${c.kernel}_ref` : c.kernel, block: c.block })),
     inputAddresses: prepared.inputs.map((t) => address(t.index)),
     outputAddresses: prepared.outputs.map((t) => address(t.index)),
     meta: encodeMeta(meta),

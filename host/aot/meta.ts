@@ -45,8 +45,9 @@ export interface ModuleMeta {
   /** One entry per kernel call made by invoke(), in order: the index of the operator it belongs
    *  to. A failing invoke() returns ((call + 1) << 8) | kernelStatus: ops[calls[call]] names the op. */
   calls: number[];
-  /** Kernels this module runs as their scalar twin although `kernels` is "simd": the model gives
-   *  them so little work that their SIMD code would cost more bytes than it saves time. */
+  /** Kernels this module runs (for some or all of their calls) as their scalar twin although
+   *  `kernels` is "simd": the model gives them so little work that their SIMD code would cost more
+   *  bytes than it saves time, or the SIMD fast path does not apply to a call (PlannedCall.scalar). */
   scalarKernels: string[];
   /** Multiply-accumulates per invoke(). */
   macs: number;

@@ -63,6 +63,7 @@ export const depthwiseConv2d: OpDef = {
     return [{
       kernel: 'depthwise_conv_2d',
       macs: batches * outH * outW * outC * filterH * filterW,
+      scalar: depthMultiplier !== 1 || !rq.table,
       args: {
         input: tensorArg(input.index), filter: { rom: packed.packed, label: 'filter' }, bias: biasRom, foldedBias,
         channelsPad: packed.channelsPad,

@@ -33,6 +33,7 @@ export function sparseCall(t: OpTensors, a: {
   return {
     kernel: a.sparse.kernel,
     macs: a.batches * a.sparse.stored,
+    scalar: !pixels && a.requantMode === 0 && !a.rq.table,
     args: {
       input: tensorArg(a.input.index), output: tensorArg(a.output.index), ...a.sparse.args,
       foldedBias: romInt32(folded, 'folded bias'), requant: pixels ? null : a.rq.table, scales: pixels ? null : romFloat64(scales, 'output scales'),
@@ -101,11 +102,12 @@ export const fullyConnected: OpDef = {
     }
     const inputOffset = -input.quantization!.zeroPoint[0];
     const filterOffset = perChannel ? 0 : -rq.filterZeroPoint;
+    const requantMode = FC_REQUANT_IN_DOUBLE && !filter.isSparse ? 1 : 0;
     const sparse = sparseWeights(filter, filterData, units, accumDepth, batches);
     if (sparse) {
       return [sparseCall(t, {
         input, output, bias, rq, sparse, batches, depth: accumDepth, rows: units, inputOffset, filterOffset, actMin, actMax,
-        requantMode: FC_REQUANT_IN_DOUBLE && !filter.isSparse ? 1 : 0,
+        requantMode,
       })];
     }
     const rows = packRows(filterData, units, accumDepth);
@@ -118,13 +120,14 @@ export const fullyConnected: OpDef = {
     return [{
       kernel: 'fully_connected',
       macs: batches * units * accumDepth,
+      scalar: requantMode === 0 && !rq.table,
       args: {
         input: tensorArg(input.index), filter: { rom: rows.packed, label: 'filter' }, bias: biasRom,
         output: tensorArg(output.index), multipliers: rq.multipliers, shifts: rq.shifts,
         scales: romFloat64(scales, 'output scales'), foldedBias: romInt32(folded, 'folded bias'), requant: rq.table,
         batches, accumDepth, kPad: rows.kPad, outDepth: units, inputOffset, filterOffset,
         outputOffset: output.quantization!.zeroPoint[0], actMin, actMax,
-        requantMode: FC_REQUANT_IN_DOUBLE && !filter.isSparse ? 1 : 0,
+        requantMode,
       },
     }];
   },

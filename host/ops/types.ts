@@ -13,6 +13,10 @@ export interface KernelCall {
   args: Record<string, ArgValue | number[]>;
   /** Multiply-accumulates per invocation (for profiles and GMAC/s). */
   macs: number;
+  /** The SIMD build runs this call on the kernel's scalar twin (exported as `<kernel>_ref`): the
+   *  fast path does not apply to it (e.g. grouped convolutions, or requantization the f64 path
+   *  cannot do exactly). The SIMD kernels do not check this themselves. */
+  scalar?: boolean;
 }
 
 export interface OpDef {

@@ -23,6 +23,8 @@ export interface PlannedCall {
   kernel: KernelName;
   block: number;
   macs: number;
+  /** Runs as `<kernel>_ref` in the SIMD build (KernelCall.scalar). */
+  scalar: boolean;
 }
 
 export interface MemoryLayout {
@@ -131,7 +133,7 @@ export function layoutMemory(model: Model, ops: PreparedOp[]): MemoryLayout {
       if ('scratch' in v) return v.scratch > 0 ? arenaStart + arena.offsets.get(buffers.scratchBuffer.get(v)!)! : 0;
       return romOffsetOf.get(v.rom)!;
     });
-    return { opIndex, kernel: call.kernel, block: blockAt[i], macs: call.macs };
+    return { opIndex, kernel: call.kernel, block: blockAt[i], macs: call.macs, scalar: call.scalar ?? false };
   });
   return { image, romStart: ALIGN, romEnd, stateStart, stateEnd, arenaStart, arena, totalBytes, tensorAddress, calls, weightsBytes, paramsBytes };
 }

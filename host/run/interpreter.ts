@@ -56,6 +56,8 @@ export class Interpreter implements ModelRunner {
   /** The exact need, the limits and the pages the runtime caps memory at. */
   readonly linearMemory: LinearMemoryInfo;
   private readonly instance: KernelInstance;
+  /** The export each planned call runs: its kernel, or the scalar twin (PlannedCall.scalar). */
+  private readonly entries: string[];
 
   /** Multiply-accumulates per invoke(). */
   get macs(): number {
@@ -83,6 +85,7 @@ export class Interpreter implements ModelRunner {
     if (this.timeoutMs !== undefined && !this.instance.withTimeout) {
       throw new InputError(`runtime ${runtime.name} cannot stop running WebAssembly, so it takes no timeout (v8 and wasmtime can)`);
     }
+    this.entries = layout.calls.map((c) => (c.scalar && this.kernels === 'simd' ? `${c.kernel}_ref` : c.kernel));
     this.instance.memory.set(layout.image, 0);
     const at = (info: TensorInfo) => layout.tensorAddress.get(info.index)!;
     this.inputs = prepared.inputs.map((i) => ({ ...i, data: tensorView(this.instance.memory, at(i), i) }));
@@ -103,9 +106,10 @@ export class Interpreter implements ModelRunner {
   }
 
   private run(): void {
-    for (const c of this.prepared.layout.calls) {
-      const status = this.instance.call(c.kernel, c.block);
-      if (status !== 0) this.fail(c.opIndex, c.kernel, status);
+    const { calls } = this.prepared.layout;
+    for (let i = 0; i < calls.length; i++) {
+      const status = this.instance.call(this.entries[i], calls[i].block);
+      if (status !== 0) this.fail(calls[i].opIndex, this.entries[i], status);
     }
   }
 
@@ -117,13 +121,13 @@ export class Interpreter implements ModelRunner {
 
   private runProfiled(): OpTiming[] {
     const timings: OpTiming[] = [];
-    for (const c of this.prepared.layout.calls) {
+    this.prepared.layout.calls.forEach((c, i) => {
       const t0 = performance.now();
-      const status = this.instance.call(c.kernel, c.block);
+      const status = this.instance.call(this.entries[i], c.block);
       const ms = performance.now() - t0;
-      if (status !== 0) this.fail(c.opIndex, c.kernel, status);
-      timings.push({ opIndex: c.opIndex, op: this.prepared.model.operators[c.opIndex].opName, kernel: c.kernel, ms, macs: c.macs });
-    }
+      if (status !== 0) this.fail(c.opIndex, this.entries[i], status);
+      timings.push({ opIndex: c.opIndex, op: this.prepared.model.operators[c.opIndex].opName, kernel: this.entries[i], ms, macs: c.macs });
+    });
     return timings;
   }
 
