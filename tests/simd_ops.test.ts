@@ -5,6 +5,8 @@
  * quantization, multipliers above and below one, large biases) are prepared once and run on
  * both kernel modules with random inputs; every output byte must agree.
  */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BLOCKS } from '../host/abi/blocks.js';
@@ -12,7 +14,7 @@ import { type EdgerunModel, loadModel } from '../host/index.js';
 import { outputSize } from '../host/ops/quant.js';
 import { BuiltinOperator, BuiltinOptionsType } from '../host/tflite/schema.js';
 import { type OptionField, writeModel } from '../host/tflite/writer.js';
-import { asBytes, rng } from './helpers.js';
+import { asBytes, rng, ROOT } from './helpers.js';
 import { kernelModule } from '../host/run/kernels.js';
 import { v8Runtime } from '../host/run/runtimes/v8.js';
 
@@ -426,4 +428,14 @@ test('requantization: the SIMD kernels\' f64 arithmetic equals fixed point for s
     assert.equal(simd, ref, `case ${i}: ${C}->${O} x ${P} pixels, filter scales 2^${exponent}±1, weights ±${weightRange / 2}, biases ±${biasRange}`);
   }
   assert.ok(seen.table > 80 && seen.fallback > 10, JSON.stringify(seen));
+});
+
+test('shipped models run every layer on its SIMD kernel: none falls back to a scalar twin (pruned-away rows included)', () => {
+  const dirs = ['bench', 'pm', 'pruned', 'pruned_dscnn'].map((d) => join(ROOT, 'models', d));
+  const files = dirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.tflite')).map((f) => join(d, f)));
+  assert.ok(files.length >= 20, `${files.length} models`);
+  for (const file of files) {
+    const scalar = loadModel(file).prepared.layout.calls.filter((c) => c.scalar).map((c) => `op ${c.opIndex} ${c.kernel}`);
+    assert.equal(scalar, [], file);
+  }
 });

@@ -2,7 +2,7 @@
 import { type OpTensors, scaleOf, tensorLabel } from '../graph/tensors.js';
 import { type Tensor, TensorType } from '../tflite/model.js';
 import { tensorTypeName } from '../tflite/schema.js';
-import { ACTIVATION_NAMES, activationRangeQuantized, isClampActivation, quantizeMultiplier } from './quant.js';
+import { ACTIVATION_NAMES, activationRangeQuantized, isClampActivation, multiplyByQuantizedMultiplier, quantizeMultiplier } from './quant.js';
 import { romInt32 } from './types.js';
 
 export function expectInt8Activation(t: OpTensors, tensor: Tensor, role: string): void {
@@ -138,10 +138,17 @@ export function foldBias(bias: Uint8Array | null, rowSums: Int32Array, channels:
 
 /**
  * Per channel, a bound on the int32 accumulator's magnitude: |bias| + 255 * sum |w - zero point|
- * (an input plus its offset, and a weight minus its zero point, lie within ±255).
+ * (an input plus its offset, and a weight minus its zero point, lie within ±255); for a channel
+ * whose weights are all its zero point (a pruned-away row), the accumulator itself: the bias.
  */
-export function accumulatorBounds(t: OpTensors, filter: Tensor, bias: Tensor | null, channels: number, channelDim: number): Float64Array {
+export interface AccumulatorBounds {
+  bounds: Float64Array;
+  constants: Map<number, number>;
+}
+
+export function accumulatorBounds(t: OpTensors, filter: Tensor, bias: Tensor | null, channels: number, channelDim: number): AccumulatorBounds {
   const bounds = new Float64Array(channels);
+  const constants = new Map<number, number>();
   const data = t.expectConstant(filter, 'filter');
   const w = new Int8Array(data.buffer, data.byteOffset, data.byteLength);
   const inner = filter.shape.slice(channelDim + 1).reduce((a, b) => a * b, 1);
@@ -153,9 +160,10 @@ export function accumulatorBounds(t: OpTensors, filter: Tensor, bias: Tensor | n
   const view = b ? new DataView(b.buffer, b.byteOffset, b.byteLength) : null;
   for (let c = 0; c < channels; c++) {
     const biasValue = !view ? 0 : biasBytes === 8 ? Number(view.getBigInt64(8 * c, true)) : view.getInt32(4 * c, true);
+    if (bounds[c] === 0 && Number.isSafeInteger(biasValue) && Math.abs(biasValue) < 2 ** 31) constants.set(c, biasValue);
     bounds[c] = Math.abs(biasValue) + 255 * bounds[c];
   }
-  return bounds;
+  return { bounds, constants };
 }
 
 /**
@@ -163,15 +171,29 @@ export function accumulatorBounds(t: OpTensors, filter: Tensor, bias: Tensor | n
  * (assembly/simd.ts requant4) could differ from TFLite's for some channel and input, and the
  * kernel falls back to its scalar twin. It is exact while |N| = |acc * 2^left * m| < 2^51 and
  * x * 2^left does not wrap in int32; a larger N with e <= 11 gives |result| >= 2^(20-e) - 1 >= 511,
- * which clamps to the same int8 bound whatever the last bits.
+ * which clamps to the same int8 bound whatever the last bits. A channel with a constant
+ * accumulator (no weights) is checked on that value.
  */
-export function requantTableArg(multipliers: Int32Array, shifts: Int32Array, channels: number, bounds: Float64Array) {
+export function requantTableArg(multipliers: Int32Array, shifts: Int32Array, channels: number, { bounds, constants }: AccumulatorBounds) {
   for (let c = 0; c < channels; c++) {
+    const constant = constants.get(c);
+    if (constant !== undefined) {
+      if (requantF64(constant, multipliers[c], shifts[c]) !== multiplyByQuantizedMultiplier(constant, multipliers[c], shifts[c])) return null;
+      continue;
+    }
     const accumulator = Math.min(bounds[c], 2 ** 31);
     if (shifts[c] > 0 && accumulator * 2 ** shifts[c] >= 2 ** 31) return null;
     if (-shifts[c] >= 12 && accumulator * multipliers[c] >= 2 ** 51) return null;
   }
   return { rom: requantTable(multipliers, shifts, channels), label: 'requant table' };
+}
+
+/** assembly/simd.ts requant4 on one value, in the same f64 operations (JavaScript numbers are IEEE doubles). */
+export function requantF64(x: number, multiplier: number, shift: number): number {
+  const e = Math.max(-shift, 0);
+  const half = e > 0 ? 2 ** -(e + 1) : 0;
+  const u = x * ((multiplier * 2 ** Math.max(shift, 0)) / 2 ** (31 + e)) + 0.5 + (x < 0 ? -half : half);
+  return Math.floor(u) | 0;
 }
 
 /**
