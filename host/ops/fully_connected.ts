@@ -36,7 +36,9 @@ export function sparseCall(t: OpTensors, a: {
     scalar: !pixels && a.requantMode === 0 && !a.rq.table,
     args: {
       input: tensorArg(a.input.index), output: tensorArg(a.output.index), ...a.sparse.args,
-      foldedBias: romInt32(folded, 'folded bias'), requant: pixels ? null : a.rq.table, scales: pixels ? null : romFloat64(scales, 'output scales'),
+      foldedBias: romInt32(folded, 'folded bias'),
+      // Only the requantization data of the mode in use (a block's pointer for the other is null).
+      requant: pixels || a.requantMode !== 0 ? null : a.rq.table, scales: pixels || a.requantMode !== 1 ? null : romFloat64(scales, 'output scales'),
       multipliers: a.rq.multipliers, shifts: a.rq.shifts, scratch: { scratch }, batches: a.batches, depth: a.depth, rows: a.rows, block: a.sparse.block,
       filterOffset: a.filterOffset, outputOffset: a.output.quantization!.zeroPoint[0], actMin: a.actMin, actMax: a.actMax,
       requantMode: a.requantMode,
