@@ -11,6 +11,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BLOCKS } from '../host/abi/blocks.js';
 import { type EdgerunModel, loadModel } from '../host/index.js';
+import { FC_REQUANT } from '../host/ops/fully_connected.js';
 import { outputSize } from '../host/ops/quant.js';
 import { BuiltinOperator, BuiltinOptionsType } from '../host/tflite/schema.js';
 import { type OptionField, writeModel } from '../host/tflite/writer.js';
@@ -231,13 +232,16 @@ test('fully_connected: SIMD equals scalar on 300 random models (depth tails, bat
       inputs: [0],
       outputs: [bias ? 3 : 2],
     });
-    // Half the cases switch the block to the fixed-point requantization path (requantMode 0).
+    // Half the cases are prepared for the fixed-point requantization path (requantMode 0).
     const fixedPoint = r() < 0.5;
-    const patch = (m: EdgerunModel) => {
-      const { image, calls } = m.prepared.layout;
-      new DataView(image.buffer).setInt32(calls[0].block + BLOCKS.fully_connected.offsets.requantMode, 0, true);
-    };
-    const [simd, ref] = runBoth(model, r, fixedPoint ? patch : undefined);
+    FC_REQUANT.inDouble = !fixedPoint;
+    let simd: number[];
+    let ref: number[];
+    try {
+      [simd, ref] = runBoth(model, r);
+    } finally {
+      FC_REQUANT.inDouble = true;
+    }
     assert.equal(simd, ref, `case ${i}: depth ${depth} units ${units} batches ${batches} ${perChannel ? 'per-channel' : `per-tensor zp ${filterZero}`} ${fixedPoint ? 'fixed-point' : 'double'}`);
   }
 });

@@ -10,6 +10,7 @@ import * as assert from 'uvu/assert';
 import { ModelError } from '../host/errors.js';
 import { BLOCKS } from '../host/abi/blocks.js';
 import { loadModel } from '../host/index.js';
+import { FC_REQUANT } from '../host/ops/fully_connected.js';
 import { SPARSE_CROSSOVER } from '../host/ops/sparse.js';
 import type { Sparsity } from '../host/tflite/model.js';
 import { BuiltinOperator, BuiltinOptionsType } from '../host/tflite/schema.js';
@@ -120,12 +121,14 @@ function forcingSparse<T>(block: number, fn: () => T, pixels = false): T {
   }
 }
 
-/** Runs a one-op model; `fixedPoint` switches its FULLY_CONNECTED block to requantMode 0. */
+/** Runs a one-op model; `fixedPoint` prepares its FULLY_CONNECTED for requantMode 0. */
 function run(model: Uint8Array, kernels: 'simd' | 'ref', input: Uint8Array, fixedPoint = false): number[] {
-  const m = loadModel(model, { kernels });
-  if (fixedPoint) {
-    const { image, calls } = m.prepared.layout;
-    new DataView(image.buffer).setInt32(calls[0].block + BLOCKS.fully_connected.offsets.requantMode, 0, true);
+  FC_REQUANT.inDouble = !fixedPoint;
+  let m: ReturnType<typeof loadModel>;
+  try {
+    m = loadModel(model, { kernels });
+  } finally {
+    FC_REQUANT.inDouble = true;
   }
   const it = m.createInterpreter();
   asBytes(it.inputs[0].data).set(input);

@@ -10,9 +10,11 @@ import { type KernelCall, type OpDef, romFloat64, romInt32, tensorArg } from './
  * TFLite's reference FULLY_CONNECTED (BUILTIN_REF, TF >= 2.20) requantizes in double:
  * round(double(acc) * double(in) * double(filter) / double(out)). The fixed-point path
  * (requantMode 0) is what TFLM and older TFLite use, and what TFLite's sparse FULLY_CONNECTED
- * (weights stored sparsely and fed to it directly, 1x16 blocks) does; both live in the kernel.
+ * (weights stored sparsely and fed to it directly, 1x16 blocks) does; both live in the kernel, and
+ * a block carries the data of its path only (double scales, or multipliers, shifts and the SIMD
+ * table). Mutable only so that tests can prepare the fixed-point path.
  */
-export const FC_REQUANT_IN_DOUBLE = true;
+export const FC_REQUANT = { inDouble: true };
 
 /** The sparse_fully_connected call (also 1x1 CONV_2D): rows = output channels, depth = inputs per row. */
 export function sparseCall(t: OpTensors, a: {
@@ -89,7 +91,7 @@ export const fullyConnected: OpDef = {
         args: {
           input: tensorArg(input.index), filter: { rom: filterData, label: 'filter' }, bias: b.bias, output: tensorArg(output.index),
           multipliers: rq.multipliers, shifts: rq.shifts, scales: romFloat64(rq.effective, 'output scales'), biasBytes: b.biasBytes,
-          batches, accumDepth, outDepth: units, actMin, actMax, requantMode: FC_REQUANT_IN_DOUBLE ? 1 : 0,
+          batches, accumDepth, outDepth: units, actMin, actMax, requantMode: FC_REQUANT.inDouble ? 1 : 0,
         },
       }];
     }
@@ -104,7 +106,7 @@ export const fullyConnected: OpDef = {
     }
     const inputOffset = -input.quantization!.zeroPoint[0];
     const filterOffset = perChannel ? 0 : -rq.filterZeroPoint;
-    const requantMode = FC_REQUANT_IN_DOUBLE && !filter.isSparse ? 1 : 0;
+    const requantMode = FC_REQUANT.inDouble && !filter.isSparse ? 1 : 0;
     const sparse = sparseWeights(filter, filterData, units, accumDepth, batches);
     if (sparse) {
       return [sparseCall(t, {
@@ -125,8 +127,9 @@ export const fullyConnected: OpDef = {
       scalar: requantMode === 0 && !rq.table,
       args: {
         input: tensorArg(input.index), filter: { rom: rows.packed, label: 'filter' }, bias: biasRom,
-        output: tensorArg(output.index), multipliers: rq.multipliers, shifts: rq.shifts,
-        scales: romFloat64(scales, 'output scales'), foldedBias: romInt32(folded, 'folded bias'), requant: rq.table,
+        output: tensorArg(output.index), foldedBias: romInt32(folded, 'folded bias'),
+        multipliers: requantMode === 0 ? rq.multipliers : null, shifts: requantMode === 0 ? rq.shifts : null,
+        requant: requantMode === 0 ? rq.table : null, scales: requantMode === 1 ? romFloat64(scales, 'output scales') : null,
         batches, accumDepth, kPad: rows.kPad, outDepth: units, inputOffset, filterOffset,
         outputOffset: output.quantization!.zeroPoint[0], actMin, actMax,
         requantMode,
