@@ -28,8 +28,8 @@ export const REQUANT_RECORD_BYTES: usize = 16;
  * (floor((N + 2^30) / 2^31)) then RoundingDivideByPOT(e) (half away from zero) is
  *   floor((N + 2^30 + 2^(30+e) - (x < 0 ? 2^31 : 0)) / D)   (e > 0; nested floors over integers
  *   merge into one), i.e. floor(N / D + 1/2 + copysign(2^-(e+1), x)); for e = 0, floor(N / D + 1/2).
- * The f64 sum is exact while |N| < 2^52; the floor, plus 1.5 * 2^52, leaves the integer in the
- * low 32 bits. The host passes a table only when every channel's |N| stays below 2^51, or the
+ * The f64 sum is exact while |N| + 2^(30+e) < 2^53 (for larger e the result is 0 either way); the
+ * floor, plus 1.5 * 2^52, leaves the integer in the low 32 bits. The host passes a table only when every channel's |N| stays below 2^51, or the
  * error of a larger product cannot change the clamped int8 output (host/ops/common.ts requantTable).
  * `table`: these four channels' 64 bytes: m 2^left / D [4] f64, then 2^-(e+1) (0 when e = 0) [4] f64.
  */

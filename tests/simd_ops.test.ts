@@ -390,7 +390,6 @@ test('softmax: SIMD equals scalar on 200 random models (depth tails, beta, input
   }
 });
 
-test.run();
 
 test('requantization: the SIMD kernels\' f64 arithmetic equals fixed point for shifts -24..+3, large accumulators, and its fallback', () => {
   // 1x1 convolutions with input and output scale 1: channel c's rescale factor is its filter scale,
@@ -443,3 +442,5 @@ test('shipped models run every layer on its SIMD kernel: none falls back to a sc
     assert.equal(scalar, [], file);
   }
 });
+
+test.run();

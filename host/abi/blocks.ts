@@ -65,7 +65,7 @@ export const BLOCKS = {
   // (k = filterH*filterW*filterInC bytes) zero-padded to kPad (a multiple of 8) bytes;
   // zero rows pad outC to a multiple of 4. foldedBias[c] = bias[c] + inputOffset * sum(row c),
   // padded like the rows. scratch: RAM for two im2col patches and 16 spare bytes (2 * kPad + 16; unused for 1x1 filters). requant: SIMD
-  // requantization records, 64 bytes per 4 channels (host/ops/common.ts requantTable), or null where their f64 arithmetic is not proven exact (the kernel runs its scalar twin).
+  // requantization records, 64 bytes per 4 channels (host/ops/common.ts requantTable), or null where their f64 arithmetic is not proven exact (the host then plans the call on the scalar twin).
   conv_2d: block('conv_2d', CONV_2D_FIELDS),
   // conv_2d's fields (same offsets) for ungrouped convolutions with outC a multiple of 8, filter
   // pair-interleaved for channels in lanes: taps k (k = (fy*fW + fx)*inC + c as in a row, kPad a
@@ -91,7 +91,8 @@ export const BLOCKS = {
   // bytes, packed with stride kPad and padded with zero rows as for conv_2d.
   // requantMode 0: MultiplyByQuantizedMultiplier with multipliers/shifts (or the requant table);
   // requantMode 1: round(double(acc) * scales[c]) (TFLite >= 2.20 reference path); scales is
-  // padded to the packed row count. foldedBias[c] = bias[c] + inputOffset * sum(row c)
+  // padded to the packed row count. A block carries its mode's data only: the other mode's
+  // pointers are null (no kernel reads them). foldedBias[c] = bias[c] + inputOffset * sum(row c)
   // + accumDepth * filterOffset * inputOffset, for kernels that fold the offsets.
   fully_connected: block('fully_connected', [
     p('input'), p('filter'), p('bias'), p('output'), p('multipliers'), p('shifts'), p('scales'), p('foldedBias'), p('requant'),
@@ -146,7 +147,7 @@ export const BLOCKS = {
   // covers columns blockCols[k] * 16 .. + 16 of all four rows, its 64 values at values + 64 * k
   // (row 4g + q's 16 at + 16 * q; zeros for rows past `rows`). Zero weights are skipped; the arithmetic is the dense
   // kernel's: acc = sum w*x + foldedBias[r] + filterOffset * sum x (foldedBias and requantization
-  // as for fully_connected, padded to a multiple of 8 rows). `batches` input rows (FC batches, or
+  // as for fully_connected, padded to a multiple of 8 rows; only the mode's data, the rest null). `batches` input rows (FC batches, or
   // pixels of a stride-1 1x1 convolution), each `depth` int8 values, give `rows` outputs each.
   // scratch: RAM for the SIMD kernel's four-row accumulators, 16 bytes per row rounded up to 8 rows.
   sparse_fully_connected: block('sparse_fully_connected', SPARSE_FIELDS),

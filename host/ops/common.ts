@@ -65,12 +65,10 @@ export function perChannelRequant(t: OpTensors, input: Tensor, filter: Tensor, b
     multipliers[c] = q.multiplier;
     shifts[c] = q.shift;
   }
-  const bounds = accumulatorBounds(t, filter, bias, channels, channelDim);
   return {
     multipliers: romInt32(multipliers, 'output multipliers'),
     shifts: romInt32(shifts, 'output shifts'),
-    table: requantTableArg(multipliers, shifts, channels, bounds),
-    bounds,
+    table: requantTableArg(multipliers, shifts, channels, accumulatorBounds(t, filter, bias, channels, channelDim)),
     effective,
     filterZeroPoint: fq.zeroPoint[0],
   };
@@ -137,23 +135,24 @@ export function foldBias(bias: Uint8Array | null, rowSums: Int32Array, channels:
 }
 
 /**
- * Per channel, a bound on the int32 accumulator's magnitude: |bias| + 255 * sum |w - zero point|
- * (an input plus its offset, and a weight minus its zero point, lie within ±255); for a channel
- * whose weights are all its zero point (a pruned-away row), the accumulator itself: the bias.
+ * Per channel, a bound on the int32 accumulator's magnitude: |bias| + 255 * sum |w + filterOffset|
+ * (an input plus its offset, and a weight plus the filter offset the kernel applies, lie within
+ * ±255); for a channel whose weights all cancel the offset (a pruned-away row), the accumulator
+ * itself: the bias. Only per-tensor FULLY_CONNECTED applies a filter offset (-zero point); the
+ * convolutions ignore the filter's zero point, as TFLite's per-channel kernels do.
  */
 export interface AccumulatorBounds {
   bounds: Float64Array;
   constants: Map<number, number>;
 }
 
-export function accumulatorBounds(t: OpTensors, filter: Tensor, bias: Tensor | null, channels: number, channelDim: number): AccumulatorBounds {
+export function accumulatorBounds(t: OpTensors, filter: Tensor, bias: Tensor | null, channels: number, channelDim: number, filterOffset = 0): AccumulatorBounds {
   const bounds = new Float64Array(channels);
   const constants = new Map<number, number>();
   const data = t.expectConstant(filter, 'filter');
   const w = new Int8Array(data.buffer, data.byteOffset, data.byteLength);
   const inner = filter.shape.slice(channelDim + 1).reduce((a, b) => a * b, 1);
-  const zeroPoint = filter.quantization?.zeroPoint[0] ?? 0;
-  for (let i = 0; i < w.length; i++) bounds[Math.floor(i / inner) % channels] += Math.abs(w[i] - zeroPoint);
+  for (let i = 0; i < w.length; i++) bounds[Math.floor(i / inner) % channels] += Math.abs(w[i] + filterOffset);
   const b = bias ? t.expectConstant(bias, 'bias') : null;
   const biasBytes = bias?.type === TensorType.INT64 ? 8 : 4;
   if (b && b.byteLength < channels * biasBytes) t.fail(`bias ${tensorLabel(bias!)} has ${b.byteLength} bytes, expected ${channels} elements`);
@@ -168,8 +167,8 @@ export function accumulatorBounds(t: OpTensors, filter: Tensor, bias: Tensor | n
 
 /**
  * The requantization table argument, or null when the SIMD kernels' f64 arithmetic
- * (assembly/simd.ts requant4) could differ from TFLite's for some channel and input, and the
- * kernel falls back to its scalar twin. It is exact while |N| = |acc * 2^left * m| < 2^51 and
+ * (assembly/simd.ts requant4) could differ from TFLite's for some channel and input: the op then
+ * plans its call on the scalar twin (KernelCall.scalar). It is exact while |N| = |acc * 2^left * m| < 2^51 and
  * x * 2^left does not wrap in int32; a larger N with e <= 11 gives |result| >= 2^(20-e) - 1 >= 511,
  * which clamps to the same int8 bound whatever the last bits. A channel with a constant
  * accumulator (no weights) is checked on that value.
@@ -189,7 +188,7 @@ export function requantTableArg(multipliers: Int32Array, shifts: Int32Array, cha
 }
 
 /** assembly/simd.ts requant4 on one value, in the same f64 operations (JavaScript numbers are IEEE doubles). */
-export function requantF64(x: number, multiplier: number, shift: number): number {
+function requantF64(x: number, multiplier: number, shift: number): number {
   const e = Math.max(-shift, 0);
   const half = e > 0 ? 2 ** -(e + 1) : 0;
   const u = x * ((multiplier * 2 ** Math.max(shift, 0)) / 2 ** (31 + e)) + 0.5 + (x < 0 ? -half : half);

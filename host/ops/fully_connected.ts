@@ -2,7 +2,7 @@ import { elementCount, type OpTensors, scaleOf, tensorLabel } from '../graph/ten
 import { type Tensor, TensorType } from '../tflite/model.js';
 import { type SparseWeights, sparseWeights } from './sparse.js';
 import { FullyConnectedOptionsField as F } from '../tflite/schema.js';
-import { bias16x8Arg, biasArg, expectQuantizedActivation, expectSymmetricWeights, foldBias, fusedActivationRange, packRows, perChannelRequant, requantTableArg } from './common.js';
+import { accumulatorBounds, bias16x8Arg, biasArg, expectQuantizedActivation, expectSymmetricWeights, foldBias, fusedActivationRange, packRows, perChannelRequant, requantTableArg } from './common.js';
 import { quantizeMultiplier } from './quant.js';
 import { type KernelCall, type OpDef, romFloat64, romInt32, tensorArg } from './types.js';
 
@@ -41,7 +41,7 @@ export function sparseCall(t: OpTensors, a: {
       foldedBias: romInt32(folded, 'folded bias'),
       // Only the requantization data of the mode in use (a block's pointer for the other is null).
       requant: pixels || a.requantMode !== 0 ? null : a.rq.table, scales: pixels || a.requantMode !== 1 ? null : romFloat64(scales, 'output scales'),
-      multipliers: a.rq.multipliers, shifts: a.rq.shifts, scratch: { scratch }, batches: a.batches, depth: a.depth, rows: a.rows, block: a.sparse.block,
+      multipliers: a.requantMode === 0 ? a.rq.multipliers : null, shifts: a.requantMode === 0 ? a.rq.shifts : null, scratch: { scratch }, batches: a.batches, depth: a.depth, rows: a.rows, block: a.sparse.block,
       filterOffset: a.filterOffset, outputOffset: a.output.quantization!.zeroPoint[0], actMin: a.actMin, actMax: a.actMax,
       requantMode: a.requantMode,
     },
@@ -102,7 +102,7 @@ export const fullyConnected: OpDef = {
       const shifts = new Int32Array(units).fill(q.shift);
       rq.multipliers = romInt32(multipliers, 'output multipliers');
       rq.shifts = romInt32(shifts, 'output shifts');
-      rq.table = requantTableArg(multipliers, shifts, units, rq.bounds);
+      rq.table = requantTableArg(multipliers, shifts, units, accumulatorBounds(t, filter, bias, units, 0, -rq.filterZeroPoint));
     }
     const inputOffset = -input.quantization!.zeroPoint[0];
     const filterOffset = perChannel ? 0 : -rq.filterZeroPoint;
