@@ -1,4 +1,5 @@
-/** Command-line flags of `npm run bench` (bench/suite.ts). */
+/** Command-line flags of `npm run bench` (bench/suite.ts) and the other bench scripts. */
+import { parseArgs as parseFlags } from 'node:util';
 
 export class UsageError extends Error {}
 
@@ -83,4 +84,28 @@ export function parseArgs(argv: readonly string[]): SuiteArgs {
     }
   }
   return args;
+}
+
+/**
+ * Flags of a bench script by node:util parseArgs (strict: an unknown flag or a missing value is a
+ * one-line error, exit 2); --help prints `help` and exits 0.
+ */
+export function scriptArgs<T extends Record<string, { type: 'boolean' | 'string'; multiple?: boolean }>>(name: string, help: string, options: T) {
+  try {
+    const { values } = parseFlags({ options: { ...options, help: { type: 'boolean' } }, strict: true, allowPositionals: false }) as
+      { values: Record<string, string | boolean | undefined> };
+    if (values.help) {
+      console.log(help);
+      process.exit(0);
+    }
+    return values as { [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : T[K]['multiple'] extends true ? string[] : string };
+  } catch (e) {
+    return usageExit(name, (e as Error).message);
+  }
+}
+
+/** Prints `name: error: message` (one line) and exits 2. */
+export function usageExit(name: string, message: string): never {
+  console.error(`${name}: error: ${message.split('\n')[0]}`);
+  process.exit(2);
 }

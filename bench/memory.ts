@@ -11,6 +11,7 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadModel } from '../host/index.js';
 import { tflmGreedyArenaBytes } from '../host/plan/arena.js';
+import { scriptArgs } from './args.js';
 import { loadModels } from './models.js';
 import { RESULTS_DIR, shown } from './paths.js';
 
@@ -59,9 +60,15 @@ function writeAtomic(path: string, text: string): void {
   renameSync(`${path}.tmp`, path);
 }
 
+const HELP = `usage: node dist/bench/memory.js [--json]      (or: npm run bench:memory)
+
+Memory table of the benchmark networks: activation lower bound, edgerun's arena, TFLM's greedy
+arena on the same lifetimes and its RAM estimate, edgerun's RAM and ROM. Prints markdown (or
+JSON with --json) and writes bench/results/memory.{md,json}.`;
+const args = scriptArgs('bench/memory', HELP, { json: { type: 'boolean' } });
 const table = rows();
 const md = markdown(table);
 writeAtomic(join(RESULTS_DIR, 'memory.md'), `${md}\n`);
 writeAtomic(join(RESULTS_DIR, 'memory.json'), `${JSON.stringify(table, null, 2)}\n`);
-if (process.argv.includes('--json')) console.log(JSON.stringify(table));
+if (args.json) console.log(JSON.stringify(table));
 else console.log(`${md}\n\nwrote ${shown(join(RESULTS_DIR, 'memory.md'))} and memory.json`);

@@ -16,12 +16,26 @@ import { SPARSE_CROSSOVER } from '../host/ops/sparse.js';
 import type { Sparsity } from '../host/tflite/model.js';
 import { BuiltinOperator, BuiltinOptionsType } from '../host/tflite/schema.js';
 import { type TensorSpec, writeModel } from '../host/tflite/writer.js';
+import { scriptArgs, usageExit } from './args.js';
 import { RESULTS_DIR, shown } from './paths.js';
 import { timeInterleaved } from './timing.js';
 
 const INT8 = 9;
 const INT32 = 2;
-const quick = process.argv.includes('--quick');
+const HELP = `usage: node dist/bench/sparse.js [--quick] [--blocks 1,4,16,64,p16,p64] [--layer TEXT] [--densities 0.2,0.5]
+
+Times the sparse kernels (forced) against the dense SIMD kernel on the same pruned weights, for
+FULLY_CONNECTED and 1x1 CONV_2D layers of the benchmark networks' sizes, per layout and density;
+prints the sweep, the weight ROM against the dense weights and the crossover density per layout,
+and writes bench/results/sparse.{md,json} (about 5-8 minutes; --quick: fewer densities and rounds).
+  --blocks L,...      layouts: 1, 4, 16 (1 x block rows), 64 (4x16 tiles), p16 / p64 (the same on
+                      the pixel-vectorized 1x1 kernel, convolutions only)
+  --layer TEXT        only layers whose name contains TEXT (e.g. DS-CNN)
+  --densities D,...   densities of non-zero blocks, each in (0, 1]`;
+const args = scriptArgs('bench/sparse', HELP, {
+  quick: { type: 'boolean' }, blocks: { type: 'string' }, layer: { type: 'string' }, densities: { type: 'string' },
+});
+const quick = args.quick ?? false;
 
 interface Layer { name: string; kind: 'fc' | 'conv'; rows: number; cols: number; pixels: number }
 const LAYERS: Layer[] = [
@@ -31,18 +45,17 @@ const LAYERS: Layer[] = [
   { name: '1x1 conv 128->128 on 6x6 (VWW)', kind: 'conv', rows: 128, cols: 128, pixels: 36 },
   { name: '1x1 conv 128->128 on 5x32 (DS-CNN)', kind: 'conv', rows: 128, cols: 128, pixels: 160 },
 ];
-const densitiesArg = process.argv.indexOf('--densities'); // e.g. --densities 0.2,0.5
-const DENSITIES = densitiesArg > 0 ? process.argv[densitiesArg + 1].split(',').map(Number)
+const DENSITIES = args.densities !== undefined ? args.densities.split(',').map(Number)
   : quick ? [0.1, 0.3, 0.5, 0.7] : [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
-const blocksArg = process.argv.indexOf('--blocks'); // e.g. --blocks 16,64: only these layouts
-const BLOCKS = blocksArg > 0 ? process.argv[blocksArg + 1].split(',') : ['1', '4', '16', '64', 'p16', 'p64'];
-const layerArg = process.argv.indexOf('--layer'); // e.g. --layer DS-CNN: only layers whose name contains it
-const layers = LAYERS.filter((l) => layerArg < 0 || l.name.includes(process.argv[layerArg + 1]));
+if (DENSITIES.some((d) => !(d > 0 && d <= 1))) usageExit('bench/sparse', `--densities: ${args.densities} (each a number in (0, 1])`);
+const BLOCKS = args.blocks !== undefined ? args.blocks.split(',') : ['1', '4', '16', '64', 'p16', 'p64'];
+const layers = LAYERS.filter((l) => args.layer === undefined || l.name.includes(args.layer));
+if (layers.length === 0) usageExit('bench/sparse', `--layer: no layer name contains ${JSON.stringify(args.layer)} (${LAYERS.map((l) => l.name).join('; ')})`);
 
 /** Layout name -> kernel and block size. */
 function layoutOf(name: string): { pixels: boolean; block: number } {
   const block = Number(name.replace(/^p/, ''));
-  if (![1, 4, 16, 64].includes(block) || (name.startsWith('p') && block < 16)) throw new Error(`--blocks: unknown layout ${name} (1, 4, 16, 64, p16, p64)`);
+  if (![1, 4, 16, 64].includes(block) || (name.startsWith('p') && block < 16)) usageExit('bench/sparse', `--blocks: unknown layout ${name} (1, 4, 16, 64, p16, p64)`);
   return { pixels: name.startsWith('p'), block };
 }
 

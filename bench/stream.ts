@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import {
   createScorer, CsvScorer, openModel, parsePmMeta, type PmMeta, pmMetaOfModel, synthesize, toCsv,
 } from '../host/index.js';
+import { scriptArgs, usageExit } from './args.js';
 import { RESULTS_DIR, ROOT, shown } from './paths.js';
 import { percentile } from './stats.js';
 
@@ -21,12 +22,9 @@ Scores S seconds (default 60) of synthesized 10 kHz sensor CSV (an outer-race fa
 with each model (default: models/pm/*.tflite), N times (default 5): in process and through the
 edgerun stream command. Prints medians as multiples of real time; target >= 100x.`;
 
-function option(name: string, fallback: string): string {
-  const i = process.argv.indexOf(name);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
-}
-
 const median = (xs: number[]) => percentile(Float64Array.from(xs).sort(), 0.5);
+/** A per-window time, or - when the stream was too short for any window. */
+const perWindow = (ms: number) => (Number.isFinite(ms) ? `${ms.toFixed(3)} ms` : '-');
 
 interface Row {
   model: string;
@@ -42,15 +40,19 @@ interface Row {
 }
 
 function main(): void {
-  if (process.argv.includes('--help')) return void console.log(HELP);
-  const seconds = Number(option('--seconds', '60'));
-  const runs = Number(option('--runs', '5'));
-  const json = process.argv.includes('--json');
-  const given = process.argv.flatMap((a, i) => (a === '--model' ? [process.argv[i + 1]] : []));
+  const args = scriptArgs('bench/stream', HELP, {
+    seconds: { type: 'string' }, runs: { type: 'string' }, model: { type: 'string', multiple: true }, meta: { type: 'string' }, json: { type: 'boolean' },
+  });
+  const seconds = Number(args.seconds ?? '60');
+  const runs = Number(args.runs ?? '5');
+  if (!(seconds > 0 && seconds <= 3600)) usageExit('bench/stream', `--seconds: ${args.seconds} (a number of seconds, 0 < S <= 3600)`);
+  if (!(Number.isInteger(runs) && runs >= 1 && runs <= 100)) usageExit('bench/stream', `--runs: ${args.runs} (a whole number 1..100)`);
+  const json = args.json ?? false;
+  const given = args.model ?? [];
   const pmDir = join(ROOT, 'models/pm');
   const models = given.length > 0 ? given : existsSync(pmDir) ? readdirSync(pmDir).filter((f) => f.endsWith('.tflite')).sort().map((f) => join(pmDir, f)) : [];
   if (models.length === 0) throw new Error('no models: give --model PATH (with edgerun.pm metadata, or --meta FILE)');
-  const metaOverride = process.argv.includes('--meta') ? parsePmMeta(readFileSync(option('--meta', ''), 'utf8'), '--meta') : null;
+  const metaOverride = args.meta !== undefined ? parsePmMeta(readFileSync(args.meta, 'utf8'), '--meta') : null;
 
   const rate = 10000;
   const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -83,7 +85,7 @@ function main(): void {
         windows = scorer.timing.windows;
       }
       const endToEnd: number[] = [];
-      const metaArgs = metaOverride ? ['--meta', option('--meta', '')] : [];
+      const metaArgs = metaOverride ? ['--meta', args.meta!] : [];
       for (let r = 0; r < runs; r++) {
         const t0 = performance.now();
         execFileSync(process.execPath, [join(ROOT, 'dist/host/cli.js'), 'stream', path, '--input', csvFile, '--quiet', ...metaArgs], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -107,7 +109,7 @@ function main(): void {
   const table = [
     '| model | task | window / hop | windows | in process | end to end (CLI) | features / window | model / window | CSV parsing share |',
     '|---|---|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.model} | ${r.task} | ${r.windowSize} / ${r.hop} | ${r.windows} | ${r.inProcessX.toFixed(0)}x | ${r.endToEndX.toFixed(0)}x | ${r.featuresMsPerWindow.toFixed(3)} ms | ${r.modelMsPerWindow.toFixed(3)} ms | ${(100 * r.parseShare).toFixed(0)} % |`),
+    ...rows.map((r) => `| ${r.model} | ${r.task} | ${r.windowSize} / ${r.hop} | ${r.windows} | ${r.inProcessX.toFixed(0)}x | ${r.endToEndX.toFixed(0)}x | ${perWindow(r.featuresMsPerWindow)} | ${perWindow(r.modelMsPerWindow)} | ${(100 * r.parseShare).toFixed(0)} % |`),
   ].join('\n');
   const result = { seconds, rate, runs, csvBytes: csv.length, rows };
   writeFileSync(join(RESULTS_DIR, 'stream.json.tmp'), JSON.stringify(result, null, 2) + '\n');

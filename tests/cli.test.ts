@@ -205,4 +205,21 @@ test('--help on every command', () => {
   for (const command of ['run', 'bench']) assert.match(edgerun(command, '--help').stdout, /--memory-limit SIZE[\s\S]*--ram-limit SIZE/);
 });
 
+test('bench scripts: --help exits 0 with usage; an unknown flag or a bad value is a one-line error, exit 2, before any work', () => {
+  const script = (name: string, ...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'dist', 'bench', `${name}.js`), ...args], { encoding: 'utf8' });
+  for (const name of ['suite', 'memory', 'sparse', 'stream']) {
+    const help = script(name, '--help');
+    assert.is(help.status, 0, name);
+    assert.match(help.stdout, /^usage: /, name);
+    const bad = script(name, '--no-such-flag');
+    assert.is(bad.status, 2, `${name}: ${bad.stderr}`);
+    assert.is(bad.stderr.trim().split('\n').length, 1, `${name}: ${bad.stderr}`);
+  }
+  for (const args of [['--densities', '2'], ['--blocks', '7'], ['--layer', 'nothing'], ['--densities']]) {
+    const r = script('sparse', ...args);
+    assert.is(r.status, 2, args.join(' '));
+    assert.match(r.stderr, /^bench\/sparse: error: [^\n]+\n$/, args.join(' '));
+  }
+});
+
 test.run();
