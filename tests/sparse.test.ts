@@ -245,48 +245,51 @@ test('the 4x16 tile layout is chosen for tile-pruned weights, the 1x16 rows for 
   assert.equal(sparseBlock(fc(prune(w, 16, 0.8, r))), 16);
 });
 
-test('pruned autoencoders (models/pruned) match TFLite BUILTIN_REF; 4x16-tile-pruned ones run the row-grouped kernel', () => {
-  const dir = join(ROOT, 'models', 'pruned');
-  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { models: { name: string; file: string; pruning: { structure: string; target_sparsity: number } | null }[] };
-  assert.ok(manifest.models.some((e) => e.pruning?.structure === '4x16'), 'a 4x16-tile-pruned variant ships');
-  for (const e of manifest.models) {
-    const bytes = new Uint8Array(readFileSync(join(dir, e.file)));
+interface ShippedModel { name: string; file: string; pruning: { structure: string; target_sparsity: number } | null }
+
+/**
+ * Runs every model of models/DIR/manifest.json on both kernel modules against its TFLite
+ * BUILTIN_REF output; `simd` checks each SIMD-prepared model further. Returns the manifest's models.
+ */
+function checkShipped(dir: string, simd: (e: ShippedModel, m: ReturnType<typeof loadModel>) => void): ShippedModel[] {
+  const path = join(ROOT, 'models', dir);
+  const { models } = JSON.parse(readFileSync(join(path, 'manifest.json'), 'utf8')) as { models: ShippedModel[] };
+  for (const e of models) {
+    const bytes = new Uint8Array(readFileSync(join(path, e.file)));
     for (const kernels of ['simd', 'ref'] as const) {
       const m = loadModel(bytes, { kernels });
       const it = m.createInterpreter();
-      asBytes(it.inputs[0].data).set(npyBytes(join(dir, `${e.name}.input.npy`)));
+      asBytes(it.inputs[0].data).set(npyBytes(join(path, `${e.name}.input.npy`)));
       it.invoke();
-      assert.is(firstDifference(asBytes(it.outputs[0].data), npyBytes(join(dir, `${e.name}.expected.npy`))), -1, `${e.name} (${kernels})`);
-      if (e.pruning?.structure === '4x16' && e.pruning.target_sparsity >= 0.8 && kernels === 'simd') {
-        const { image, calls } = m.prepared.layout;
-        const blocks = calls.filter((c) => c.kernel === 'sparse_fully_connected')
-          .map((c) => new DataView(image.buffer).getInt32(c.block + BLOCKS.sparse_fully_connected.offsets.block, true));
-        assert.ok(blocks.length >= 7 && blocks.every((b) => b === 64), `${e.name}: sparse layers ${blocks}`);
-      }
+      assert.is(firstDifference(asBytes(it.outputs[0].data), npyBytes(join(path, `${e.name}.expected.npy`))), -1, `${e.name} (${kernels})`);
+      if (kernels === 'simd') simd(e, m);
     }
   }
+  return models;
+}
+
+/** The block size in each param block of `kernel` (a sparse kernel) in the prepared model. */
+function sparseBlocks(m: ReturnType<typeof loadModel>, kernel: 'sparse_fully_connected' | 'sparse_conv_1x1'): number[] {
+  const { image, calls } = m.prepared.layout;
+  return calls.filter((c) => c.kernel === kernel).map((c) => new DataView(image.buffer).getInt32(c.block + BLOCKS[kernel].offsets.block, true));
+}
+
+test('pruned autoencoders (models/pruned) match TFLite BUILTIN_REF; 4x16-tile-pruned ones run the row-grouped kernel', () => {
+  const models = checkShipped('pruned', (e, m) => {
+    if (e.pruning?.structure !== '4x16' || e.pruning.target_sparsity < 0.8) return;
+    const blocks = sparseBlocks(m, 'sparse_fully_connected');
+    assert.ok(blocks.length >= 7 && blocks.every((b) => b === 64), `${e.name}: sparse layers ${blocks}`);
+  });
+  assert.ok(models.some((e) => e.pruning?.structure === '4x16'), 'a 4x16-tile-pruned variant ships');
 });
 
 test('pruned DS-CNN (models/pruned_dscnn, 4x16-tile-pruned 1x1 convolutions) matches TFLite BUILTIN_REF; the 80 % one runs the pixel kernel on 4x16 tiles', () => {
-  const dir = join(ROOT, 'models', 'pruned_dscnn');
-  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { models: { name: string; file: string; pruning: { structure: string; target_sparsity: number } | null }[] };
-  assert.ok(manifest.models.length >= 3);
-  for (const e of manifest.models) {
-    const bytes = new Uint8Array(readFileSync(join(dir, e.file)));
-    for (const kernels of ['simd', 'ref'] as const) {
-      const m = loadModel(bytes, { kernels });
-      const it = m.createInterpreter();
-      asBytes(it.inputs[0].data).set(npyBytes(join(dir, `${e.name}.input.npy`)));
-      it.invoke();
-      assert.is(firstDifference(asBytes(it.outputs[0].data), npyBytes(join(dir, `${e.name}.expected.npy`))), -1, `${e.name} (${kernels})`);
-      if (e.pruning && e.pruning.target_sparsity >= 0.8 && kernels === 'simd') {
-        const { image, calls } = m.prepared.layout;
-        const blocks = calls.filter((c) => c.kernel === 'sparse_conv_1x1')
-          .map((c) => new DataView(image.buffer).getInt32(c.block + BLOCKS.sparse_conv_1x1.offsets.block, true));
-        assert.ok(blocks.length === 4 && blocks.every((b) => b === 64), `${e.name}: sparse layers ${blocks}`);
-      }
-    }
-  }
+  const models = checkShipped('pruned_dscnn', (e, m) => {
+    if (!e.pruning || e.pruning.target_sparsity < 0.8) return;
+    const blocks = sparseBlocks(m, 'sparse_conv_1x1');
+    assert.ok(blocks.length === 4 && blocks.every((b) => b === 64), `${e.name}: sparse layers ${blocks}`);
+  });
+  assert.ok(models.length >= 3);
 });
 
 test('golden 4x16-tile cases (checked byte for byte in golden.test.ts) run the 4x16-tile kernel, or the pixel kernel (either layout)', () => {
