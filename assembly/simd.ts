@@ -41,6 +41,19 @@ export function requant4(x: v128, table: usize): v128 {
   return i32x4.shuffle(lo, hi, 0, 2, 4, 6);
 }
 
+/**
+ * Requantizes eight channels of two pixels (lo: channels c..c+3, hi: c+4..c+7; `table` at channel
+ * c's records) to 16 int8 lanes: lo0 hi0 in bytes 0-7, lo1 hi1 in 8-15. Saturating narrows before
+ * adding the output offset are exact: a value outside i16 stays outside [actMin, actMax] after it.
+ */
+// @ts-ignore: decorator
+@inline
+export function requant16(lo0: v128, hi0: v128, lo1: v128, hi1: v128, table: usize, outOffset: v128, actMin: v128, actMax: v128): v128 {
+  const h0 = i16x8.add_sat_s(i16x8.narrow_i32x4_s(requant4(lo0, table), requant4(hi0, table + 4 * REQUANT_RECORD_BYTES)), outOffset);
+  const h1 = i16x8.add_sat_s(i16x8.narrow_i32x4_s(requant4(lo1, table), requant4(hi1, table + 4 * REQUANT_RECORD_BYTES)), outOffset);
+  return i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(h0, h1), actMin), actMax);
+}
+
 /** requant4 on two lanes already in f64 (`table` at their first channel's scale). */
 // @ts-ignore: decorator
 @inline

@@ -6,7 +6,7 @@
 // i32x4.dot_i16x8_s); the input offset is
 // folded into foldedBias on the host: sum w*(x+off) + b = sum w*x + (b + off*sum w), mod 2^32.
 import { clamp, multiplyByQuantizedMultiplier } from '../quant';
-import { hsum4, requant4, REQUANT_RECORD_BYTES } from '../simd';
+import { hsum4, requant16, requant4, REQUANT_RECORD_BYTES } from '../simd';
 import {
   CONV_2D_INPUT, CONV_2D_FILTER, CONV_2D_OUTPUT, CONV_2D_MULTIPLIERS, CONV_2D_SHIFTS, CONV_2D_FOLDED_BIAS,
   CONV_2D_SCRATCH, CONV_2D_REQUANT, CONV_2D_BATCHES, CONV_2D_IN_H, CONV_2D_IN_W, CONV_2D_IN_C, CONV_2D_OUT_H, CONV_2D_OUT_W,
@@ -242,9 +242,7 @@ function pairOf(x: v128, j: i32): v128 {
 @inline
 function finishPairs(out0: usize, out1: usize, a0: v128, b0: v128, a1: v128, b1: v128, table: usize,
   outOffset16: v128, actMin8: v128, actMax8: v128): void {
-  const h0 = i16x8.add_sat_s(i16x8.narrow_i32x4_s(requant4(a0, table), requant4(b0, table + 4 * REQUANT_RECORD_BYTES)), outOffset16);
-  const h1 = i16x8.add_sat_s(i16x8.narrow_i32x4_s(requant4(a1, table), requant4(b1, table + 4 * REQUANT_RECORD_BYTES)), outOffset16);
-  const q = i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(h0, h1), actMin8), actMax8);
+  const q = requant16(a0, b0, a1, b1, table, outOffset16, actMin8, actMax8);
   v128.store64_lane(out0, q, 0);
   v128.store64_lane(out1, q, 1);
 }

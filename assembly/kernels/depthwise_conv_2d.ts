@@ -8,7 +8,7 @@
 // vertical neighbours of a 1-wide output) when both windows lie inside the image (they share every
 // weight load and table entry); two taps at a time are
 // interleaved as i16 pairs and multiplied with the pair-interleaved filter by i32x4.dot_i16x8_s.
-import { requant4, REQUANT_RECORD_BYTES } from '../simd';
+import { requant16, requant4, REQUANT_RECORD_BYTES } from '../simd';
 import {
   DEPTHWISE_CONV_2D_INPUT, DEPTHWISE_CONV_2D_FILTER, DEPTHWISE_CONV_2D_OUTPUT,
   DEPTHWISE_CONV_2D_REQUANT, DEPTHWISE_CONV_2D_SCRATCH, DEPTHWISE_CONV_2D_FOLDED_BIAS, DEPTHWISE_CONV_2D_CHANNELS_PAD, DEPTHWISE_CONV_2D_BATCHES,
@@ -45,19 +45,6 @@ function dotLo(acc: v128, xa: v128, xb: v128, w: usize): v128 {
 @inline
 function dotHi(acc: v128, xa: v128, xb: v128, w: usize): v128 {
   return i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.shuffle(xa, xb, 4, 12, 5, 13, 6, 14, 7, 15), v128.load8x8_s(w, 8)));
-}
-
-/**
- * Requantizes two 8-channel accumulator pairs (table: their records) to 16
- * int8 lanes: lo0 hi0 in bytes 0-7, lo1 hi1 in 8-15. Saturating narrows before adding the output
- * offset are exact: a value outside i16 stays outside [actMin, actMax] after the offset.
- */
-// @ts-ignore: decorator
-@inline
-function requant16(lo0: v128, hi0: v128, lo1: v128, hi1: v128, table: usize, outOffset: v128, actMin: v128, actMax: v128): v128 {
-  const h0 = i16x8.add_sat_s(i16x8.narrow_i32x4_s(requant4(lo0, table), requant4(hi0, table + 4 * REQUANT_RECORD_BYTES)), outOffset);
-  const h1 = i16x8.add_sat_s(i16x8.narrow_i32x4_s(requant4(lo1, table), requant4(hi1, table + 4 * REQUANT_RECORD_BYTES)), outOffset);
-  return i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(h0, h1), actMin), actMax);
 }
 
 export function depthwise_conv_2d(p: usize): i32 {
