@@ -20,7 +20,7 @@ export function dot16(acc: v128, xl: v128, xh: v128, w: v128): v128 {
 }
 
 /** Bytes of requantization records per channel (host/ops/common.ts requantTable). */
-export const REQUANT_RECORD_BYTES: usize = 16;
+export const REQUANT_RECORD_BYTES: usize = 24;
 
 /**
  * TFLite MultiplyByQuantizedMultiplier on four lanes, bit-exact (double rounding), with a single
@@ -31,7 +31,9 @@ export const REQUANT_RECORD_BYTES: usize = 16;
  * The f64 sum is exact while |N| + 2^(30+e) < 2^53 (for larger e the result is 0 either way); the
  * floor, plus 1.5 * 2^52, leaves the integer in the low 32 bits. The host passes a table only when every channel's |N| stays below 2^51, or the
  * error of a larger product cannot change the clamped int8 output (host/ops/common.ts requantTable).
- * `table`: these four channels' 64 bytes: m 2^left / D [4] f64, then 2^-(e+1) (0 when e = 0) [4] f64.
+ * `table`: the records of four channels, 96 bytes: S = m 2^left / D [4] f64, H = 2^-(e+1) (0 when
+ * e = 0) [4] f64, then S rounded to f32 [4] and H [4] as f32 for requantPair (S 0 and H 1/2: this
+ * channel always takes the f64 path).
  */
 // @ts-ignore: decorator
 @inline
@@ -41,16 +43,82 @@ export function requant4(x: v128, table: usize): v128 {
   return i32x4.shuffle(lo, hi, 0, 2, 4, 6);
 }
 
+const ROUNDING_MAGIC: f32 = 12582912.0; // 1.5 * 2^23: adding it rounds |t| < 2^22 to an integer in the low mantissa bits
+const ROUNDING_MAGIC_BITS: i32 = 0x4B400000;
+// t = fl32(fl32(fl32(x) * S32) + copysign(H, x)) lies within 4.0000004 * 2^-24 * |x S| + 2^-24 H of
+// the exact x S + copysign(H, x); for |t| <= 1024 that is below 1.0002 * 2^-12, so a t more than
+// 2^-11 away from every half-integer rounds (to nearest) as the exact value does, i.e. to TFLite's
+// result. A lane with |t| > 1024 may be off by one, but any such result clamps to the same int8
+// bound as TFLite's (|output offset| <= 128); the host keeps |x S| < 2^21 so the magic-number
+// rounding holds, else it stores S = 0 and H = 1/2, which always fails the check.
+const EXACT_LIMIT: f32 = 0.49951171875; // 1/2 - 2^-11
+
+/** x * S32 + copysign(H, x) in f32 for the four channels whose records start at `table`. */
+// @ts-ignore: decorator
+@inline
+function scaledF32(x: v128, table: usize): v128 {
+  const xf = f32x4.convert_i32x4_s(x);
+  return f32x4.add(f32x4.mul(xf, v128.load(table, 64)), v128.or(v128.and(xf, i32x4.splat(-2147483648)), v128.load(table, 80)));
+}
+
+/** Lanes where `rounded` (t + ROUNDING_MAGIC) may differ from TFLite's result (see EXACT_LIMIT). */
+// @ts-ignore: decorator
+@inline
+function mayRoundOff(t: v128, rounded: v128): v128 {
+  const fraction = f32x4.sub(t, f32x4.sub(rounded, f32x4.splat(ROUNDING_MAGIC)));
+  return f32x4.ge(f32x4.abs(fraction), f32x4.splat(EXACT_LIMIT));
+}
+
+/**
+ * Requantizes two vectors of four accumulators (x0 with the records at table0, x1 at table1) and
+ * adds the output offset: eight saturated i16 lanes, x0's then x1's. Four lanes per f32 operation;
+ * the f64 path of requant4 only when some lane lies too close to a rounding boundary (about one
+ * lane in 1000) or its channel is marked f64-only. Saturating narrows before adding the offset
+ * are exact: a value outside i16 stays outside [actMin, actMax] after it.
+ */
+// @ts-ignore: decorator
+@inline
+export function requantPair(x0: v128, table0: usize, x1: v128, table1: usize, outOffset: v128): v128 {
+  const t0 = scaledF32(x0, table0);
+  const t1 = scaledF32(x1, table1);
+  const r0 = f32x4.add(t0, f32x4.splat(ROUNDING_MAGIC));
+  const r1 = f32x4.add(t1, f32x4.splat(ROUNDING_MAGIC));
+  if (v128.any_true(v128.or(mayRoundOff(t0, r0), mayRoundOff(t1, r1)))) return requantPairF64(x0, table0, x1, table1, outOffset);
+  const magic = i32x4.splat(ROUNDING_MAGIC_BITS);
+  return i16x8.add_sat_s(i16x8.narrow_i32x4_s(i32x4.sub(r0, magic), i32x4.sub(r1, magic)), outOffset);
+}
+
+/** requantPair through requant4 (not inlined: the rare path). */
+function requantPairF64(x0: v128, table0: usize, x1: v128, table1: usize, outOffset: v128): v128 {
+  return i16x8.add_sat_s(i16x8.narrow_i32x4_s(requant4(x0, table0), requant4(x1, table1)), outOffset);
+}
+
 /**
  * Requantizes eight channels of two pixels (lo: channels c..c+3, hi: c+4..c+7; `table` at channel
- * c's records) to 16 int8 lanes: lo0 hi0 in bytes 0-7, lo1 hi1 in 8-15. Saturating narrows before
- * adding the output offset are exact: a value outside i16 stays outside [actMin, actMax] after it.
+ * c's records) to 16 int8 lanes: lo0 hi0 in bytes 0-7, lo1 hi1 in 8-15 (requantPair's arithmetic,
+ * one check for all 16).
  */
 // @ts-ignore: decorator
 @inline
 export function requant16(lo0: v128, hi0: v128, lo1: v128, hi1: v128, table: usize, outOffset: v128, actMin: v128, actMax: v128): v128 {
-  const h0 = i16x8.add_sat_s(i16x8.narrow_i32x4_s(requant4(lo0, table), requant4(hi0, table + 4 * REQUANT_RECORD_BYTES)), outOffset);
-  const h1 = i16x8.add_sat_s(i16x8.narrow_i32x4_s(requant4(lo1, table), requant4(hi1, table + 4 * REQUANT_RECORD_BYTES)), outOffset);
+  const tableHi = table + 4 * REQUANT_RECORD_BYTES;
+  const t0 = scaledF32(lo0, table);
+  const t1 = scaledF32(hi0, tableHi);
+  const t2 = scaledF32(lo1, table);
+  const t3 = scaledF32(hi1, tableHi);
+  const r0 = f32x4.add(t0, f32x4.splat(ROUNDING_MAGIC));
+  const r1 = f32x4.add(t1, f32x4.splat(ROUNDING_MAGIC));
+  const r2 = f32x4.add(t2, f32x4.splat(ROUNDING_MAGIC));
+  const r3 = f32x4.add(t3, f32x4.splat(ROUNDING_MAGIC));
+  let h0: v128, h1: v128;
+  if (v128.any_true(v128.or(v128.or(mayRoundOff(t0, r0), mayRoundOff(t1, r1)), v128.or(mayRoundOff(t2, r2), mayRoundOff(t3, r3))))) {
+    h0 = requantPairF64(lo0, table, hi0, tableHi, outOffset);
+    h1 = requantPairF64(lo1, table, hi1, tableHi, outOffset);
+  } else {
+    const magic = i32x4.splat(ROUNDING_MAGIC_BITS);
+    h0 = i16x8.add_sat_s(i16x8.narrow_i32x4_s(i32x4.sub(r0, magic), i32x4.sub(r1, magic)), outOffset);
+    h1 = i16x8.add_sat_s(i16x8.narrow_i32x4_s(i32x4.sub(r2, magic), i32x4.sub(r3, magic)), outOffset);
+  }
   return i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(h0, h1), actMin), actMax);
 }
 

@@ -172,7 +172,7 @@ test('refusals leave the previous version serving: downgrade, replay, exists, ta
   try {
     let r = await put(small.url, 'kws', pack(simd, key, 1).bundle);
     assert.equal([r.status, r.body.reason], [422, 'memory']);
-    assert.match(r.body.error as string, /needs 58416 bytes \(RAM 16176 \+ ROM 42240\), the memory limit is 49152/);
+    assert.match(r.body.error as string, /needs 63024 bytes \(RAM 16176 \+ ROM 46848\), the memory limit is 49152/);
     r = await put(mvp.url, 'kws', pack(ref, key, 1).bundle);
     assert.equal([r.status, r.body.reason], [422, 'features']);
     assert.match(r.body.error as string, /needs WebAssembly bulk-memory, nontrapping-fptoint/);
@@ -208,7 +208,7 @@ test('a module that fails its self-test is refused; the previous version keeps s
 
 test('truncated and oversized uploads are refused; nothing is left behind', async () => {
   const { simd } = await kwsModules();
-  const g = await run('uploads', { maxModuleBytes: 60_000 });
+  const g = await run('uploads', { maxModuleBytes: 70_000 });
   try {
     const v1 = pack(simd, key, 1).bundle;
     assert.is((await put(g.url, 'kws', v1)).status, 201);
@@ -222,11 +222,11 @@ test('truncated and oversized uploads are refused; nothing is left behind', asyn
     // the header declares a module over the cap: refused as soon as the header arrives, with or
     // without a Content-Length
     const big = v2.slice();
-    new DataView(big.buffer).setUint32(16, 70_000, true);
+    new DataView(big.buffer).setUint32(16, 80_000, true);
     assert.is(await chunkedUpload(g.url, big.subarray(0, 24), 200_000), 413);
     res = await fetch(`${g.url}/models/kws`, { method: 'PUT', body: big });
     assert.is(res.status, 413);
-    assert.match((await res.json() as { error: string }).error, /module of 70000 bytes, the limit is 60000/);
+    assert.match((await res.json() as { error: string }).error, /module of 80000 bytes, the limit is 70000/);
     const health = await (await fetch(`${g.url}/health`)).json() as { counters: { refused: number } };
     assert.ok(health.counters.refused >= 4);
     assert.equal(readdirSync(join(dir, 'uploads', 'incoming')), []);
@@ -335,7 +335,7 @@ test('edgerun flash --gateway: per-gateway results, exit 5 past --max-failures',
     assert.equal(report.gateways.map((x) => x.outcome), ['installed']);
     r = await flash('--gateway', `${b.url},${a.url}`);
     assert.is(r.status, 5);
-    assert.match(r.stdout, /refused\s+memory: module: needs 58416 bytes/);
+    assert.match(r.stdout, /refused\s+memory: module: needs 63024 bytes/);
     assert.match(r.stderr, /^edgerun: error: rollout stopped: 1 of 2 gateways failed, more than --max-failures 0%\n$/);
     r = await flash('--gateway', `${b.url},${a.url}`, '--max-failures', '50%');
     assert.is(r.status, 0, r.stderr);

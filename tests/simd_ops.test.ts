@@ -12,7 +12,7 @@ import * as assert from 'uvu/assert';
 import { BLOCKS } from '../host/abi/blocks.js';
 import { type EdgerunModel, loadModel } from '../host/index.js';
 import { FC_REQUANT } from '../host/ops/fully_connected.js';
-import { outputSize } from '../host/ops/quant.js';
+import { multiplyByQuantizedMultiplier, outputSize, quantizeMultiplier } from '../host/ops/quant.js';
 import { BuiltinOperator, BuiltinOptionsType } from '../host/tflite/schema.js';
 import { type OptionField, writeModel } from '../host/tflite/writer.js';
 import { asBytes, rng, ROOT } from './helpers.js';
@@ -431,6 +431,102 @@ test('requantization: the SIMD kernels\' f64 arithmetic equals fixed point for s
     assert.equal(simd, ref, `case ${i}: ${C}->${O} x ${P} pixels, filter scales 2^${exponent}±1, weights ±${weightRange / 2}, biases ±${biasRange}`);
   }
   assert.ok(seen.table > 80 && seen.fallback > 10, JSON.stringify(seen));
+});
+
+/**
+ * The first accumulator at which TFLite's MultiplyByQuantizedMultiplier for the rescale factor
+ * `effective` reaches an output level, for a random unclamped level, or for the first level
+ * where f32 arithmetic without requantPair's check (t = fl32(fl32(acc * S32) + copysign(H, acc)),
+ * rounded to nearest) is wrong on either side of the boundary: at an exact tie of t, or, rarely,
+ * a near miss (t off by its rounding errors). Null when no level has that kind.
+ */
+function boundaryAccumulator(effective: number, outZp: number, kind: 'any' | 'tie' | 'near miss', r: () => number): number | null {
+  const { multiplier, shift } = quantizeMultiplier(effective);
+  const e = Math.max(-shift, 0);
+  const scale = (multiplier * 2 ** Math.max(shift, 0)) / 2 ** (31 + e);
+  const half = e > 0 ? 2 ** -(e + 1) : 0;
+  const t = (acc: number) => Math.fround(Math.fround(Math.fround(acc) * Math.fround(scale)) + (acc < 0 ? -half : half));
+  const nearest = (acc: number) => Math.fround(t(acc) + 12582912) - 12582912;
+  const first = -127 - outZp; // unclamped levels: first .. first + 253
+  const levels = kind === 'any' ? [first + Math.floor(r() * 254)] : Array.from({ length: 254 }, (_, k) => first + k);
+  for (const level of levels) {
+    let acc = Math.ceil((level - 0.5) / scale);
+    while (multiplyByQuantizedMultiplier(acc - 1, multiplier, shift) >= level) acc--;
+    while (multiplyByQuantizedMultiplier(acc, multiplier, shift) < level) acc++;
+    if (kind === 'any') return acc;
+    for (const [a, want] of [[acc, level], [acc - 1, level - 1]]) {
+      if (nearest(a) === want) continue;
+      if ((Math.abs(t(a) - nearest(a)) === 0.5) === (kind === 'tie')) return acc;
+    }
+  }
+  return null;
+}
+
+test('requantization: the f32 fast path (assembly/simd.ts requantPair) equals fixed point on both sides of rounding boundaries', () => {
+  // 1x1 convolutions and depthwise convolutions over 256 pixels holding every int8 value once, with
+  // weights ±1 and output scale 1: channel c sees 256 consecutive accumulators around a rounding
+  // boundary (placed by its bias), and further boundaries when its rescale factor (2^-12..2^-1) is
+  // large. The input scale gives the factor a full 31-bit multiplier (a float32 scale alone has 24 bits). Channel 0 gets a near miss of plain f32 rounding (about 1 channel in 50
+  // has one), channel 1 an exact tie. Convolutions with 8 or 16 output channels run conv_2d_pairs
+  // (requant16), 12 or 20 conv_2d (requantPair); depthwise covers both of its paths.
+  const r = rng(405);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
+  const pixels = 256;
+  for (let i = 0; i < 36; i++) {
+    const depthwise = i % 3 === 2;
+    const O = depthwise ? pick([8, 13, 16]) : pick([8, 12, 16, 20]);
+    const C = depthwise ? O : 1;
+    const outZp = Math.floor(r() * 201) - 100;
+    const inScale = Math.fround(0.5 + r() / 2);
+    const fScales: number[] = [];
+    const boundaries: number[] = [];
+    for (let c = 0; c < O; c++) {
+      const kind = c === 0 ? 'near miss' : c === 1 ? 'tie' : 'any';
+      for (let tries = 0; fScales.length === c; tries++) {
+        assert.ok(tries < 2000, `case ${i}: no scale with a ${kind} found`);
+        const fScale = Math.fround(2 ** (-11 + r() * 11)); // the model stores float32 scales
+        const acc = boundaryAccumulator(inScale * fScale, outZp, kind, r); // host/ops/common.ts perChannelRequant's product
+        if (acc === null) continue;
+        fScales.push(fScale);
+        boundaries.push(acc);
+      }
+    }
+    const filter = Int8Array.from({ length: O }, () => (r() < 0.5 ? -1 : 1)); // one tap per output channel either way
+    // Pixel p's accumulator is bias + w * (p - 128).
+    const bias = Int32Array.from({ length: O }, (_, c) => boundaries[c] - filter[c] * (Math.floor(r() * 200) - 100));
+    const wShape = depthwise ? [1, 1, 1, O] : [O, 1, 1, C];
+    const model = writeModel({
+      tensors: [
+        { name: 'x', shape: [1, 1, pixels, C], type: INT8, quantization: { scale: [inScale], zeroPoint: [0] } },
+        { name: 'w', shape: wShape, type: INT8, data: filter, quantization: { scale: fScales, zeroPoint: fScales.map(() => 0), quantizedDimension: depthwise ? 3 : 0 } },
+        { name: 'b', shape: [O], type: INT32, data: bias },
+        { name: 'y', shape: [1, 1, pixels, O], type: INT8, quantization: { scale: [1], zeroPoint: [outZp] } },
+      ],
+      operators: [depthwise ? {
+        builtinCode: BuiltinOperator.DEPTHWISE_CONV_2D, inputs: [0, 1, 2], outputs: [3], optionsType: BuiltinOptionsType.DepthwiseConv2DOptions,
+        options: [{ field: 1, kind: 'int32', value: 1 }, { field: 2, kind: 'int32', value: 1 }, { field: 3, kind: 'int32', value: 1 }],
+      } : {
+        builtinCode: BuiltinOperator.CONV_2D, inputs: [0, 1, 2], outputs: [3], optionsType: BuiltinOptionsType.Conv2DOptions,
+        options: [{ field: 1, kind: 'int32', value: 1 }, { field: 2, kind: 'int32', value: 1 }],
+      }],
+      inputs: [0],
+      outputs: [3],
+    });
+    const input = Uint8Array.from({ length: pixels * C }, (_, k) => (Math.floor(k / C) - 128) & 0xff);
+    const outputs = (['simd', 'ref'] as const).map((kernels) => {
+      const m = loadModel(model, { kernels });
+      if (kernels === 'simd') assert.equal(m.prepared.layout.calls.map((c) => c.scalar), [false], `case ${i}: SIMD path`);
+      const it = m.createInterpreter();
+      asBytes(it.inputs[0].data).set(input);
+      it.invoke();
+      return Array.from(asBytes(it.outputs[0].data));
+    });
+    for (let c = 0; c < O; c++) {
+      const values = new Set(Array.from({ length: pixels }, (_, p) => outputs[1][p * O + c]));
+      assert.ok(values.size > 1, `case ${i}: channel ${c}'s outputs span a boundary`);
+    }
+    assert.equal(outputs[0], outputs[1], `case ${i}: ${depthwise ? 'depthwise' : 'conv'} ${C}->${O}, output zero point ${outZp}`);
+  }
 });
 
 test('shipped models run every layer on its SIMD kernel: none falls back to a scalar twin (pruned-away rows included)', () => {

@@ -6,7 +6,7 @@
 // i32x4.dot_i16x8_s); the input offset is
 // folded into foldedBias on the host: sum w*(x+off) + b = sum w*x + (b + off*sum w), mod 2^32.
 import { clamp, multiplyByQuantizedMultiplier } from '../quant';
-import { hsum4, requant16, requant4, REQUANT_RECORD_BYTES } from '../simd';
+import { hsum4, requant16, requantPair, REQUANT_RECORD_BYTES } from '../simd';
 import {
   CONV_2D_INPUT, CONV_2D_FILTER, CONV_2D_OUTPUT, CONV_2D_MULTIPLIERS, CONV_2D_SHIFTS, CONV_2D_FOLDED_BIAS,
   CONV_2D_SCRATCH, CONV_2D_REQUANT, CONV_2D_BATCHES, CONV_2D_IN_H, CONV_2D_IN_W, CONV_2D_IN_C, CONV_2D_OUT_H, CONV_2D_OUT_W,
@@ -116,7 +116,7 @@ function finishBlock(out0: usize, out1: usize, a: v128, b: v128, c: i32, outC: i
   shifts: usize, outputOffset: i32, actMin: i32, actMax: i32, outOffset16: v128, actMin8: v128, actMax8: v128): void {
   if (c < fullBlocks) {
     const table = requant + <usize>c * REQUANT_RECORD_BYTES;
-    const h = i16x8.add_sat_s(i16x8.narrow_i32x4_s(requant4(a, table), requant4(b, table)), outOffset16);
+    const h = requantPair(a, table, b, table, outOffset16);
     const q = i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(h, h), actMin8), actMax8);
     v128.store32_lane(out0 + <usize>c, q, 0);
     v128.store32_lane(out1 + <usize>c, q, 1);

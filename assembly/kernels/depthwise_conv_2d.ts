@@ -8,7 +8,7 @@
 // vertical neighbours of a 1-wide output) when both windows lie inside the image (they share every
 // weight load and table entry); two taps at a time are
 // interleaved as i16 pairs and multiplied with the pair-interleaved filter by i32x4.dot_i16x8_s.
-import { requant16, requant4, REQUANT_RECORD_BYTES } from '../simd';
+import { requant16, requantPair, REQUANT_RECORD_BYTES } from '../simd';
 import {
   DEPTHWISE_CONV_2D_INPUT, DEPTHWISE_CONV_2D_FILTER, DEPTHWISE_CONV_2D_OUTPUT,
   DEPTHWISE_CONV_2D_REQUANT, DEPTHWISE_CONV_2D_SCRATCH, DEPTHWISE_CONV_2D_FOLDED_BIAS, DEPTHWISE_CONV_2D_CHANNELS_PAD, DEPTHWISE_CONV_2D_BATCHES,
@@ -185,7 +185,7 @@ export function depthwise_conv_2d(p: usize): i32 {
           w += pairStride;
         }
         const table = requant + <usize>c * REQUANT_RECORD_BYTES;
-        const h = i16x8.add_sat_s(i16x8.narrow_i32x4_s(requant4(lo, table), requant4(hi, table + 4 * REQUANT_RECORD_BYTES)), outOffsetV);
+        const h = requantPair(lo, table, hi, table + 4 * REQUANT_RECORD_BYTES, outOffsetV);
         const q = i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(h, h), actMinV), actMaxV);
         if (c + 8 <= channels) v128.store64_lane(out + <usize>c, q, 0);
         else storePartial(out + <usize>c, q, channels - c);

@@ -184,7 +184,7 @@ export function requantTableArg(multipliers: Int32Array, shifts: Int32Array, cha
     if (shifts[c] > 0 && accumulator * 2 ** shifts[c] >= 2 ** 31) return null;
     if (-shifts[c] >= 12 && accumulator * multipliers[c] >= 2 ** 51) return null;
   }
-  return { rom: requantTable(multipliers, shifts, channels), label: 'requant table' };
+  return { rom: requantTable(multipliers, shifts, channels, bounds), label: 'requant table' };
 }
 
 /** assembly/simd.ts requant4 on one value, in the same f64 operations (JavaScript numbers are IEEE doubles). */
@@ -196,19 +196,29 @@ function requantF64(x: number, multiplier: number, shift: number): number {
 }
 
 /**
- * Per-channel requantization records for the SIMD kernels (assembly/simd.ts requant4): for each
- * block of 4 channels, 64 bytes of f64: m 2^left / 2^(31+e) [4], then 2^-(e+1), or 0 when e = 0 [4]
- * (left = max(shift, 0), e = max(-shift, 0)). Channels past `channels` get multiplier 0.
+ * Per-channel requantization records for the SIMD kernels (assembly/simd.ts requant4 and
+ * requantPair): for each block of 4 channels, 96 bytes: S = m 2^left / 2^(31+e) [4] and
+ * H = 2^-(e+1), or 0 when e = 0 [4] as f64, then S rounded to f32 [4] and H as f32 [4]
+ * (left = max(shift, 0), e = max(-shift, 0)). When the channel's accumulator bound times S
+ * reaches 2^21 (requantPair's rounding trick needs |x S| < 2^22) the f32 pair is S 0 and H 1/2,
+ * which requantPair's check always rejects: that channel takes the f64 path. Channels past
+ * `channels` get multiplier 0.
  */
-export function requantTable(multipliers: Int32Array, shifts: Int32Array, channels: number): Uint8Array {
+export function requantTable(multipliers: Int32Array, shifts: Int32Array, channels: number, bounds: Float64Array): Uint8Array {
   const blocks = Math.ceil(channels / 8) * 2; // whole 8-channel groups: kernels work 4 or 8 at a time
-  const out = new DataView(new ArrayBuffer(blocks * 64));
+  const out = new DataView(new ArrayBuffer(blocks * 96));
   for (let c = 0; c < blocks * 4; c++) {
-    const at = Math.floor(c / 4) * 64 + (c % 4) * 8;
+    const at = Math.floor(c / 4) * 96 + (c % 4) * 8;
     const shift = c < channels ? shifts[c] : 0;
     const e = Math.max(-shift, 0);
-    out.setFloat64(at, ((c < channels ? multipliers[c] : 0) * 2 ** Math.max(shift, 0)) / 2 ** (31 + e), true);
-    out.setFloat64(at + 32, e > 0 ? 2 ** -(e + 1) : 0, true);
+    const scale = ((c < channels ? multipliers[c] : 0) * 2 ** Math.max(shift, 0)) / 2 ** (31 + e);
+    const half = e > 0 ? 2 ** -(e + 1) : 0;
+    out.setFloat64(at, scale, true);
+    out.setFloat64(at + 32, half, true);
+    const at32 = Math.floor(c / 4) * 96 + 64 + (c % 4) * 4;
+    const f32Path = c >= channels || bounds[c] * scale < 2 ** 21;
+    out.setFloat32(at32, f32Path ? scale : 0, true);
+    out.setFloat32(at32 + 16, f32Path ? half : 0.5, true);
   }
   return new Uint8Array(out.buffer);
 }
