@@ -19,8 +19,10 @@ export function dot16(acc: v128, xl: v128, xh: v128, w: v128): v128 {
   ));
 }
 
-/** Bytes of requantization records per channel (host/ops/common.ts requantTable). */
+/** Bytes of requantization records per channel (host/ops/common.ts requantTable): the convolutions' with the f32 half, */
 export const REQUANT_RECORD_BYTES: usize = 24;
+/** FULLY_CONNECTED's without it. */
+export const REQUANT_F64_RECORD_BYTES: usize = 16;
 
 /**
  * TFLite MultiplyByQuantizedMultiplier on four lanes, bit-exact (double rounding), with a single
@@ -31,9 +33,9 @@ export const REQUANT_RECORD_BYTES: usize = 24;
  * The f64 sum is exact while |N| + 2^(30+e) < 2^53 (for larger e the result is 0 either way); the
  * floor, plus 1.5 * 2^52, leaves the integer in the low 32 bits. The host passes a table only when every channel's |N| stays below 2^51, or the
  * error of a larger product cannot change the clamped int8 output (host/ops/common.ts requantTable).
- * `table`: the records of four channels, 96 bytes: S = m 2^left / D [4] f64, H = 2^-(e+1) (0 when
- * e = 0) [4] f64, then S rounded to f32 [4] and H [4] as f32 for requantPair (S 0 and H 1/2: this
- * channel always takes the f64 path).
+ * `table`: the records of four channels: S = m 2^left / D [4] f64, H = 2^-(e+1) (0 when e = 0) [4]
+ * f64, and for the convolutions then S rounded to f32 [4] and H [4] as f32 for requantPair (S 0
+ * and H 1/2: this channel always takes the f64 path).
  */
 // @ts-ignore: decorator
 @inline

@@ -5,7 +5,7 @@
 // where the bracket is foldedBias (host) and fo*sum x is per input row (fo is 0 for int8
 // per-channel weights). Requantization is vectorized in both modes (simd.ts).
 import { clamp, f64ToI32, multiplyByQuantizedMultiplier, roundHalfAway } from '../quant';
-import { hsum4, narrowClamp4, requant4, REQUANT_RECORD_BYTES, scaleRound4 } from '../simd';
+import { hsum4, narrowClamp4, requant4, REQUANT_F64_RECORD_BYTES, scaleRound4 } from '../simd';
 import {
   FULLY_CONNECTED_INPUT, FULLY_CONNECTED_FILTER, FULLY_CONNECTED_OUTPUT,
   FULLY_CONNECTED_MULTIPLIERS, FULLY_CONNECTED_SHIFTS, FULLY_CONNECTED_SCALES, FULLY_CONNECTED_FOLDED_BIAS,
@@ -95,7 +95,7 @@ function requantBlock(
   if (c + 4 <= outDepth) {
     const scaled = requantInFloat
       ? scaleRound4(acc, load<usize>(p, FULLY_CONNECTED_SCALES) + (<usize>c << 3))
-      : requant4(acc, load<usize>(p, FULLY_CONNECTED_REQUANT) + <usize>c * REQUANT_RECORD_BYTES);
+      : requant4(acc, load<usize>(p, FULLY_CONNECTED_REQUANT) + <usize>c * REQUANT_F64_RECORD_BYTES);
     v128.store32_lane(out + <usize>c, narrowClamp4(scaled, outOffsetV, actMinV, actMaxV), 0);
   } else {
     const outputOffset = load<i32>(p, FULLY_CONNECTED_OUTPUT_OFFSET);

@@ -7,7 +7,7 @@
 // tile, feeds the dot products of four output rows (sign-extending 8-byte loads + i32x4.dot_i16x8_s),
 // for two input rows at a time, and the four rows' sums are requantized together.
 import { rowSum, requantizeRow, sparseDot } from '../ref/sparse_fully_connected';
-import { hsum4, narrowClamp4, requant4, REQUANT_RECORD_BYTES, scaleRound4 } from '../simd';
+import { hsum4, narrowClamp4, requant4, REQUANT_F64_RECORD_BYTES, scaleRound4 } from '../simd';
 import {
   SPARSE_FULLY_CONNECTED_INPUT, SPARSE_FULLY_CONNECTED_OUTPUT, SPARSE_FULLY_CONNECTED_ROW_START,
   SPARSE_FULLY_CONNECTED_BLOCK_COLS, SPARSE_FULLY_CONNECTED_VALUES, SPARSE_FULLY_CONNECTED_FOLDED_BIAS,
@@ -138,7 +138,7 @@ function store4(p: usize, out: usize, r: i32, rows: i32, acc: v128, requantInFlo
   if (r + 4 <= rows) {
     const scaled = requantInFloat
       ? scaleRound4(acc, load<usize>(p, SPARSE_FULLY_CONNECTED_SCALES) + (<usize>r << 3))
-      : requant4(acc, load<usize>(p, SPARSE_FULLY_CONNECTED_REQUANT) + <usize>r * REQUANT_RECORD_BYTES);
+      : requant4(acc, load<usize>(p, SPARSE_FULLY_CONNECTED_REQUANT) + <usize>r * REQUANT_F64_RECORD_BYTES);
     v128.store32_lane(out + <usize>r, narrowClamp4(scaled, outOffsetV, actMinV, actMaxV), 0);
     return;
   }
@@ -280,7 +280,7 @@ export function sparse_fully_connected(p: usize): i32 {
           acc = v128.load32_lane(s + 16, acc, 1);
           acc = v128.load32_lane(s + 32, acc, 2);
           acc = v128.load32_lane(s + 48, acc, 3);
-          const scaled = requantInFloat ? scaleRound4(acc, scales + (<usize>r << 3)) : requant4(acc, requant + <usize>r * REQUANT_RECORD_BYTES);
+          const scaled = requantInFloat ? scaleRound4(acc, scales + (<usize>r << 3)) : requant4(acc, requant + <usize>r * REQUANT_F64_RECORD_BYTES);
           v128.store32_lane(out + <usize>r, narrowClamp4(scaled, outOffsetV, actMinV, actMaxV), 0);
         }
         for (; r < rows; r++) store<i8>(out + <usize>r, <i8>requantizeRow(p, r, load<i32>(scratch + (<usize>r << 4) + (<usize>q << 2))));
@@ -303,7 +303,7 @@ export function sparse_fully_connected(p: usize): i32 {
         acc = hsum4(rowDotLanes(x, p, r, block), rowDotLanes(x, p, r + 1, block), rowDotLanes(x, p, r + 2, block), rowDotLanes(x, p, r + 3, block));
       }
       acc = i32x4.add(i32x4.add(acc, v128.load(foldedBias + (<usize>r << 2))), i32x4.splat(rowTerm));
-      const scaled = requantInFloat ? scaleRound4(acc, scales + (<usize>r << 3)) : requant4(acc, requant + <usize>r * REQUANT_RECORD_BYTES);
+      const scaled = requantInFloat ? scaleRound4(acc, scales + (<usize>r << 3)) : requant4(acc, requant + <usize>r * REQUANT_F64_RECORD_BYTES);
       v128.store32_lane(out + <usize>r, narrowClamp4(scaled, outOffsetV, actMinV, actMaxV), 0);
     }
     for (; r < rows; r++) {

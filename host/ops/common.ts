@@ -45,7 +45,8 @@ export function fusedActivationRange(t: OpTensors, activation: number, output: T
  * (PopulateConvolutionQuantizationParams): effective = double(in) * double(filter[c]) / double(out).
  * A single filter scale is broadcast over all channels. Returns the effective scales too.
  */
-export function perChannelRequant(t: OpTensors, input: Tensor, filter: Tensor, bias: Tensor | null, output: Tensor, channels: number, channelDim: number) {
+/** `withF32`: the requantization records carry requantPair's f32 half (the convolutions use it; FULLY_CONNECTED does not). */
+export function perChannelRequant(t: OpTensors, input: Tensor, filter: Tensor, bias: Tensor | null, output: Tensor, channels: number, channelDim: number, withF32 = true) {
   const fq = filter.quantization;
   if (!fq || fq.scale.length === 0) t.fail(`filter ${tensorLabel(filter)} has no quantization parameters`);
   if (fq.scale.length !== 1 && fq.scale.length !== channels) {
@@ -68,7 +69,7 @@ export function perChannelRequant(t: OpTensors, input: Tensor, filter: Tensor, b
   return {
     multipliers: romInt32(multipliers, 'output multipliers'),
     shifts: romInt32(shifts, 'output shifts'),
-    table: requantTableArg(multipliers, shifts, channels, accumulatorBounds(t, filter, bias, channels, channelDim)),
+    table: requantTableArg(multipliers, shifts, channels, accumulatorBounds(t, filter, bias, channels, channelDim), withF32),
     effective,
     filterZeroPoint: fq.zeroPoint[0],
   };
@@ -173,7 +174,7 @@ export function accumulatorBounds(t: OpTensors, filter: Tensor, bias: Tensor | n
  * which clamps to the same int8 bound whatever the last bits. A channel with a constant
  * accumulator (no weights) is checked on that value.
  */
-export function requantTableArg(multipliers: Int32Array, shifts: Int32Array, channels: number, { bounds, constants }: AccumulatorBounds) {
+export function requantTableArg(multipliers: Int32Array, shifts: Int32Array, channels: number, { bounds, constants }: AccumulatorBounds, withF32: boolean) {
   for (let c = 0; c < channels; c++) {
     const constant = constants.get(c);
     if (constant !== undefined) {
@@ -184,7 +185,7 @@ export function requantTableArg(multipliers: Int32Array, shifts: Int32Array, cha
     if (shifts[c] > 0 && accumulator * 2 ** shifts[c] >= 2 ** 31) return null;
     if (-shifts[c] >= 12 && accumulator * multipliers[c] >= 2 ** 51) return null;
   }
-  return { rom: requantTable(multipliers, shifts, channels, bounds), label: 'requant table' };
+  return { rom: requantTable(multipliers, shifts, channels, bounds, withF32), label: 'requant table' };
 }
 
 /** assembly/simd.ts requant4 on one value, in the same f64 operations (JavaScript numbers are IEEE doubles). */
@@ -197,25 +198,27 @@ function requantF64(x: number, multiplier: number, shift: number): number {
 
 /**
  * Per-channel requantization records for the SIMD kernels (assembly/simd.ts requant4 and
- * requantPair): for each block of 4 channels, 96 bytes: S = m 2^left / 2^(31+e) [4] and
- * H = 2^-(e+1), or 0 when e = 0 [4] as f64, then S rounded to f32 [4] and H as f32 [4]
- * (left = max(shift, 0), e = max(-shift, 0)). When the channel's accumulator bound times S
+ * requantPair): for each block of 4 channels, S = m 2^left / 2^(31+e) [4] and H = 2^-(e+1), or 0
+ * when e = 0 [4] as f64 (64 bytes), and `withF32`, S rounded to f32 [4] and H as f32 [4] (96 bytes
+ * in all; left = max(shift, 0), e = max(-shift, 0)). When the channel's accumulator bound times S
  * reaches 2^21 (requantPair's rounding trick needs |x S| < 2^22) the f32 pair is S 0 and H 1/2,
  * which requantPair's check always rejects: that channel takes the f64 path. Channels past
  * `channels` get multiplier 0.
  */
-export function requantTable(multipliers: Int32Array, shifts: Int32Array, channels: number, bounds: Float64Array): Uint8Array {
+export function requantTable(multipliers: Int32Array, shifts: Int32Array, channels: number, bounds: Float64Array, withF32: boolean): Uint8Array {
   const blocks = Math.ceil(channels / 8) * 2; // whole 8-channel groups: kernels work 4 or 8 at a time
-  const out = new DataView(new ArrayBuffer(blocks * 96));
+  const blockBytes = withF32 ? 96 : 64;
+  const out = new DataView(new ArrayBuffer(blocks * blockBytes));
   for (let c = 0; c < blocks * 4; c++) {
-    const at = Math.floor(c / 4) * 96 + (c % 4) * 8;
+    const at = Math.floor(c / 4) * blockBytes + (c % 4) * 8;
     const shift = c < channels ? shifts[c] : 0;
     const e = Math.max(-shift, 0);
     const scale = ((c < channels ? multipliers[c] : 0) * 2 ** Math.max(shift, 0)) / 2 ** (31 + e);
     const half = e > 0 ? 2 ** -(e + 1) : 0;
     out.setFloat64(at, scale, true);
     out.setFloat64(at + 32, half, true);
-    const at32 = Math.floor(c / 4) * 96 + 64 + (c % 4) * 4;
+    if (!withF32) continue;
+    const at32 = Math.floor(c / 4) * blockBytes + 64 + (c % 4) * 4;
     const f32Path = c >= channels || bounds[c] * scale < 2 ** 21;
     out.setFloat32(at32, f32Path ? scale : 0, true);
     out.setFloat32(at32 + 16, f32Path ? half : 0.5, true);

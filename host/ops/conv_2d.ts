@@ -27,7 +27,10 @@ export const conv2d: OpDef = {
     if (filterInC <= 0 || inC % filterInC !== 0) t.fail(`input depth ${inC} is not a multiple of filter depth ${filterInC} (${tensorLabel(filter)})`);
     if (outC % (inC / filterInC) !== 0) t.fail(`output channels ${outC} not divisible by groups ${inC / filterInC}`);
     t.expectShape(output, [batches, outH, outW, outC], 'output');
-    const rq = perChannelRequant(t, input, filter, bias, output, outC, 0);
+    // A pruned 1x1, stride-1, ungrouped convolution is a FULLY_CONNECTED over its pixels.
+    const pointwiseFc = filterH === 1 && filterW === 1 && o.strideH === 1 && o.strideW === 1 && filterInC === inC;
+    const sparse = pointwiseFc ? sparseWeights(filter, filterData, outC, inC, batches * outH * outW, true) : null;
+    const rq = perChannelRequant(t, input, filter, bias, output, outC, 0, !sparse); // the sparse kernels use no f32 half
     const [actMin, actMax] = fusedActivationRange(t, o.activation, output);
     const k = filterH * filterW * filterInC;
     const macs = batches * outH * outW * outC * k;
@@ -47,9 +50,6 @@ export const conv2d: OpDef = {
       }];
     }
     const inputOffset = -input.quantization!.zeroPoint[0];
-    // A pruned 1x1, stride-1, ungrouped convolution is a FULLY_CONNECTED over its pixels.
-    const pointwiseFc = filterH === 1 && filterW === 1 && o.strideH === 1 && o.strideW === 1 && filterInC === inC;
-    const sparse = pointwiseFc ? sparseWeights(filter, filterData, outC, inC, batches * outH * outW, true) : null;
     if (sparse) {
       // ConvPerChannel has no filter offset and requantizes in fixed point.
       return [sparseCall(t, {

@@ -79,7 +79,7 @@ export const fullyConnected: OpDef = {
     const expected = keepNumDims ? [...input.shape.slice(0, -1), units] : [batches, units];
     t.expectShape(output, expected, 'output');
 
-    const rq = perChannelRequant(t, input, filter, bias, output, units, 0);
+    const rq = perChannelRequant(t, input, filter, bias, output, units, 0, false);
     const perChannel = filter.quantization!.scale.length > 1;
     const [actMin, actMax] = fusedActivationRange(t, activation, output);
     if (input.type === TensorType.INT16) {
@@ -102,7 +102,7 @@ export const fullyConnected: OpDef = {
       const shifts = new Int32Array(units).fill(q.shift);
       rq.multipliers = romInt32(multipliers, 'output multipliers');
       rq.shifts = romInt32(shifts, 'output shifts');
-      rq.table = requantTableArg(multipliers, shifts, units, accumulatorBounds(t, filter, bias, units, 0, -rq.filterZeroPoint));
+      rq.table = requantTableArg(multipliers, shifts, units, accumulatorBounds(t, filter, bias, units, 0, -rq.filterZeroPoint), false);
     }
     const inputOffset = -input.quantization!.zeroPoint[0];
     const filterOffset = perChannel ? 0 : -rq.filterZeroPoint;
