@@ -163,7 +163,8 @@ export class EdgerunModel {
 /** Reads, validates and prepares a .tflite model (path or bytes). Throws typed EdgerunErrors. */
 export function loadModel(source: string | Uint8Array, options: LoadOptions = {}): EdgerunModel {
   const model = parse(source);
-  return new EdgerunModel(prepareModel(model), options.kernels ?? 'simd');
+  const kernels = options.kernels ?? 'simd';
+  return new EdgerunModel(prepareModel(model, kernels), kernels);
 }
 
 /** Reads a module made by compileModel / `edgerun compile`. Throws ModelError if it is not one. */
@@ -212,7 +213,8 @@ export function inspectModel(source: string | Uint8Array, options: LoadOptions =
     ...(pm ? { pm } : {}),
   };
   if (unsupported.length > 0) return { ...base, memory: null };
-  return { ...base, memory: memoryFigures(prepareModel(model), options.kernels ?? 'simd') };
+  const kernels = options.kernels ?? 'simd';
+  return { ...base, memory: memoryFigures(prepareModel(model, kernels), kernels) };
 }
 
 function parse(source: string | Uint8Array): Model {

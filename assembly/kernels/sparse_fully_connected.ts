@@ -6,7 +6,8 @@
 // Row-grouped 4x16 tiles (block 64) run like the dense kernel: each input vector, loaded once per
 // tile, feeds the dot products of four output rows (sign-extending 8-byte loads + i32x4.dot_i16x8_s),
 // for two input rows at a time, and the four rows' sums are requantized together.
-import { rowSum, requantizeRow, sparseDot } from '../ref/sparse_fully_connected';
+import { clamp, f64ToI32, roundHalfAway } from '../quant';
+import { rowSum, sparseDot } from '../ref/sparse_fully_connected';
 import { hsum4, narrowClamp4, requant4, REQUANT_F64_RECORD_BYTES, scaleRound4 } from '../simd';
 import {
   SPARSE_FULLY_CONNECTED_INPUT, SPARSE_FULLY_CONNECTED_OUTPUT, SPARSE_FULLY_CONNECTED_ROW_START,
@@ -129,6 +130,23 @@ function rowDot(x: usize, p: usize, r: i32, block: i32): i32 {
 @inline
 function dot16(acc: v128, xl: v128, xh: v128, w: usize): v128 {
   return i32x4.add(acc, i32x4.add(i32x4.dot_i16x8_s(xl, v128.load8x8_s(w)), i32x4.dot_i16x8_s(xh, v128.load8x8_s(w + 8))));
+}
+
+/**
+ * Output row r's int8 value for accumulator acc, as the twin's requantizeRow but in requantMode 0
+ * through the SIMD requantization records (the block carries no multipliers or shifts): lane r & 3
+ * of requant4 over r's group of four rows (the records cover whole 8-row groups).
+ */
+function requantizeRow(p: usize, r: i32, acc: i32): i32 {
+  let scaled: i32;
+  if (load<i32>(p, SPARSE_FULLY_CONNECTED_REQUANT_MODE) == 1) {
+    scaled = f64ToI32(roundHalfAway(<f64>acc * load<f64>(load<usize>(p, SPARSE_FULLY_CONNECTED_SCALES) + (<usize>r << 3))));
+  } else {
+    const v = requant4(i32x4.splat(acc), load<usize>(p, SPARSE_FULLY_CONNECTED_REQUANT) + <usize>(r & ~3) * REQUANT_F64_RECORD_BYTES);
+    const lane = r & 3;
+    scaled = lane == 0 ? i32x4.extract_lane(v, 0) : lane == 1 ? i32x4.extract_lane(v, 1) : lane == 2 ? i32x4.extract_lane(v, 2) : i32x4.extract_lane(v, 3);
+  }
+  return clamp(scaled + load<i32>(p, SPARSE_FULLY_CONNECTED_OUTPUT_OFFSET), load<i32>(p, SPARSE_FULLY_CONNECTED_ACT_MIN), load<i32>(p, SPARSE_FULLY_CONNECTED_ACT_MAX));
 }
 
 /** Requantizes the sums of output rows r .. r + 3 (those below `rows`) and stores them at out + r. */

@@ -55,11 +55,14 @@ function aotKernelModule(): Uint8Array {
   return aotModule;
 }
 
-/** Kernels (of the SIMD flavour) whose calls do so little work that the scalar twin is linked instead. */
+/** Kernels (of the SIMD flavour) whose calls do so little work that the scalar twin is linked instead
+ *  (none of whose calls is simdOnly). */
 export function scalarTwinKernels(prepared: PreparedModel): string[] {
   const { model, layout } = prepared;
   const work = new Map<string, number>();
+  const simdOnly = new Set(layout.calls.filter((c) => c.simdOnly).map((c) => c.kernel));
   for (const c of layout.calls) {
+    if (simdOnly.has(c.kernel)) continue;
     const outputs = model.operators[c.opIndex].outputs.filter((t) => t >= 0);
     const elements = outputs.reduce((s, t) => s + elementCount(model.tensors[t].shape), 0);
     work.set(c.kernel, (work.get(c.kernel) ?? 0) + Math.max(c.macs, elements));

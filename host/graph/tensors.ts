@@ -41,7 +41,9 @@ export function zeroPointOf(t: Tensor): number {
 
 /** Checked accessors used by op prepare functions; each failure names the operator. */
 export class OpTensors {
-  constructor(readonly model: Model, readonly op: Operator) {}
+  /** `simd`: the calls run on the SIMD kernel module (else the scalar one), so a block may leave out
+   *  data only the other module's kernel reads. */
+  constructor(readonly model: Model, readonly op: Operator, readonly simd = true) {}
 
   fail(message: string): never {
     throw new ModelError(`${opLabel(this.op)}: ${message}`);

@@ -32,16 +32,20 @@ export function sparseCall(t: OpTensors, a: {
   const pixels = a.sparse.kernel === 'sparse_conv_1x1';
   if (pixels && (a.requantMode !== 0 || a.filterOffset !== 0)) throw new Error('internal: sparse_conv_1x1 needs requantMode 0 and filterOffset 0');
   const scratch = pixels ? 32 * (Math.floor(a.depth / 16) * 16) + 64 : a.batches >= 4 && a.sparse.block !== 64 ? 16 * rowsPad : 0;
+  const scalar = !pixels && a.requantMode === 0 && !a.rq.table;
+  const fixedPoint = a.requantMode === 0 && (pixels || scalar || !t.simd);
   return {
     kernel: a.sparse.kernel,
     macs: a.batches * a.sparse.stored,
-    scalar: !pixels && a.requantMode === 0 && !a.rq.table,
+    scalar,
+    simdOnly: a.requantMode === 0 && !fixedPoint,
     args: {
       input: tensorArg(a.input.index), output: tensorArg(a.output.index), ...a.sparse.args,
       foldedBias: romInt32(folded, 'folded bias'),
       // Only the requantization data of the mode in use (a block's pointer for the other is null).
       requant: pixels || a.requantMode !== 0 ? null : a.rq.table, scales: pixels || a.requantMode !== 1 ? null : romFloat64(scales, 'output scales'),
-      multipliers: a.requantMode === 0 ? a.rq.multipliers : null, shifts: a.requantMode === 0 ? a.rq.shifts : null, scratch: { scratch }, batches: a.batches, depth: a.depth, rows: a.rows, block: a.sparse.block,
+      // The SIMD sparse_fully_connected requantizes from the table; sparse_conv_1x1 and the scalar twin from multipliers and shifts.
+      multipliers: fixedPoint ? a.rq.multipliers : null, shifts: fixedPoint ? a.rq.shifts : null, scratch: { scratch }, batches: a.batches, depth: a.depth, rows: a.rows, block: a.sparse.block,
       filterOffset: a.filterOffset, outputOffset: a.output.quantization!.zeroPoint[0], actMin: a.actMin, actMax: a.actMax,
       requantMode: a.requantMode,
     },

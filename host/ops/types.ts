@@ -17,6 +17,9 @@ export interface KernelCall {
    *  fast path does not apply to it (e.g. grouped convolutions, or requantization the f64 path
    *  cannot do exactly). The SIMD kernels do not check this themselves. */
   scalar?: boolean;
+  /** The block leaves out data only the scalar twin reads (e.g. multipliers the SIMD kernel takes
+   *  from its requantization table): the call must run the SIMD kernel itself. */
+  simdOnly?: boolean;
 }
 
 export interface OpDef {

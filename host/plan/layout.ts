@@ -25,6 +25,8 @@ export interface PlannedCall {
   macs: number;
   /** Runs as `<kernel>_ref` in the SIMD build (KernelCall.scalar). */
   scalar: boolean;
+  /** Must not run as the scalar twin (KernelCall.simdOnly). */
+  simdOnly: boolean;
 }
 
 export interface MemoryLayout {
@@ -133,7 +135,7 @@ export function layoutMemory(model: Model, ops: PreparedOp[]): MemoryLayout {
       if ('scratch' in v) return v.scratch > 0 ? arenaStart + arena.offsets.get(buffers.scratchBuffer.get(v)!)! : 0;
       return romOffsetOf.get(v.rom)!;
     });
-    return { opIndex, kernel: call.kernel, block: blockAt[i], macs: call.macs, scalar: call.scalar ?? false };
+    return { opIndex, kernel: call.kernel, block: blockAt[i], macs: call.macs, scalar: call.scalar ?? false, simdOnly: call.simdOnly ?? false };
   });
   return { image, romStart: ALIGN, romEnd, stateStart, stateEnd, arenaStart, arena, totalBytes, tensorAddress, calls, weightsBytes, paramsBytes };
 }

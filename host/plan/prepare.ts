@@ -3,6 +3,7 @@ import { ModelError, UnsupportedOpError } from '../errors.js';
 import { OpTensors, dtypeName, scaleOf, tensorBytes, zeroPointOf } from '../graph/tensors.js';
 import { QuantizationError } from '../ops/quant.js';
 import { findOp } from '../ops/registry.js';
+import type { KernelFlavor } from '../run/kernels.js';
 import type { Model, Tensor } from '../tflite/model.js';
 import { layoutMemory, type MemoryLayout, type PreparedOp } from './layout.js';
 
@@ -32,7 +33,7 @@ export function unsupportedOps(model: Model): { index: number; op: string }[] {
   return model.operators.filter((op) => !findOp(op.opName)).map((op) => ({ index: op.index, op: op.opName }));
 }
 
-export function prepareModel(model: Model): PreparedModel {
+export function prepareModel(model: Model, kernels: KernelFlavor = 'simd'): PreparedModel {
   const unsupported = unsupportedOps(model);
   if (unsupported.length > 0) {
     throw new UnsupportedOpError(`unsupported ops: ${unsupported.map((u) => `${u.op} (op ${u.index})`).join(', ')}`);
@@ -41,7 +42,7 @@ export function prepareModel(model: Model): PreparedModel {
   if (model.outputs.length === 0) throw new ModelError('model: subgraph 0 has no outputs');
   const prepared: PreparedOp[] = model.operators.map((op) => {
     const def = findOp(op.opName)!;
-    const t = new OpTensors(model, op);
+    const t = new OpTensors(model, op, kernels === 'simd');
     try {
       return { opIndex: op.index, calls: def.prepare(t), alias: def.alias?.(t) ?? null, inPlaceInputs: def.inPlaceInputs?.(t) ?? [] };
     } catch (e) {
