@@ -318,7 +318,8 @@ test('pixel-vectorized sparse 1x1 CONV_2D: SIMD equals its scalar twin and the d
       else if (kind < 0.3) for (let c = 0; c < full; c++) weights[row * inC + c] = random[row * inC + c] || 1; // dense row
     }
     const activation = pick([0, 1, 3]);
-    const outScale = pick([0.03, 0.3, 0.00005]); // the last gives multipliers > 1 (left shifts)
+    // shifts -7/-8, -10/-11, -2/-1 and -1/0 (the kernel's requantization paths split at -2), +2/+3 (left shifts)
+    const outScale = pick([0.03, 0.3, 0.00075, 0.0003, 0.00005]);
     const model = (sparse: boolean) => convModel(weights, outC, inC, h, w, activation, sparse, 1, outScale);
     const input = Uint8Array.from({ length: h * w * inC }, () => Math.floor(r() * 256));
     const what = `case ${i}: ${outC}x${inC} on ${h}x${w}, ${tiles ? 'tiles' : 'blocks'}, out scale ${outScale}`;

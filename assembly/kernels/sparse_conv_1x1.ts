@@ -7,9 +7,12 @@
 // scratch + 64 * j + 16 * g, one pixel per 32-bit lane (pixels past the end are zero). A weight
 // pair splat over the lanes then adds 8 MACs per i32x4.dot_i16x8_s into accumulators holding one
 // pixel per lane: no horizontal sums, and the row's requantization is uniform across lanes.
+// With 4x16 tiles and 16 pixels, rows r, r + 1 run together (tilePairs): each input vector loaded
+// feeds both rows, and the tile list is walked once per pair. Scratch: the widened input (32 * full
+// bytes), then 64 bytes of four rows' outputs (spill), then 64 bytes of two rows' widened weights.
 // acc = sum w*x + foldedBias[r] (mod 2^32, as the twin); only columns below 16 * (depth >> 4) are
 // read (the block format leaves the remainder's weights zero).
-import { mbqmUniform4 } from '../simd';
+import { mbqmUniform4, srdhm4 } from '../simd';
 import {
   SPARSE_FULLY_CONNECTED_INPUT, SPARSE_FULLY_CONNECTED_OUTPUT, SPARSE_FULLY_CONNECTED_ROW_START,
   SPARSE_FULLY_CONNECTED_BLOCK_COLS, SPARSE_FULLY_CONNECTED_VALUES, SPARSE_FULLY_CONNECTED_FOLDED_BIAS,
@@ -69,12 +72,62 @@ function blockDot(x: usize, lo: v128, hi: v128): v128 {
   return i32x4.add(s, i32x4.dot_i16x8_s(v128.load(x, 448), i32x4.shuffle(hi, hi, 3, 3, 3, 3)));
 }
 
+/** Clamps row r's 16 requantized outputs (pixels 4g .. 4g + 3 in q_g) to int8 [actMin, actMax] at spill + 16 * (r & 3). */
+// @ts-ignore: decorator
+@inline
+function storeRow(p: usize, r: i32, q0: v128, q1: v128, q2: v128, q3: v128, spill: usize): void {
+  const actMin = i8x16.splat(<i8>load<i32>(p, SPARSE_FULLY_CONNECTED_ACT_MIN));
+  const actMax = i8x16.splat(<i8>load<i32>(p, SPARSE_FULLY_CONNECTED_ACT_MAX));
+  // Narrowing saturates, so clamping to [actMin, actMax] (within int8) afterwards is the same as before.
+  const q = i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(q0, q1), i16x8.narrow_i32x4_s(q2, q3));
+  v128.store(spill + (<usize>(r & 3) << 4), i8x16.min_s(i8x16.max_s(q, actMin), actMax));
+}
+
 /** TFLite MultiplyByQuantizedMultiplier(acc + bias, m, shift) + outputOffset on four lanes (left = max(shift, 0), right = max(-shift, 0)). */
 // @ts-ignore: decorator
 @inline
 function requantLanes(acc: v128, bias: v128, m: v128, left: i32, right: i32, outOffset: v128): v128 {
   const x = i32x4.add(acc, bias);
   return i32x4.add(mbqmUniform4(left > 0 ? i32x4.shl(x, left) : x, m, right), outOffset);
+}
+
+/** requantRow for any shift and output offset. */
+function requantRowAny(p: usize, r: i32, a0: v128, a1: v128, a2: v128, a3: v128, spill: usize): void {
+  const bias = i32x4.splat(load<i32>(load<usize>(p, SPARSE_FULLY_CONNECTED_FOLDED_BIAS) + (<usize>r << 2)));
+  const m = i32x4.splat(load<i32>(load<usize>(p, SPARSE_FULLY_CONNECTED_MULTIPLIERS) + (<usize>r << 2)));
+  const shift = load<i32>(load<usize>(p, SPARSE_FULLY_CONNECTED_SHIFTS) + (<usize>r << 2));
+  const outOffset = i32x4.splat(load<i32>(p, SPARSE_FULLY_CONNECTED_OUTPUT_OFFSET));
+  const left = shift > 0 ? shift : 0;
+  const right = shift > 0 ? 0 : -shift;
+  storeRow(p, r, requantLanes(a0, bias, m, left, right, outOffset), requantLanes(a1, bias, m, left, right, outOffset),
+    requantLanes(a2, bias, m, left, right, outOffset), requantLanes(a3, bias, m, left, right, outOffset), spill);
+}
+
+/** RDBP(y, e) + outputOffset for e >= 2 as ((t >> (e - 1)) + 1 + 2 * outputOffset) >> 1, t = y - (y < 0)
+ *  (ties away from zero, as gemmlowp); no overflow: t >= -2^31 (m >= 0), |t >> (e - 1)| <= 2^30, |c| <= 513. */
+// @ts-ignore: decorator
+@inline
+function roundShift(y: v128, e1: i32, c: v128): v128 {
+  return i32x4.shr_s(i32x4.add(i32x4.shr_s(i32x4.add(y, i32x4.shr_s(y, 31)), e1), c), 1);
+}
+
+/** Row r's int8 outputs for 16 pixels (accumulators a0..a3, pixels 4g .. 4g + 3 in a_g) at spill + 16 * (r & 3):
+ *  inline for the common shift <= -2 and |outputOffset| <= 256, else requantRowAny. */
+// @ts-ignore: decorator
+@inline
+function requantRow(p: usize, r: i32, a0: v128, a1: v128, a2: v128, a3: v128, spill: usize): void {
+  const shift = load<i32>(load<usize>(p, SPARSE_FULLY_CONNECTED_SHIFTS) + (<usize>r << 2));
+  const off = load<i32>(p, SPARSE_FULLY_CONNECTED_OUTPUT_OFFSET);
+  if (shift > -2 || <u32>(off + 256) > 512) {
+    requantRowAny(p, r, a0, a1, a2, a3, spill);
+    return;
+  }
+  const bias = i32x4.splat(load<i32>(load<usize>(p, SPARSE_FULLY_CONNECTED_FOLDED_BIAS) + (<usize>r << 2)));
+  const m = i32x4.splat(load<i32>(load<usize>(p, SPARSE_FULLY_CONNECTED_MULTIPLIERS) + (<usize>r << 2)));
+  const e1 = -shift - 1;
+  const c = i32x4.splat(2 * off + 1);
+  storeRow(p, r, roundShift(srdhm4(i32x4.add(a0, bias), m), e1, c), roundShift(srdhm4(i32x4.add(a1, bias), m), e1, c),
+    roundShift(srdhm4(i32x4.add(a2, bias), m), e1, c), roundShift(srdhm4(i32x4.add(a3, bias), m), e1, c), spill);
 }
 
 /** Stores lane i (4 bytes: pixel i's four rows) of e at out + i * stride, i < 4. */
@@ -116,15 +169,9 @@ function tileRows(p: usize, scratch: usize, spill: usize, out: usize, np: i32, w
   const rowStart = load<usize>(p, SPARSE_FULLY_CONNECTED_ROW_START);
   const blockCols = load<usize>(p, SPARSE_FULLY_CONNECTED_BLOCK_COLS);
   const values = load<usize>(p, SPARSE_FULLY_CONNECTED_VALUES);
-  const foldedBias = load<usize>(p, SPARSE_FULLY_CONNECTED_FOLDED_BIAS);
-  const multipliers = load<usize>(p, SPARSE_FULLY_CONNECTED_MULTIPLIERS);
-  const shifts = load<usize>(p, SPARSE_FULLY_CONNECTED_SHIFTS);
   const rows = load<i32>(p, SPARSE_FULLY_CONNECTED_ROWS);
   const tiles = load<i32>(p, SPARSE_FULLY_CONNECTED_BLOCK) == 64;
   const stride: usize = tiles ? 64 : 16;
-  const outOffset = i32x4.splat(load<i32>(p, SPARSE_FULLY_CONNECTED_OUTPUT_OFFSET));
-  const actMin = i8x16.splat(<i8>load<i32>(p, SPARSE_FULLY_CONNECTED_ACT_MIN));
-  const actMax = i8x16.splat(<i8>load<i32>(p, SPARSE_FULLY_CONNECTED_ACT_MAX));
   for (let r = 0; r < rows; r++) {
     const entry = tiles ? r >> 2 : r;
     let k = load<i32>(rowStart + (<usize>entry << 2));
@@ -151,16 +198,51 @@ function tileRows(p: usize, scratch: usize, spill: usize, out: usize, np: i32, w
         a0 = i32x4.add(a0, blockDot(scratch + (<usize>load<u16>(blockCols + (<usize>k << 1)) << 9), i16x8.extend_low_i8x16_s(wv), i16x8.extend_high_i8x16_s(wv)));
       }
     }
-    const bias = i32x4.splat(load<i32>(foldedBias + (<usize>r << 2)));
-    const m = i32x4.splat(load<i32>(multipliers + (<usize>r << 2)));
-    const shift = load<i32>(shifts + (<usize>r << 2));
-    const left = shift > 0 ? shift : 0;
-    const right = shift > 0 ? 0 : -shift;
-    const h0 = i16x8.narrow_i32x4_s(requantLanes(a0, bias, m, left, right, outOffset), requantLanes(a1, bias, m, left, right, outOffset));
-    const h1 = i16x8.narrow_i32x4_s(requantLanes(a2, bias, m, left, right, outOffset), requantLanes(a3, bias, m, left, right, outOffset));
-    // Narrowing saturates, so clamping to [actMin, actMax] (within int8) afterwards is the same as before.
-    v128.store(spill + (<usize>(r & 3) << 4), i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(h0, h1), actMin), actMax));
+    requantRow(p, r, a0, a1, a2, a3, spill);
     if ((r & 3) == 3 || r == rows - 1) flush(spill, out + <usize>(r & ~3), rows, (r & 3) + 1, np);
+  }
+}
+
+/** 4x16 tiles, 16 pixels: rows r, r + 1 of a tile share its loads. Their 32 weights are widened per tile
+ *  to int16 pairs at wbuf (row r + q's pair j at wbuf + 32 * q + 4 * j) for 32-bit splat loads. */
+function tilePairs(p: usize, scratch: usize, spill: usize, out: usize): void {
+  const rowStart = load<usize>(p, SPARSE_FULLY_CONNECTED_ROW_START);
+  const blockCols = load<usize>(p, SPARSE_FULLY_CONNECTED_BLOCK_COLS);
+  const values = load<usize>(p, SPARSE_FULLY_CONNECTED_VALUES);
+  const rows = load<i32>(p, SPARSE_FULLY_CONNECTED_ROWS);
+  const wbuf = spill + 64;
+  for (let r = 0; r < rows; r += 2) {
+    let k = load<i32>(rowStart + (<usize>(r >> 2) << 2));
+    const end = load<i32>(rowStart + (<usize>(r >> 2) << 2), 4);
+    let w = values + (<usize>k << 6) + (<usize>(r & 3) << 4);
+    let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
+    let b0 = i32x4.splat(0), b1 = i32x4.splat(0), b2 = i32x4.splat(0), b3 = i32x4.splat(0);
+    for (; k < end; k++, w += 64) {
+      let x = scratch + (<usize>load<u16>(blockCols + (<usize>k << 1)) << 9);
+      v128.store(wbuf, v128.load8x8_s(w));
+      v128.store(wbuf, v128.load8x8_s(w, 8), 16);
+      v128.store(wbuf, v128.load8x8_s(w, 16), 32);
+      v128.store(wbuf, v128.load8x8_s(w, 24), 48);
+      for (let j: usize = 0; j < 32; j += 4, x += 64) {
+        const u = v128.load32_splat(wbuf + j);
+        const v = v128.load32_splat(wbuf + j, 32);
+        let xv = v128.load(x);
+        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(xv, u));
+        b0 = i32x4.add(b0, i32x4.dot_i16x8_s(xv, v));
+        xv = v128.load(x, 16);
+        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(xv, u));
+        b1 = i32x4.add(b1, i32x4.dot_i16x8_s(xv, v));
+        xv = v128.load(x, 32);
+        a2 = i32x4.add(a2, i32x4.dot_i16x8_s(xv, u));
+        b2 = i32x4.add(b2, i32x4.dot_i16x8_s(xv, v));
+        xv = v128.load(x, 48);
+        a3 = i32x4.add(a3, i32x4.dot_i16x8_s(xv, u));
+        b3 = i32x4.add(b3, i32x4.dot_i16x8_s(xv, v));
+      }
+    }
+    requantRow(p, r, a0, a1, a2, a3, spill);
+    if (r + 1 < rows) requantRow(p, r + 1, b0, b1, b2, b3, spill);
+    if ((r & 3) == 2 || r + 2 >= rows) flush(spill, out + <usize>(r & ~3), rows, min(rows - (r & ~3), 4), 16);
   }
 }
 
@@ -178,7 +260,8 @@ export function sparse_conv_1x1(p: usize): i32 {
   let px = 0;
   for (; px + 16 <= pixels; px += 16) {
     widenTile(input + <usize>(px * depth), depth, full, scratch, 4, 16);
-    tileRows(p, scratch, spill, output + <usize>(px * rows), 16, true);
+    if (block == 64) tilePairs(p, scratch, spill, output + <usize>(px * rows));
+    else tileRows(p, scratch, spill, output + <usize>(px * rows), 16, true);
   }
   for (; px < pixels; px += 4) {
     const np = min(4, pixels - px);
