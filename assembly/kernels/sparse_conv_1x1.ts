@@ -72,62 +72,56 @@ function blockDot(x: usize, lo: v128, hi: v128): v128 {
   return i32x4.add(s, i32x4.dot_i16x8_s(v128.load(x, 448), i32x4.shuffle(hi, hi, 3, 3, 3, 3)));
 }
 
-/** Clamps row r's 16 requantized outputs (pixels 4g .. 4g + 3 in q_g) to int8 [actMin, actMax] at spill + 16 * (r & 3). */
+/** TFLite MultiplyByQuantizedMultiplier(x, m, shift) + outputOffset on four lanes (left = max(shift, 0), right = max(-shift, 0)). */
 // @ts-ignore: decorator
 @inline
-function storeRow(p: usize, r: i32, q0: v128, q1: v128, q2: v128, q3: v128, spill: usize): void {
-  const actMin = i8x16.splat(<i8>load<i32>(p, SPARSE_FULLY_CONNECTED_ACT_MIN));
-  const actMax = i8x16.splat(<i8>load<i32>(p, SPARSE_FULLY_CONNECTED_ACT_MAX));
-  // Narrowing saturates, so clamping to [actMin, actMax] (within int8) afterwards is the same as before.
-  const q = i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(q0, q1), i16x8.narrow_i32x4_s(q2, q3));
-  v128.store(spill + (<usize>(r & 3) << 4), i8x16.min_s(i8x16.max_s(q, actMin), actMax));
-}
-
-/** TFLite MultiplyByQuantizedMultiplier(acc + bias, m, shift) + outputOffset on four lanes (left = max(shift, 0), right = max(-shift, 0)). */
-// @ts-ignore: decorator
-@inline
-function requantLanes(acc: v128, bias: v128, m: v128, left: i32, right: i32, outOffset: v128): v128 {
-  const x = i32x4.add(acc, bias);
+function requantLanes(x: v128, m: v128, left: i32, right: i32, outOffset: v128): v128 {
   return i32x4.add(mbqmUniform4(left > 0 ? i32x4.shl(x, left) : x, m, right), outOffset);
 }
 
 /** requantRow for any shift and output offset. */
-function requantRowAny(p: usize, r: i32, a0: v128, a1: v128, a2: v128, a3: v128, spill: usize): void {
-  const bias = i32x4.splat(load<i32>(load<usize>(p, SPARSE_FULLY_CONNECTED_FOLDED_BIAS) + (<usize>r << 2)));
+function requantRowAny(p: usize, r: i32, x0: v128, x1: v128, x2: v128, x3: v128, spill: usize): void {
   const m = i32x4.splat(load<i32>(load<usize>(p, SPARSE_FULLY_CONNECTED_MULTIPLIERS) + (<usize>r << 2)));
   const shift = load<i32>(load<usize>(p, SPARSE_FULLY_CONNECTED_SHIFTS) + (<usize>r << 2));
   const outOffset = i32x4.splat(load<i32>(p, SPARSE_FULLY_CONNECTED_OUTPUT_OFFSET));
+  const actMin = i8x16.splat(<i8>load<i32>(p, SPARSE_FULLY_CONNECTED_ACT_MIN));
+  const actMax = i8x16.splat(<i8>load<i32>(p, SPARSE_FULLY_CONNECTED_ACT_MAX));
   const left = shift > 0 ? shift : 0;
   const right = shift > 0 ? 0 : -shift;
-  storeRow(p, r, requantLanes(a0, bias, m, left, right, outOffset), requantLanes(a1, bias, m, left, right, outOffset),
-    requantLanes(a2, bias, m, left, right, outOffset), requantLanes(a3, bias, m, left, right, outOffset), spill);
+  const h0 = i16x8.narrow_i32x4_s(requantLanes(x0, m, left, right, outOffset), requantLanes(x1, m, left, right, outOffset));
+  const h1 = i16x8.narrow_i32x4_s(requantLanes(x2, m, left, right, outOffset), requantLanes(x3, m, left, right, outOffset));
+  // Narrowing saturates, so clamping to [actMin, actMax] (within int8) afterwards is the same as before.
+  v128.store(spill + (<usize>(r & 3) << 4), i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(h0, h1), actMin), actMax));
 }
 
-/** RDBP(y, e) + outputOffset for e >= 2 as ((t >> (e - 1)) + 1 + 2 * outputOffset) >> 1, t = y - (y < 0)
- *  (ties away from zero, as gemmlowp); no overflow: t >= -2^31 (m >= 0), |t >> (e - 1)| <= 2^30, |c| <= 513. */
+/** (y - (y < 0)) >> e1 on four lanes; no overflow, as y = SRDHM(x, m >= 0) > -2^31. */
 // @ts-ignore: decorator
 @inline
-function roundShift(y: v128, e1: i32, c: v128): v128 {
-  return i32x4.shr_s(i32x4.add(i32x4.shr_s(i32x4.add(y, i32x4.shr_s(y, 31)), e1), c), 1);
+function roundShift(y: v128, e1: i32): v128 {
+  return i32x4.shr_s(i32x4.add(y, i32x4.shr_s(y, 31)), e1);
 }
 
-/** Row r's int8 outputs for 16 pixels (accumulators a0..a3, pixels 4g .. 4g + 3 in a_g) at spill + 16 * (r & 3):
- *  inline for the common shift <= -2 and |outputOffset| <= 256, else requantRowAny. */
+/**
+ * Row r's int8 outputs for 16 pixels at spill + 16 * (r & 3), from x_g = acc + foldedBias[r] holding
+ * pixels 4g .. 4g + 3. Inline when shift <= fastMax (-2 if |outputOffset| <= 256, else never), with
+ * e = -shift: RDBP(y, e) + outputOffset = (t + c) >> 1, t = roundShift(y, e - 1), c = 1 + 2 * outputOffset
+ * (gemmlowp's ties away from zero). t narrows to int16 before the add and shift, both saturating: a
+ * value beyond int16 gives a result beyond int8 either way. Else requantRowAny.
+ */
 // @ts-ignore: decorator
 @inline
-function requantRow(p: usize, r: i32, a0: v128, a1: v128, a2: v128, a3: v128, spill: usize): void {
+function requantRow(p: usize, r: i32, x0: v128, x1: v128, x2: v128, x3: v128, spill: usize, fastMax: i32, c: v128, actMin: v128, actMax: v128): void {
   const shift = load<i32>(load<usize>(p, SPARSE_FULLY_CONNECTED_SHIFTS) + (<usize>r << 2));
-  const off = load<i32>(p, SPARSE_FULLY_CONNECTED_OUTPUT_OFFSET);
-  if (shift > -2 || <u32>(off + 256) > 512) {
-    requantRowAny(p, r, a0, a1, a2, a3, spill);
+  if (shift > fastMax) {
+    requantRowAny(p, r, x0, x1, x2, x3, spill);
     return;
   }
-  const bias = i32x4.splat(load<i32>(load<usize>(p, SPARSE_FULLY_CONNECTED_FOLDED_BIAS) + (<usize>r << 2)));
   const m = i32x4.splat(load<i32>(load<usize>(p, SPARSE_FULLY_CONNECTED_MULTIPLIERS) + (<usize>r << 2)));
   const e1 = -shift - 1;
-  const c = i32x4.splat(2 * off + 1);
-  storeRow(p, r, roundShift(srdhm4(i32x4.add(a0, bias), m), e1, c), roundShift(srdhm4(i32x4.add(a1, bias), m), e1, c),
-    roundShift(srdhm4(i32x4.add(a2, bias), m), e1, c), roundShift(srdhm4(i32x4.add(a3, bias), m), e1, c), spill);
+  const h0 = i16x8.narrow_i32x4_s(roundShift(srdhm4(x0, m), e1), roundShift(srdhm4(x1, m), e1));
+  const h1 = i16x8.narrow_i32x4_s(roundShift(srdhm4(x2, m), e1), roundShift(srdhm4(x3, m), e1));
+  const q = i8x16.narrow_i16x8_s(i16x8.shr_s(i16x8.add_sat_s(h0, c), 1), i16x8.shr_s(i16x8.add_sat_s(h1, c), 1));
+  v128.store(spill + (<usize>(r & 3) << 4), i8x16.min_s(i8x16.max_s(q, actMin), actMax));
 }
 
 /** Stores lane i (4 bytes: pixel i's four rows) of e at out + i * stride, i < 4. */
@@ -172,15 +166,20 @@ function tileRows(p: usize, scratch: usize, spill: usize, out: usize, np: i32, w
   const rows = load<i32>(p, SPARSE_FULLY_CONNECTED_ROWS);
   const tiles = load<i32>(p, SPARSE_FULLY_CONNECTED_BLOCK) == 64;
   const stride: usize = tiles ? 64 : 16;
+  const off = load<i32>(p, SPARSE_FULLY_CONNECTED_OUTPUT_OFFSET);
+  const fastMax = <u32>(off + 256) <= 512 ? -2 : i32.MIN_VALUE; // requantRow's fast path
+  const c = i16x8.splat(<i16>(2 * off + 1));
+  const actMin = i8x16.splat(<i8>load<i32>(p, SPARSE_FULLY_CONNECTED_ACT_MIN));
+  const actMax = i8x16.splat(<i8>load<i32>(p, SPARSE_FULLY_CONNECTED_ACT_MAX));
   for (let r = 0; r < rows; r++) {
     const entry = tiles ? r >> 2 : r;
     let k = load<i32>(rowStart + (<usize>entry << 2));
     const end = load<i32>(rowStart + (<usize>entry << 2), 4);
     let w = tiles ? values + (<usize>k << 6) + (<usize>(r & 3) << 4) : values + (<usize>k << 4);
-    let a0 = i32x4.splat(0);
-    let a1 = i32x4.splat(0);
-    let a2 = i32x4.splat(0);
-    let a3 = i32x4.splat(0);
+    let a0 = i32x4.splat(load<i32>(load<usize>(p, SPARSE_FULLY_CONNECTED_FOLDED_BIAS) + (<usize>r << 2)));
+    let a1 = a0;
+    let a2 = a0;
+    let a3 = a0;
     if (wide) {
       for (; k < end; k++, w += stride) {
         const x = scratch + (<usize>load<u16>(blockCols + (<usize>k << 1)) << 9);
@@ -198,7 +197,7 @@ function tileRows(p: usize, scratch: usize, spill: usize, out: usize, np: i32, w
         a0 = i32x4.add(a0, blockDot(scratch + (<usize>load<u16>(blockCols + (<usize>k << 1)) << 9), i16x8.extend_low_i8x16_s(wv), i16x8.extend_high_i8x16_s(wv)));
       }
     }
-    requantRow(p, r, a0, a1, a2, a3, spill);
+    requantRow(p, r, a0, a1, a2, a3, spill, fastMax, c, actMin, actMax);
     if ((r & 3) == 3 || r == rows - 1) flush(spill, out + <usize>(r & ~3), rows, (r & 3) + 1, np);
   }
 }
@@ -211,12 +210,18 @@ function tilePairs(p: usize, scratch: usize, spill: usize, out: usize): void {
   const values = load<usize>(p, SPARSE_FULLY_CONNECTED_VALUES);
   const rows = load<i32>(p, SPARSE_FULLY_CONNECTED_ROWS);
   const wbuf = spill + 64;
+  const off = load<i32>(p, SPARSE_FULLY_CONNECTED_OUTPUT_OFFSET);
+  const fastMax = <u32>(off + 256) <= 512 ? -2 : i32.MIN_VALUE; // requantRow's fast path
+  const c = i16x8.splat(<i16>(2 * off + 1));
+  const actMin = i8x16.splat(<i8>load<i32>(p, SPARSE_FULLY_CONNECTED_ACT_MIN));
+  const actMax = i8x16.splat(<i8>load<i32>(p, SPARSE_FULLY_CONNECTED_ACT_MAX));
   for (let r = 0; r < rows; r += 2) {
     let k = load<i32>(rowStart + (<usize>(r >> 2) << 2));
     const end = load<i32>(rowStart + (<usize>(r >> 2) << 2), 4);
     let w = values + (<usize>k << 6) + (<usize>(r & 3) << 4);
-    let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
-    let b0 = i32x4.splat(0), b1 = i32x4.splat(0), b2 = i32x4.splat(0), b3 = i32x4.splat(0);
+    const foldedBias = load<usize>(p, SPARSE_FULLY_CONNECTED_FOLDED_BIAS) + (<usize>r << 2);
+    let a0 = i32x4.splat(load<i32>(foldedBias)), a1 = a0, a2 = a0, a3 = a0;
+    let b0 = i32x4.splat(r + 1 < rows ? load<i32>(foldedBias, 4) : 0), b1 = b0, b2 = b0, b3 = b0;
     for (; k < end; k++, w += 64) {
       let x = scratch + (<usize>load<u16>(blockCols + (<usize>k << 1)) << 9);
       v128.store(wbuf, v128.load8x8_s(w));
@@ -240,8 +245,8 @@ function tilePairs(p: usize, scratch: usize, spill: usize, out: usize): void {
         b3 = i32x4.add(b3, i32x4.dot_i16x8_s(xv, v));
       }
     }
-    requantRow(p, r, a0, a1, a2, a3, spill);
-    if (r + 1 < rows) requantRow(p, r + 1, b0, b1, b2, b3, spill);
+    requantRow(p, r, a0, a1, a2, a3, spill, fastMax, c, actMin, actMax);
+    if (r + 1 < rows) requantRow(p, r + 1, b0, b1, b2, b3, spill, fastMax, c, actMin, actMax);
     if ((r & 3) == 2 || r + 2 >= rows) flush(spill, out + <usize>(r & ~3), rows, min(rows - (r & ~3), 4), 16);
   }
 }
