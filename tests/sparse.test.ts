@@ -307,7 +307,7 @@ test('pixel-vectorized sparse 1x1 CONV_2D: SIMD equals its scalar twin and the d
   for (let i = 0; i < 80; i++) {
     const inC = pick([16, 20, 32, 36, 50, 64, 129]); // columns past 16 * floor(inC / 16) stay zero: the block format needs it
     const full = Math.floor(inC / 16) * 16;
-    const outC = pick([1, 3, 4, 5, 8, 13, 16, 37]);
+    const outC = pick([1, 3, 4, 5, 8, 13, 16, 24, 37]);
     const [h, w] = [pick([1, 2, 3, 5, 7]), pick([1, 3, 4, 5, 16])];
     const random = Int8Array.from({ length: outC * inC }, (_, k) => (k % inC < full ? Math.floor(r() * 255) - 127 : 0));
     const tiles = r() < 0.5;
@@ -318,7 +318,8 @@ test('pixel-vectorized sparse 1x1 CONV_2D: SIMD equals its scalar twin and the d
       else if (kind < 0.3) for (let c = 0; c < full; c++) weights[row * inC + c] = random[row * inC + c] || 1; // dense row
     }
     const activation = pick([0, 1, 3]);
-    const outScale = pick([0.03, 0.3, 0.00005]); // the last gives multipliers > 1 (left shifts)
+    // shifts -7/-8, -10/-11, -2/-1 and -1/0 (the kernel's requantization paths split at -2), +2/+3 (left shifts)
+    const outScale = pick([0.03, 0.3, 0.00075, 0.0003, 0.00005]);
     const model = (sparse: boolean) => convModel(weights, outC, inC, h, w, activation, sparse, 1, outScale);
     const input = Uint8Array.from({ length: h * w * inC }, () => Math.floor(r() * 256));
     const what = `case ${i}: ${outC}x${inC} on ${h}x${w}, ${tiles ? 'tiles' : 'blocks'}, out scale ${outScale}`;

@@ -7,9 +7,13 @@
 // scratch + 64 * j + 16 * g, one pixel per 32-bit lane (pixels past the end are zero). A weight
 // pair splat over the lanes then adds 8 MACs per i32x4.dot_i16x8_s into accumulators holding one
 // pixel per lane: no horizontal sums, and the row's requantization is uniform across lanes.
+// With 4x16 tiles and 16 pixels, rows r, r + 1 run together (tilePairs): each input vector loaded
+// feeds both rows, and the tile list is walked once per pair. Outputs gather in spill and leave by
+// byte transposes, 8 rows at a time (16 pixels, rows a multiple of 8) or 4. Scratch: the widened
+// input (32 * full bytes), then spill (128 bytes), then two rows' widened weights (64 bytes).
 // acc = sum w*x + foldedBias[r] (mod 2^32, as the twin); only columns below 16 * (depth >> 4) are
 // read (the block format leaves the remainder's weights zero).
-import { mbqmUniform4 } from '../simd';
+import { mbqmUniform4, srdhm4 } from '../simd';
 import {
   SPARSE_FULLY_CONNECTED_INPUT, SPARSE_FULLY_CONNECTED_OUTPUT, SPARSE_FULLY_CONNECTED_ROW_START,
   SPARSE_FULLY_CONNECTED_BLOCK_COLS, SPARSE_FULLY_CONNECTED_VALUES, SPARSE_FULLY_CONNECTED_FOLDED_BIAS,
@@ -69,12 +73,56 @@ function blockDot(x: usize, lo: v128, hi: v128): v128 {
   return i32x4.add(s, i32x4.dot_i16x8_s(v128.load(x, 448), i32x4.shuffle(hi, hi, 3, 3, 3, 3)));
 }
 
-/** TFLite MultiplyByQuantizedMultiplier(acc + bias, m, shift) + outputOffset on four lanes (left = max(shift, 0), right = max(-shift, 0)). */
+/** TFLite MultiplyByQuantizedMultiplier(x, m, shift) + outputOffset on four lanes (left = max(shift, 0), right = max(-shift, 0)). */
 // @ts-ignore: decorator
 @inline
-function requantLanes(acc: v128, bias: v128, m: v128, left: i32, right: i32, outOffset: v128): v128 {
-  const x = i32x4.add(acc, bias);
+function requantLanes(x: v128, m: v128, left: i32, right: i32, outOffset: v128): v128 {
   return i32x4.add(mbqmUniform4(left > 0 ? i32x4.shl(x, left) : x, m, right), outOffset);
+}
+
+/** requantRow for any shift and output offset. */
+function requantRowAny(p: usize, r: i32, x0: v128, x1: v128, x2: v128, x3: v128, dst: usize): void {
+  const m = i32x4.splat(load<i32>(load<usize>(p, SPARSE_FULLY_CONNECTED_MULTIPLIERS) + (<usize>r << 2)));
+  const shift = load<i32>(load<usize>(p, SPARSE_FULLY_CONNECTED_SHIFTS) + (<usize>r << 2));
+  const outOffset = i32x4.splat(load<i32>(p, SPARSE_FULLY_CONNECTED_OUTPUT_OFFSET));
+  const actMin = i8x16.splat(<i8>load<i32>(p, SPARSE_FULLY_CONNECTED_ACT_MIN));
+  const actMax = i8x16.splat(<i8>load<i32>(p, SPARSE_FULLY_CONNECTED_ACT_MAX));
+  const left = shift > 0 ? shift : 0;
+  const right = shift > 0 ? 0 : -shift;
+  const h0 = i16x8.narrow_i32x4_s(requantLanes(x0, m, left, right, outOffset), requantLanes(x1, m, left, right, outOffset));
+  const h1 = i16x8.narrow_i32x4_s(requantLanes(x2, m, left, right, outOffset), requantLanes(x3, m, left, right, outOffset));
+  // Narrowing saturates, so clamping to [actMin, actMax] (within int8) afterwards is the same as before.
+  v128.store(dst, i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(h0, h1), actMin), actMax));
+}
+
+/** (y - (y < 0)) >> e1 on four lanes; no overflow, as y = SRDHM(x, m >= 0) > -2^31. */
+// @ts-ignore: decorator
+@inline
+function roundShift(y: v128, e1: i32): v128 {
+  return i32x4.shr_s(i32x4.add(y, i32x4.shr_s(y, 31)), e1);
+}
+
+/**
+ * Row r's int8 outputs for 16 pixels at spill + 16 * (r & 3), from x_g = acc + foldedBias[r] holding
+ * pixels 4g .. 4g + 3. Inline when shift <= fastMax (-2 if |outputOffset| <= 256, else never), with
+ * e = -shift: RDBP(y, e) + outputOffset = (t + c) >> 1, t = roundShift(y, e - 1), c = 1 + 2 * outputOffset
+ * (gemmlowp's ties away from zero). t narrows to int16 before the add and shift, both saturating: a
+ * value beyond int16 gives a result beyond int8 either way. Else requantRowAny.
+ */
+// @ts-ignore: decorator
+@inline
+function requantRow(p: usize, r: i32, x0: v128, x1: v128, x2: v128, x3: v128, dst: usize, fastMax: i32, c: v128, actMin: v128, actMax: v128): void {
+  const shift = load<i32>(load<usize>(p, SPARSE_FULLY_CONNECTED_SHIFTS) + (<usize>r << 2));
+  if (shift > fastMax) {
+    requantRowAny(p, r, x0, x1, x2, x3, dst);
+    return;
+  }
+  const m = i32x4.splat(load<i32>(load<usize>(p, SPARSE_FULLY_CONNECTED_MULTIPLIERS) + (<usize>r << 2)));
+  const e1 = -shift - 1;
+  const h0 = i16x8.narrow_i32x4_s(roundShift(srdhm4(x0, m), e1), roundShift(srdhm4(x1, m), e1));
+  const h1 = i16x8.narrow_i32x4_s(roundShift(srdhm4(x2, m), e1), roundShift(srdhm4(x3, m), e1));
+  const q = i8x16.narrow_i16x8_s(i16x8.shr_s(i16x8.add_sat_s(h0, c), 1), i16x8.shr_s(i16x8.add_sat_s(h1, c), 1));
+  v128.store(dst, i8x16.min_s(i8x16.max_s(q, actMin), actMax));
 }
 
 /** Stores lane i (4 bytes: pixel i's four rows) of e at out + i * stride, i < 4. */
@@ -111,18 +159,54 @@ function flush(spill: usize, out: usize, rows: i32, nr: i32, np: i32): void {
   }
 }
 
+/** Stores 8 rows' int8 outputs (row q's 16 pixels at spill + 16 * q): pixel i's at out + i * stride + q (an 8x16 byte transpose). */
+function flush8(spill: usize, out: usize, stride: usize): void {
+  const v0 = v128.load(spill);
+  const v1 = v128.load(spill, 16);
+  const v2 = v128.load(spill, 32);
+  const v3 = v128.load(spill, 48);
+  const v4 = v128.load(spill, 64);
+  const v5 = v128.load(spill, 80);
+  const v6 = v128.load(spill, 96);
+  const v7 = v128.load(spill, 112);
+  const a0 = i8x16.shuffle(v0, v1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const a1 = i8x16.shuffle(v0, v1, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  const b0 = i8x16.shuffle(v2, v3, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const b1 = i8x16.shuffle(v2, v3, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  const c0 = i8x16.shuffle(v4, v5, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const c1 = i8x16.shuffle(v4, v5, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  const d0 = i8x16.shuffle(v6, v7, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const d1 = i8x16.shuffle(v6, v7, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  pixels4x8(out, stride, i16x8.shuffle(a0, b0, 0, 8, 1, 9, 2, 10, 3, 11), i16x8.shuffle(c0, d0, 0, 8, 1, 9, 2, 10, 3, 11));
+  pixels4x8(out + 4 * stride, stride, i16x8.shuffle(a0, b0, 4, 12, 5, 13, 6, 14, 7, 15), i16x8.shuffle(c0, d0, 4, 12, 5, 13, 6, 14, 7, 15));
+  pixels4x8(out + 8 * stride, stride, i16x8.shuffle(a1, b1, 0, 8, 1, 9, 2, 10, 3, 11), i16x8.shuffle(c1, d1, 0, 8, 1, 9, 2, 10, 3, 11));
+  pixels4x8(out + 12 * stride, stride, i16x8.shuffle(a1, b1, 4, 12, 5, 13, 6, 14, 7, 15), i16x8.shuffle(c1, d1, 4, 12, 5, 13, 6, 14, 7, 15));
+}
+
+/** Stores 4 pixels x 8 rows: rows 0..3 of pixel i in lane i of e, rows 4..7 in lane i of f, pixel i at out + i * stride. */
+// @ts-ignore: decorator
+@inline
+function pixels4x8(out: usize, stride: usize, e: v128, f: v128): void {
+  const lo = i32x4.shuffle(e, f, 0, 4, 1, 5);
+  const hi = i32x4.shuffle(e, f, 2, 6, 3, 7);
+  v128.store64_lane(out, lo, 0);
+  v128.store64_lane(out + stride, lo, 1);
+  v128.store64_lane(out + 2 * stride, hi, 0);
+  v128.store64_lane(out + 3 * stride, hi, 1);
+}
+
 /** All output rows for the widened pixels in scratch: 16 of them (wide) or np <= 4 (lanes 0..3 of group 0). */
 function tileRows(p: usize, scratch: usize, spill: usize, out: usize, np: i32, wide: bool): void {
   const rowStart = load<usize>(p, SPARSE_FULLY_CONNECTED_ROW_START);
   const blockCols = load<usize>(p, SPARSE_FULLY_CONNECTED_BLOCK_COLS);
   const values = load<usize>(p, SPARSE_FULLY_CONNECTED_VALUES);
-  const foldedBias = load<usize>(p, SPARSE_FULLY_CONNECTED_FOLDED_BIAS);
-  const multipliers = load<usize>(p, SPARSE_FULLY_CONNECTED_MULTIPLIERS);
-  const shifts = load<usize>(p, SPARSE_FULLY_CONNECTED_SHIFTS);
   const rows = load<i32>(p, SPARSE_FULLY_CONNECTED_ROWS);
   const tiles = load<i32>(p, SPARSE_FULLY_CONNECTED_BLOCK) == 64;
   const stride: usize = tiles ? 64 : 16;
-  const outOffset = i32x4.splat(load<i32>(p, SPARSE_FULLY_CONNECTED_OUTPUT_OFFSET));
+  const group = wide && !(rows & 7) ? 8 : 4; // rows per flush
+  const off = load<i32>(p, SPARSE_FULLY_CONNECTED_OUTPUT_OFFSET);
+  const fastMax = <u32>(off + 256) <= 512 ? -2 : i32.MIN_VALUE; // requantRow's fast path
+  const c = i16x8.splat(<i16>(2 * off + 1));
   const actMin = i8x16.splat(<i8>load<i32>(p, SPARSE_FULLY_CONNECTED_ACT_MIN));
   const actMax = i8x16.splat(<i8>load<i32>(p, SPARSE_FULLY_CONNECTED_ACT_MAX));
   for (let r = 0; r < rows; r++) {
@@ -130,10 +214,10 @@ function tileRows(p: usize, scratch: usize, spill: usize, out: usize, np: i32, w
     let k = load<i32>(rowStart + (<usize>entry << 2));
     const end = load<i32>(rowStart + (<usize>entry << 2), 4);
     let w = tiles ? values + (<usize>k << 6) + (<usize>(r & 3) << 4) : values + (<usize>k << 4);
-    let a0 = i32x4.splat(0);
-    let a1 = i32x4.splat(0);
-    let a2 = i32x4.splat(0);
-    let a3 = i32x4.splat(0);
+    let a0 = i32x4.splat(load<i32>(load<usize>(p, SPARSE_FULLY_CONNECTED_FOLDED_BIAS) + (<usize>r << 2)));
+    let a1 = a0;
+    let a2 = a0;
+    let a3 = a0;
     if (wide) {
       for (; k < end; k++, w += stride) {
         const x = scratch + (<usize>load<u16>(blockCols + (<usize>k << 1)) << 9);
@@ -151,16 +235,64 @@ function tileRows(p: usize, scratch: usize, spill: usize, out: usize, np: i32, w
         a0 = i32x4.add(a0, blockDot(scratch + (<usize>load<u16>(blockCols + (<usize>k << 1)) << 9), i16x8.extend_low_i8x16_s(wv), i16x8.extend_high_i8x16_s(wv)));
       }
     }
-    const bias = i32x4.splat(load<i32>(foldedBias + (<usize>r << 2)));
-    const m = i32x4.splat(load<i32>(multipliers + (<usize>r << 2)));
-    const shift = load<i32>(shifts + (<usize>r << 2));
-    const left = shift > 0 ? shift : 0;
-    const right = shift > 0 ? 0 : -shift;
-    const h0 = i16x8.narrow_i32x4_s(requantLanes(a0, bias, m, left, right, outOffset), requantLanes(a1, bias, m, left, right, outOffset));
-    const h1 = i16x8.narrow_i32x4_s(requantLanes(a2, bias, m, left, right, outOffset), requantLanes(a3, bias, m, left, right, outOffset));
-    // Narrowing saturates, so clamping to [actMin, actMax] (within int8) afterwards is the same as before.
-    v128.store(spill + (<usize>(r & 3) << 4), i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(h0, h1), actMin), actMax));
-    if ((r & 3) == 3 || r == rows - 1) flush(spill, out + <usize>(r & ~3), rows, (r & 3) + 1, np);
+    const slot = r & (group - 1);
+    requantRow(p, r, a0, a1, a2, a3, spill + (<usize>slot << 4), fastMax, c, actMin, actMax);
+    if (group == 8) {
+      if (slot == 7) flush8(spill, out + <usize>(r - 7), <usize>rows);
+    } else if (slot == 3 || r == rows - 1) flush(spill, out + <usize>(r & ~3), rows, slot + 1, np);
+  }
+}
+
+/** 4x16 tiles, 16 pixels: rows r, r + 1 of a tile share its loads. Their 32 weights are widened per tile
+ *  to int16 pairs at wbuf (row r + q's pair j at wbuf + 32 * q + 4 * j) for 32-bit splat loads. */
+function tilePairs(p: usize, scratch: usize, spill: usize, out: usize): void {
+  const rowStart = load<usize>(p, SPARSE_FULLY_CONNECTED_ROW_START);
+  const blockCols = load<usize>(p, SPARSE_FULLY_CONNECTED_BLOCK_COLS);
+  const values = load<usize>(p, SPARSE_FULLY_CONNECTED_VALUES);
+  const rows = load<i32>(p, SPARSE_FULLY_CONNECTED_ROWS);
+  const wbuf = spill + 128;
+  const group = rows & 7 ? 4 : 8; // rows per flush
+  const off = load<i32>(p, SPARSE_FULLY_CONNECTED_OUTPUT_OFFSET);
+  const fastMax = <u32>(off + 256) <= 512 ? -2 : i32.MIN_VALUE; // requantRow's fast path
+  const c = i16x8.splat(<i16>(2 * off + 1));
+  const actMin = i8x16.splat(<i8>load<i32>(p, SPARSE_FULLY_CONNECTED_ACT_MIN));
+  const actMax = i8x16.splat(<i8>load<i32>(p, SPARSE_FULLY_CONNECTED_ACT_MAX));
+  for (let r = 0; r < rows; r += 2) {
+    let k = load<i32>(rowStart + (<usize>(r >> 2) << 2));
+    const end = load<i32>(rowStart + (<usize>(r >> 2) << 2), 4);
+    let w = values + (<usize>k << 6) + (<usize>(r & 3) << 4);
+    const foldedBias = load<usize>(p, SPARSE_FULLY_CONNECTED_FOLDED_BIAS) + (<usize>r << 2);
+    let a0 = i32x4.splat(load<i32>(foldedBias)), a1 = a0, a2 = a0, a3 = a0;
+    let b0 = i32x4.splat(r + 1 < rows ? load<i32>(foldedBias, 4) : 0), b1 = b0, b2 = b0, b3 = b0;
+    for (; k < end; k++, w += 64) {
+      let x = scratch + (<usize>load<u16>(blockCols + (<usize>k << 1)) << 9);
+      v128.store(wbuf, v128.load8x8_s(w));
+      v128.store(wbuf, v128.load8x8_s(w, 8), 16);
+      v128.store(wbuf, v128.load8x8_s(w, 16), 32);
+      v128.store(wbuf, v128.load8x8_s(w, 24), 48);
+      for (let j: usize = 0; j < 32; j += 4, x += 64) {
+        const u = v128.load32_splat(wbuf + j);
+        const v = v128.load32_splat(wbuf + j, 32);
+        let xv = v128.load(x);
+        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(xv, u));
+        b0 = i32x4.add(b0, i32x4.dot_i16x8_s(xv, v));
+        xv = v128.load(x, 16);
+        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(xv, u));
+        b1 = i32x4.add(b1, i32x4.dot_i16x8_s(xv, v));
+        xv = v128.load(x, 32);
+        a2 = i32x4.add(a2, i32x4.dot_i16x8_s(xv, u));
+        b2 = i32x4.add(b2, i32x4.dot_i16x8_s(xv, v));
+        xv = v128.load(x, 48);
+        a3 = i32x4.add(a3, i32x4.dot_i16x8_s(xv, u));
+        b3 = i32x4.add(b3, i32x4.dot_i16x8_s(xv, v));
+      }
+    }
+    const slot = r & (group - 1);
+    requantRow(p, r, a0, a1, a2, a3, spill + (<usize>slot << 4), fastMax, c, actMin, actMax);
+    if (r + 1 < rows) requantRow(p, r + 1, b0, b1, b2, b3, spill + (<usize>slot << 4) + 16, fastMax, c, actMin, actMax);
+    if (group == 8) {
+      if (slot == 6) flush8(spill, out + <usize>(r - 6), <usize>rows);
+    } else if (slot == 2 || r + 2 >= rows) flush(spill, out + <usize>(r & ~3), rows, min(rows - (r & ~3), 4), 16);
   }
 }
 
@@ -174,11 +306,12 @@ export function sparse_conv_1x1(p: usize): i32 {
   const depth = load<i32>(p, SPARSE_FULLY_CONNECTED_DEPTH);
   const rows = load<i32>(p, SPARSE_FULLY_CONNECTED_ROWS);
   const full = (depth >> 4) << 4;
-  const spill = scratch + (<usize>full << 5); // 64 bytes: four rows' outputs
+  const spill = scratch + (<usize>full << 5); // 128 bytes: up to eight rows' outputs
   let px = 0;
   for (; px + 16 <= pixels; px += 16) {
     widenTile(input + <usize>(px * depth), depth, full, scratch, 4, 16);
-    tileRows(p, scratch, spill, output + <usize>(px * rows), 16, true);
+    if (block == 64) tilePairs(p, scratch, spill, output + <usize>(px * rows));
+    else tileRows(p, scratch, spill, output + <usize>(px * rows), 16, true);
   }
   for (; px < pixels; px += 4) {
     const np = min(4, pixels - px);

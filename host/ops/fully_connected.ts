@@ -31,7 +31,7 @@ export function sparseCall(t: OpTensors, a: {
   scales.set(a.rq.effective);
   const pixels = a.sparse.kernel === 'sparse_conv_1x1';
   if (pixels && (a.requantMode !== 0 || a.filterOffset !== 0)) throw new Error('internal: sparse_conv_1x1 needs requantMode 0 and filterOffset 0');
-  const scratch = pixels ? 32 * (Math.floor(a.depth / 16) * 16) + 64 : a.batches >= 4 && a.sparse.block !== 64 ? 16 * rowsPad : 0;
+  const scratch = pixels ? 32 * (Math.floor(a.depth / 16) * 16) + 192 : a.batches >= 4 && a.sparse.block !== 64 ? 16 * rowsPad : 0;
   const scalar = !pixels && a.requantMode === 0 && !a.rq.table;
   const fixedPoint = a.requantMode === 0 && (pixels || scalar || !t.simd);
   return {
