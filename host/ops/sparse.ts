@@ -15,7 +15,7 @@ import { romInt32 } from './types.js';
  * in 4x16 tiles leaves them), its density the share of non-zero tiles. `spmm`: the
  * pixel-vectorized 1x1 convolution kernel (sparse_conv_1x1) on the same layouts, its density
  * scaled by the pixels it computes (tiles of 16, then groups of 4) over the real ones; it beat the
- * dense kernel at every measured density up to 90 % (0.77-0.88x there), and the row kernels at
+ * dense kernel at every measured density up to 90 % (0.76-0.97x there), and the row kernels at
  * every density, on the KWS, VWW and DS-CNN 1x1 sizes. Mutable only so that tests and the
  * benchmark can force a kernel.
  */
