@@ -63,12 +63,18 @@ function scaledF32(x: v128, table: usize): v128 {
   return f32x4.add(f32x4.mul(xf, v128.load(table, 64)), v128.or(v128.and(xf, i32x4.splat(-2147483648)), v128.load(table, 80)));
 }
 
-/** Lanes where `rounded` (t + ROUNDING_MAGIC) may differ from TFLite's result (see EXACT_LIMIT). */
+/** |t - nearest(t)| per lane, `rounded` being t + ROUNDING_MAGIC (exact: Sterbenz). */
 // @ts-ignore: decorator
 @inline
-function mayRoundOff(t: v128, rounded: v128): v128 {
-  const fraction = f32x4.sub(t, f32x4.sub(rounded, f32x4.splat(ROUNDING_MAGIC)));
-  return f32x4.ge(f32x4.abs(fraction), f32x4.splat(EXACT_LIMIT));
+function roundingDistance(t: v128, rounded: v128): v128 {
+  return f32x4.abs(f32x4.sub(t, f32x4.sub(rounded, f32x4.splat(ROUNDING_MAGIC))));
+}
+
+/** Some lane of these distances (from roundingDistance) is too close to 1/2 to trust `rounded` (see EXACT_LIMIT). */
+// @ts-ignore: decorator
+@inline
+function mayRoundOff(distances: v128): bool {
+  return v128.any_true(f32x4.ge(distances, f32x4.splat(EXACT_LIMIT)));
 }
 
 /**
@@ -85,7 +91,7 @@ export function requantPair(x0: v128, table0: usize, x1: v128, table1: usize, ou
   const t1 = scaledF32(x1, table1);
   const r0 = f32x4.add(t0, f32x4.splat(ROUNDING_MAGIC));
   const r1 = f32x4.add(t1, f32x4.splat(ROUNDING_MAGIC));
-  if (v128.any_true(v128.or(mayRoundOff(t0, r0), mayRoundOff(t1, r1)))) return requantPairF64(x0, table0, x1, table1, outOffset);
+  if (mayRoundOff(f32x4.pmax(roundingDistance(t0, r0), roundingDistance(t1, r1)))) return requantPairF64(x0, table0, x1, table1, outOffset);
   const magic = i32x4.splat(ROUNDING_MAGIC_BITS);
   return i16x8.add_sat_s(i16x8.narrow_i32x4_s(i32x4.sub(r0, magic), i32x4.sub(r1, magic)), outOffset);
 }
@@ -113,7 +119,8 @@ export function requant16(lo0: v128, hi0: v128, lo1: v128, hi1: v128, table: usi
   const r2 = f32x4.add(t2, f32x4.splat(ROUNDING_MAGIC));
   const r3 = f32x4.add(t3, f32x4.splat(ROUNDING_MAGIC));
   let h0: v128, h1: v128;
-  if (v128.any_true(v128.or(v128.or(mayRoundOff(t0, r0), mayRoundOff(t1, r1)), v128.or(mayRoundOff(t2, r2), mayRoundOff(t3, r3))))) {
+  const farthest = f32x4.pmax(f32x4.pmax(roundingDistance(t0, r0), roundingDistance(t1, r1)), f32x4.pmax(roundingDistance(t2, r2), roundingDistance(t3, r3)));
+  if (mayRoundOff(farthest)) {
     h0 = requantPairF64(lo0, table, hi0, tableHi, outOffset);
     h1 = requantPairF64(lo1, table, hi1, tableHi, outOffset);
   } else {
