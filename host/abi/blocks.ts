@@ -89,7 +89,8 @@ export const BLOCKS = {
   ]),
   // reference_integer_ops::FullyConnected(PerChannel). filter: outDepth rows of accumDepth
   // bytes, packed with stride kPad and padded with zero rows as for conv_2d.
-  // requantMode 0: MultiplyByQuantizedMultiplier with multipliers/shifts (or the requant table);
+  // requantMode 0: MultiplyByQuantizedMultiplier with multipliers/shifts (or the requant table,
+  // f64 records only: 64 bytes per 4 channels);
   // requantMode 1: round(double(acc) * scales[c]) (TFLite >= 2.20 reference path); scales is
   // padded to the packed row count. A block carries its mode's data only: the other mode's
   // pointers are null (no kernel reads them). foldedBias[c] = bias[c] + inputOffset * sum(row c)
@@ -147,14 +148,17 @@ export const BLOCKS = {
   // covers columns blockCols[k] * 16 .. + 16 of all four rows, its 64 values at values + 64 * k
   // (row 4g + q's 16 at + 16 * q; zeros for rows past `rows`). Zero weights are skipped; the arithmetic is the dense
   // kernel's: acc = sum w*x + foldedBias[r] + filterOffset * sum x (foldedBias and requantization
-  // as for fully_connected, padded to a multiple of 8 rows; only the mode's data, the rest null). `batches` input rows (FC batches, or
+  // as for fully_connected, padded to a multiple of 8 rows; only the mode's data, the rest null; in
+  // requantMode 0 a call on the SIMD kernel carries the requant table and no multipliers/shifts,
+  // which only the scalar twin reads: KernelCall.simdOnly). `batches` input rows (FC batches, or
   // pixels of a stride-1 1x1 convolution), each `depth` int8 values, give `rows` outputs each.
   // scratch: RAM for the SIMD kernel's four-row accumulators, 16 bytes per row rounded up to 8 rows.
   sparse_fully_connected: block('sparse_fully_connected', SPARSE_FIELDS),
   // Pruned stride-1 1x1 CONV_2D, pixel-vectorized (assembly/kernels/sparse_conv_1x1.ts): the
   // sparse_fully_connected block (same fields, same scalar twin) with block 16 or 64, requantMode
   // 0, filterOffset 0, `batches` = pixels; requant and scales unused (null). scratch: 32 bytes
-  // per column below 16 * floor(depth / 16) (the widened input tile) + 64.
+  // per column below 16 * floor(depth / 16) (the widened input tile) + 192 (up to eight rows'
+  // outputs, then two rows' widened weights).
   sparse_conv_1x1: block('sparse_conv_1x1', SPARSE_FIELDS),
   // reference_integer_ops::AveragePool / MaxPool (NHWC).
   average_pool_2d: block('average_pool_2d', [

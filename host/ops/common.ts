@@ -44,8 +44,9 @@ export function fusedActivationRange(t: OpTensors, activation: number, output: T
  * Per-channel requantization for CONV_2D / DEPTHWISE_CONV_2D / per-channel FULLY_CONNECTED
  * (PopulateConvolutionQuantizationParams): effective = double(in) * double(filter[c]) / double(out).
  * A single filter scale is broadcast over all channels. Returns the effective scales too.
+ * `withF32`: the requantization records carry requantPair's f32 half (the convolutions use it;
+ * FULLY_CONNECTED and the sparse kernels do not).
  */
-/** `withF32`: the requantization records carry requantPair's f32 half (the convolutions use it; FULLY_CONNECTED does not). */
 export function perChannelRequant(t: OpTensors, input: Tensor, filter: Tensor, bias: Tensor | null, output: Tensor, channels: number, channelDim: number, withF32 = true) {
   const fq = filter.quantization;
   if (!fq || fq.scale.length === 0) t.fail(`filter ${tensorLabel(filter)} has no quantization parameters`);
