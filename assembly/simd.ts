@@ -19,9 +19,9 @@ export function dot16(acc: v128, xl: v128, xh: v128, w: v128): v128 {
   ));
 }
 
-/** Bytes of requantization records per channel (host/ops/common.ts requantTable): the convolutions' with the f32 half, */
+/** Bytes of requantization records per channel (host/ops/common.ts requantTable) for the convolutions: f64 and f32 halves. */
 export const REQUANT_RECORD_BYTES: usize = 24;
-/** FULLY_CONNECTED's without it. */
+/** The same for FULLY_CONNECTED and the sparse kernels: the f64 half only. */
 export const REQUANT_F64_RECORD_BYTES: usize = 16;
 
 /**
