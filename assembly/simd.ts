@@ -63,6 +63,21 @@ function scaledF32(x: v128, table: usize): v128 {
   return f32x4.add(f32x4.mul(xf, v128.load(table, 64)), v128.or(v128.and(xf, i32x4.splat(-2147483648)), v128.load(table, 80)));
 }
 
+/** t + ROUNDING_MAGIC: t rounded to nearest, as an integer in the low mantissa bits. */
+// @ts-ignore: decorator
+@inline
+function roundedF32(t: v128): v128 {
+  return f32x4.add(t, f32x4.splat(ROUNDING_MAGIC));
+}
+
+/** The integers in two vectors from roundedF32, plus the output offset: eight saturated i16 lanes. */
+// @ts-ignore: decorator
+@inline
+function offsetPair(r0: v128, r1: v128, outOffset: v128): v128 {
+  const magic = i32x4.splat(ROUNDING_MAGIC_BITS);
+  return i16x8.add_sat_s(i16x8.narrow_i32x4_s(i32x4.sub(r0, magic), i32x4.sub(r1, magic)), outOffset);
+}
+
 /** |t - nearest(t)| per lane, `rounded` being t + ROUNDING_MAGIC (exact: Sterbenz). */
 // @ts-ignore: decorator
 @inline
@@ -89,11 +104,10 @@ function mayRoundOff(distances: v128): bool {
 export function requantPair(x0: v128, table0: usize, x1: v128, table1: usize, outOffset: v128): v128 {
   const t0 = scaledF32(x0, table0);
   const t1 = scaledF32(x1, table1);
-  const r0 = f32x4.add(t0, f32x4.splat(ROUNDING_MAGIC));
-  const r1 = f32x4.add(t1, f32x4.splat(ROUNDING_MAGIC));
+  const r0 = roundedF32(t0);
+  const r1 = roundedF32(t1);
   if (mayRoundOff(f32x4.pmax(roundingDistance(t0, r0), roundingDistance(t1, r1)))) return requantPairF64(x0, table0, x1, table1, outOffset);
-  const magic = i32x4.splat(ROUNDING_MAGIC_BITS);
-  return i16x8.add_sat_s(i16x8.narrow_i32x4_s(i32x4.sub(r0, magic), i32x4.sub(r1, magic)), outOffset);
+  return offsetPair(r0, r1, outOffset);
 }
 
 /** requantPair through requant4 (not inlined: the rare path). */
@@ -114,19 +128,18 @@ export function requant16(lo0: v128, hi0: v128, lo1: v128, hi1: v128, table: usi
   const t1 = scaledF32(hi0, tableHi);
   const t2 = scaledF32(lo1, table);
   const t3 = scaledF32(hi1, tableHi);
-  const r0 = f32x4.add(t0, f32x4.splat(ROUNDING_MAGIC));
-  const r1 = f32x4.add(t1, f32x4.splat(ROUNDING_MAGIC));
-  const r2 = f32x4.add(t2, f32x4.splat(ROUNDING_MAGIC));
-  const r3 = f32x4.add(t3, f32x4.splat(ROUNDING_MAGIC));
+  const r0 = roundedF32(t0);
+  const r1 = roundedF32(t1);
+  const r2 = roundedF32(t2);
+  const r3 = roundedF32(t3);
   let h0: v128, h1: v128;
   const farthest = f32x4.pmax(f32x4.pmax(roundingDistance(t0, r0), roundingDistance(t1, r1)), f32x4.pmax(roundingDistance(t2, r2), roundingDistance(t3, r3)));
   if (mayRoundOff(farthest)) {
     h0 = requantPairF64(lo0, table, hi0, tableHi, outOffset);
     h1 = requantPairF64(lo1, table, hi1, tableHi, outOffset);
   } else {
-    const magic = i32x4.splat(ROUNDING_MAGIC_BITS);
-    h0 = i16x8.add_sat_s(i16x8.narrow_i32x4_s(i32x4.sub(r0, magic), i32x4.sub(r1, magic)), outOffset);
-    h1 = i16x8.add_sat_s(i16x8.narrow_i32x4_s(i32x4.sub(r2, magic), i32x4.sub(r3, magic)), outOffset);
+    h0 = offsetPair(r0, r1, outOffset);
+    h1 = offsetPair(r2, r3, outOffset);
   }
   return i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(h0, h1), actMin), actMax);
 }
