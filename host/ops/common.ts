@@ -211,7 +211,8 @@ export function requantTable(multipliers: Int32Array, shifts: Int32Array, channe
   const blockBytes = withF32 ? 96 : 64;
   const out = new DataView(new ArrayBuffer(blocks * blockBytes));
   for (let c = 0; c < blocks * 4; c++) {
-    const at = Math.floor(c / 4) * blockBytes + (c % 4) * 8;
+    const block = Math.floor(c / 4) * blockBytes;
+    const at = block + (c % 4) * 8;
     const shift = c < channels ? shifts[c] : 0;
     const e = Math.max(-shift, 0);
     const scale = ((c < channels ? multipliers[c] : 0) * 2 ** Math.max(shift, 0)) / 2 ** (31 + e);
@@ -219,7 +220,7 @@ export function requantTable(multipliers: Int32Array, shifts: Int32Array, channe
     out.setFloat64(at, scale, true);
     out.setFloat64(at + 32, half, true);
     if (!withF32) continue;
-    const at32 = Math.floor(c / 4) * blockBytes + 64 + (c % 4) * 4;
+    const at32 = block + 64 + (c % 4) * 4;
     const f32Path = c >= channels || bounds[c] * scale < 2 ** 21;
     out.setFloat32(at32, f32Path ? scale : 0, true);
     out.setFloat32(at32 + 16, f32Path ? half : 0.5, true);
