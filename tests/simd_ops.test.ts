@@ -107,42 +107,29 @@ function randomWindowCase(r: () => number, kind: 'conv' | 'depthwise', shortRows
   return { kind, model, label: `${kind} in ${N}x${H}x${W}x${C} filter ${kh}x${kw} out ${O} stride ${sh}x${sw} dilation ${dh}x${dw} ${padding ? 'VALID' : 'SAME'} act ${act} ${perChannel ? 'per-channel' : 'per-tensor'}` };
 }
 
+/** `count` random window cases (randomWindowCase) from seed: SIMD equals scalar on each. */
+function checkWindowCases(seed: number, count: number, kind: Case['kind'], shortRows = false, borders = false): void {
+  const r = rng(seed);
+  let ran = 0;
+  while (ran < count) {
+    const c = randomWindowCase(r, kind, shortRows, borders);
+    if (!c) continue;
+    const [simd, ref] = runBoth(c.model, r);
+    assert.equal(simd, ref, `case ${ran}: ${c.label}`);
+    ran++;
+  }
+}
+
 for (const kind of ['conv', 'depthwise'] as const) {
-  test(`${kind}: SIMD equals scalar on 250 random configurations`, () => {
-    const r = rng(kind === 'conv' ? 101 : 202);
-    let ran = 0;
-    while (ran < 250) {
-      const c = randomWindowCase(r, kind);
-      if (!c) continue;
-      const [simd, ref] = runBoth(c.model, r);
-      assert.equal(simd, ref, `case ${ran}: ${c.label}`);
-      ran++;
-    }
-  });
+  test(`${kind}: SIMD equals scalar on 250 random configurations`, () => checkWindowCases(kind === 'conv' ? 101 : 202, 250, kind));
 }
 
 test('conv, outC a multiple of 8 and short rows (channels in lanes): SIMD equals scalar on 150 random configurations', () => {
-  const r = rng(111);
-  let ran = 0;
-  while (ran < 150) {
-    const c = randomWindowCase(r, 'conv', true);
-    if (!c) continue;
-    const [simd, ref] = runBoth(c.model, r);
-    assert.equal(simd, ref, `case ${ran}: ${c.label}`);
-    ran++;
-  }
+  checkWindowCases(111, 150, 'conv', true);
 });
 
 test('depthwise, multiplier 1, SAME padding, batches, larger images: SIMD equals scalar on 200 random configurations', () => {
-  const r = rng(303);
-  let ran = 0;
-  while (ran < 200) {
-    const c = randomWindowCase(r, 'depthwise', false, true);
-    if (!c) continue;
-    const [simd, ref] = runBoth(c.model, r);
-    assert.equal(simd, ref, `case ${ran}: ${c.label}`);
-    ran++;
-  }
+  checkWindowCases(303, 200, 'depthwise', false, true);
 });
 
 function randomAddCase(r: () => number): { model: Uint8Array; label: string } {
