@@ -255,12 +255,15 @@ def polynomial_sparsity(step: int, target: float, begin: int, end: int, power: i
     return target * (1 - (1 - p) ** power)
 
 
-def make_pruning_callback(layers, structure: str, target: float, end_step: int, log: list):
+def make_pruning_callback(layers, structure: str, target: float, end_step: int, log: list,
+                          log_every: int = PRUNE_FREQUENCY * 16):
     import keras
     tile_rows, block = STRUCT_TILE[structure]
 
     class MagnitudePruning(keras.callbacks.Callback):
-        """Recompute masks every PRUNE_FREQUENCY steps until end_step; apply them after every step."""
+        """Recompute masks every PRUNE_FREQUENCY steps until end_step; apply them after every step.
+        Kernels are Dense [in, out] or 1x1 Conv2D [1, 1, in, out] (masked as their [in, out] view);
+        the sparsity is logged every log_every steps (0: only at end_step)."""
 
         def __init__(self):
             super().__init__()
@@ -270,8 +273,9 @@ def make_pruning_callback(layers, structure: str, target: float, end_step: int, 
         def on_train_batch_end(self, batch, logs=None):
             if self.step <= end_step and (self.step % PRUNE_FREQUENCY == 0 or self.step == end_step):
                 s = polynomial_sparsity(self.step, target, 0, end_step)
-                self.masks = [magnitude_mask(layer.kernel.numpy(), s, block, tile_rows) for layer in layers]
-                if self.step == end_step or self.step % (PRUNE_FREQUENCY * 16) == 0:
+                self.masks = [magnitude_mask(k.reshape(k.shape[-2:]), s, block, tile_rows).reshape(k.shape)
+                              for k in (layer.kernel.numpy() for layer in layers)]
+                if self.step == end_step or (log_every and self.step % log_every == 0):
                     log.append((self.step, round(s, 4)))
             for layer, mask in zip(layers, self.masks):
                 layer.kernel.assign(layer.kernel.numpy() * mask)

@@ -85,29 +85,6 @@ def pointwise(model):
     return [model.get_layer(f"pw{k}") for k in range(BLOCKS)]
 
 
-def pruning_callback(layers, target, end_step, log):
-    import keras
-
-    class Prune(keras.callbacks.Callback):
-        def __init__(self):
-            super().__init__()
-            self.step = 0
-            self.masks = [np.ones(tuple(layer.kernel.shape), bool) for layer in layers]
-
-        def on_train_batch_end(self, batch, logs=None):
-            if self.step <= end_step and (self.step % P.PRUNE_FREQUENCY == 0 or self.step == end_step):
-                s = P.polynomial_sparsity(self.step, target, 0, end_step)
-                self.masks = [P.magnitude_mask(layer.kernel.numpy()[0, 0], s, 16, 4)[None, None]
-                              for layer in layers]
-                if self.step == end_step:
-                    log.append((self.step, round(s, 4)))
-            for layer, mask in zip(layers, self.masks):
-                layer.kernel.assign(layer.kernel.numpy() * mask)
-            self.step += 1
-
-    return Prune()
-
-
 def train(model, x, y, epochs, lr, tag, callbacks=()):
     import keras
     keras.utils.set_random_seed(P.seed_of("keras", tag) % 2**31)
@@ -168,7 +145,7 @@ def main(argv=None):
             end = int(steps * P.PRUNE_END_FRACTION)
             log, cbs = [], []
             if target:
-                cbs.append(pruning_callback(pointwise(model), target, end, log))
+                cbs.append(P.make_pruning_callback(pointwise(model), "4x16", target, end, log, log_every=0))
             loss = train(model, xtr, ytr, FINE_EPOCHS, FINE_LR, f"dscnn-fine:{name}", cbs)
             facc = acc(model)
             mb = convert(model, xtr, bool(target))
