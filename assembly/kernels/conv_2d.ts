@@ -91,6 +91,19 @@ function patch(dst: usize, image: usize, inH: i32, inW: i32, inC: i32, filterH: 
   }
 }
 
+/**
+ * The filter window at (y0, x0) as one row of taps: for a 1x1 filter the pixel itself (1x1
+ * filters never have padding), else its patch built at `slot`.
+ */
+// @ts-ignore: decorator
+@inline
+function windowTaps(slot: usize, pointwise: bool, image: usize, inH: i32, inW: i32, inC: i32, filterH: i32, filterW: i32,
+  y0: i32, x0: i32, dilationH: i32, dilationW: i32, padValue: v128): usize {
+  if (pointwise) return image + <usize>((y0 * inW + x0) * inC);
+  patch(slot, image, inH, inW, inC, filterH, filterW, y0, x0, dilationH, dilationW, padValue);
+  return slot;
+}
+
 /** im2col out of line: only windows over the border take it. */
 function paddedPatch(dst: usize, image: usize, inH: i32, inW: i32, inC: i32, filterH: i32, filterW: i32,
   y0: i32, x0: i32, dilationH: i32, dilationW: i32, padValue: v128): void {
@@ -181,15 +194,8 @@ export function conv_2d(p: usize): i32 {
       const ox0 = n % outW;
       const oy1 = n1 / outW;
       const ox1 = n1 % outW;
-      let patch0 = scratch;
-      let patch1 = scratch + kPad;
-      if (pointwise) {
-        patch0 = image + <usize>((oy0 * strideH * inW + ox0 * strideW) * inC);
-        patch1 = image + <usize>((oy1 * strideH * inW + ox1 * strideW) * inC);
-      } else {
-        patch(patch0, image, inH, inW, inC, filterH, filterW, oy0 * strideH - padH, ox0 * strideW - padW, dilationH, dilationW, padValue);
-        patch(patch1, image, inH, inW, inC, filterH, filterW, oy1 * strideH - padH, ox1 * strideW - padW, dilationH, dilationW, padValue);
-      }
+      const patch0 = windowTaps(scratch, pointwise, image, inH, inW, inC, filterH, filterW, oy0 * strideH - padH, ox0 * strideW - padW, dilationH, dilationW, padValue);
+      const patch1 = windowTaps(scratch + kPad, pointwise, image, inH, inW, inC, filterH, filterW, oy1 * strideH - padH, ox1 * strideW - padW, dilationH, dilationW, padValue);
       const out0 = output + <usize>((b * pixels + n) * outC);
       const out1 = output + <usize>((b * pixels + n1) * outC);
       for (let c = 0; c < outC; c += 4) {
@@ -306,21 +312,10 @@ export function conv_2d_pairs(p: usize): i32 {
       const n1 = min(n + 1, pixels - 1);
       const n2 = min(n + 2, pixels - 1);
       const n3 = min(n + 3, pixels - 1);
-      let p0 = scratch;
-      let p1 = scratch + kPad;
-      let p2 = p1 + kPad;
-      let p3 = p2 + kPad;
-      if (pointwise) {
-        p0 = image + <usize>((y0 * strideH * inW + x0 * strideW) * inC);
-        p1 = image + <usize>((y1 * strideH * inW + x1 * strideW) * inC);
-        p2 = image + <usize>((y2 * strideH * inW + x2 * strideW) * inC);
-        p3 = image + <usize>((y3 * strideH * inW + x3 * strideW) * inC);
-      } else {
-        patch(p0, image, inH, inW, inC, filterH, filterW, y0 * strideH - padH, x0 * strideW - padW, dilationH, dilationW, padValue);
-        patch(p1, image, inH, inW, inC, filterH, filterW, y1 * strideH - padH, x1 * strideW - padW, dilationH, dilationW, padValue);
-        patch(p2, image, inH, inW, inC, filterH, filterW, y2 * strideH - padH, x2 * strideW - padW, dilationH, dilationW, padValue);
-        patch(p3, image, inH, inW, inC, filterH, filterW, y3 * strideH - padH, x3 * strideW - padW, dilationH, dilationW, padValue);
-      }
+      const p0 = windowTaps(scratch, pointwise, image, inH, inW, inC, filterH, filterW, y0 * strideH - padH, x0 * strideW - padW, dilationH, dilationW, padValue);
+      const p1 = windowTaps(scratch + kPad, pointwise, image, inH, inW, inC, filterH, filterW, y1 * strideH - padH, x1 * strideW - padW, dilationH, dilationW, padValue);
+      const p2 = windowTaps(scratch + 2 * kPad, pointwise, image, inH, inW, inC, filterH, filterW, y2 * strideH - padH, x2 * strideW - padW, dilationH, dilationW, padValue);
+      const p3 = windowTaps(scratch + 3 * kPad, pointwise, image, inH, inW, inC, filterH, filterW, y3 * strideH - padH, x3 * strideW - padW, dilationH, dilationW, padValue);
       y0 = y3;
       x0 = x3 + 1;
       if (x0 == outW) { x0 = 0; y0++; }
