@@ -54,6 +54,9 @@ const ROUNDING_MAGIC_BITS: i32 = 0x4B400000;
 // bound as TFLite's (|output offset| <= 128); the host keeps |x S| < 2^21 so the magic-number
 // rounding holds, else it stores S = 0 and H = 1/2, which always fails the check.
 const EXACT_LIMIT: f32 = 0.49951171875; // 1/2 - 2^-11
+// Compared with squared distances: EXACT_LIMIT^2 = 1046529 / 2^22 is an f32, and rounding is
+// monotone, so every |d| >= EXACT_LIMIT has fl32(d * d) >= EXACT_LIMIT_SQUARED.
+const EXACT_LIMIT_SQUARED: f32 = EXACT_LIMIT * EXACT_LIMIT;
 
 /** x * S32 + copysign(H, x) in f32 for the four channels whose records start at `table`. */
 // @ts-ignore: decorator
@@ -78,18 +81,19 @@ function offsetPair(r0: v128, r1: v128, outOffset: v128): v128 {
   return i16x8.add_sat_s(i16x8.narrow_i32x4_s(i32x4.sub(r0, magic), i32x4.sub(r1, magic)), outOffset);
 }
 
-/** |t - nearest(t)| per lane, `rounded` being t + ROUNDING_MAGIC (exact: Sterbenz). */
+/** (t - nearest(t))^2 per lane, `rounded` being t + ROUNDING_MAGIC (the difference is exact: Sterbenz). */
 // @ts-ignore: decorator
 @inline
 function roundingDistance(t: v128, rounded: v128): v128 {
-  return f32x4.abs(f32x4.sub(t, f32x4.sub(rounded, f32x4.splat(ROUNDING_MAGIC))));
+  const d = f32x4.sub(t, f32x4.sub(rounded, f32x4.splat(ROUNDING_MAGIC)));
+  return f32x4.mul(d, d);
 }
 
-/** Some lane of these distances (from roundingDistance) is too close to 1/2 to trust `rounded` (see EXACT_LIMIT). */
+/** Some lane of these squared distances (from roundingDistance) is too close to 1/4 to trust `rounded` (see EXACT_LIMIT). */
 // @ts-ignore: decorator
 @inline
 function mayRoundOff(distances: v128): bool {
-  return v128.any_true(f32x4.ge(distances, f32x4.splat(EXACT_LIMIT)));
+  return v128.any_true(f32x4.ge(distances, f32x4.splat(EXACT_LIMIT_SQUARED)));
 }
 
 /**

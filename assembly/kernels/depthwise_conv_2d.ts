@@ -68,17 +68,17 @@ function storePartial(out: usize, q: v128, n: i32): void {
   if (n > 6) store<i8>(out, i8x16.extract_lane_s(q, 6), 6);
 }
 
-/** acc + dot of taps a, b (8 channels each, widened) with the pair-interleaved weights w (low or high half). */
+/** acc + dot of taps a, b (8 channels each, widened) with the low or high half of the pair-interleaved weights w (widened). */
 // @ts-ignore: decorator
 @inline
-function dotLo(acc: v128, xa: v128, xb: v128, w: usize): v128 {
-  return i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.shuffle(xa, xb, 0, 8, 1, 9, 2, 10, 3, 11), v128.load8x8_s(w)));
+function dotLo(acc: v128, xa: v128, xb: v128, w: v128): v128 {
+  return i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.shuffle(xa, xb, 0, 8, 1, 9, 2, 10, 3, 11), w));
 }
 
 // @ts-ignore: decorator
 @inline
-function dotHi(acc: v128, xa: v128, xb: v128, w: usize): v128 {
-  return i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.shuffle(xa, xb, 4, 12, 5, 13, 6, 14, 7, 15), v128.load8x8_s(w, 8)));
+function dotHi(acc: v128, xa: v128, xb: v128, w: v128): v128 {
+  return i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.shuffle(xa, xb, 4, 12, 5, 13, 6, 14, 7, 15), w));
 }
 
 export function depthwise_conv_2d(p: usize): i32 {
@@ -184,14 +184,16 @@ export function depthwise_conv_2d(p: usize): i32 {
           do {
             const pa = at + <usize>load<u32>(pair);
             const pb = at + <usize>load<u32>(pair, 4);
+            const wLo = v128.load8x8_s(w);
+            const wHi = v128.load8x8_s(w, 8);
             const xa0 = v128.load8x8_s(pa);
             const xb0 = v128.load8x8_s(pb);
-            lo0 = dotLo(lo0, xa0, xb0, w);
-            hi0 = dotHi(hi0, xa0, xb0, w);
+            lo0 = dotLo(lo0, xa0, xb0, wLo);
+            hi0 = dotHi(hi0, xa0, xb0, wHi);
             const xa1 = v128.load8x8_s(pa + step);
             const xb1 = v128.load8x8_s(pb + step);
-            lo1 = dotLo(lo1, xa1, xb1, w);
-            hi1 = dotHi(hi1, xa1, xb1, w);
+            lo1 = dotLo(lo1, xa1, xb1, wLo);
+            hi1 = dotHi(hi1, xa1, xb1, wHi);
             w += pairStride;
             pair += 8;
           } while (pair < end);
@@ -252,8 +254,8 @@ export function depthwise_conv_2d(p: usize): i32 {
           const pair = table + (<usize>j << 3);
           const xa = v128.load8x8_s(at + <usize>load<u32>(pair));
           const xb = v128.load8x8_s(at + <usize>load<u32>(pair, 4));
-          lo = dotLo(lo, xa, xb, w);
-          hi = dotHi(hi, xa, xb, w);
+          lo = dotLo(lo, xa, xb, v128.load8x8_s(w));
+          hi = dotHi(hi, xa, xb, v128.load8x8_s(w, 8));
           w += pairStride;
         }
         const table = requant + <usize>c * REQUANT_RECORD_BYTES;
