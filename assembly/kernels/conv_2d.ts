@@ -236,11 +236,11 @@ export function conv_2d(p: usize): i32 {
   return 0;
 }
 
-/** Tap pair j (0 or 1) of x (taps as i16x8) in every i32 lane. */
+/** The int8 tap pair at `at`, widened, in every i32 lane. */
 // @ts-ignore: decorator
 @inline
-function pairOf(x: v128, j: i32): v128 {
-  return j == 0 ? i32x4.shuffle(x, x, 0, 0, 0, 0) : i32x4.shuffle(x, x, 1, 1, 1, 1);
+function pairAt(at: usize): v128 {
+  return i16x8.extend_low_i8x16_s(v128.load16_splat(at));
 }
 
 /** Requantizes channels c..c+7 of two pixels (a0, a1: channels c..c+3; b0, b1: c+4..c+7) and stores eight bytes each. */
@@ -337,38 +337,23 @@ export function conv_2d_pairs(p: usize): i32 {
         let b3 = biasB;
         // Two tap pairs per step. The 8-byte x loads' upper four taps go unused (reads end at most
         // kPad + 4 bytes into a patch or pixel), and taps from k to kPad meet zero weights.
-        for (let k: usize = 0; k < kPad; k += 4) {
-          const x0 = v128.load8x8_s(p0 + k);
-          const x1 = v128.load8x8_s(p1 + k);
-          const x2 = v128.load8x8_s(p2 + k);
-          const x3 = v128.load8x8_s(p3 + k);
+        // One tap pair per step, broadcast from its two bytes and widened (vpbroadcastw +
+        // vpmovsxbw: this keeps the eight accumulators in registers, where 8-byte loads and lane
+        // shuffles spilled three of them); taps from k to kPad meet zero weights.
+        for (let k: usize = 0; k < kPad; k += 2) {
           const wk = w + (k << 3);
-          let wa = v128.load8x8_s(wk, 0);
-          let wb = v128.load8x8_s(wk, 8);
-          let x = pairOf(x0, 0);
+          const wa = v128.load8x8_s(wk, 0);
+          const wb = v128.load8x8_s(wk, 8);
+          let x = pairAt(p0 + k);
           a0 = i32x4.add(a0, i32x4.dot_i16x8_s(x, wa));
           b0 = i32x4.add(b0, i32x4.dot_i16x8_s(x, wb));
-          x = pairOf(x1, 0);
+          x = pairAt(p1 + k);
           a1 = i32x4.add(a1, i32x4.dot_i16x8_s(x, wa));
           b1 = i32x4.add(b1, i32x4.dot_i16x8_s(x, wb));
-          x = pairOf(x2, 0);
+          x = pairAt(p2 + k);
           a2 = i32x4.add(a2, i32x4.dot_i16x8_s(x, wa));
           b2 = i32x4.add(b2, i32x4.dot_i16x8_s(x, wb));
-          x = pairOf(x3, 0);
-          a3 = i32x4.add(a3, i32x4.dot_i16x8_s(x, wa));
-          b3 = i32x4.add(b3, i32x4.dot_i16x8_s(x, wb));
-          wa = v128.load8x8_s(wk, 16);
-          wb = v128.load8x8_s(wk, 24);
-          x = pairOf(x0, 1);
-          a0 = i32x4.add(a0, i32x4.dot_i16x8_s(x, wa));
-          b0 = i32x4.add(b0, i32x4.dot_i16x8_s(x, wb));
-          x = pairOf(x1, 1);
-          a1 = i32x4.add(a1, i32x4.dot_i16x8_s(x, wa));
-          b1 = i32x4.add(b1, i32x4.dot_i16x8_s(x, wb));
-          x = pairOf(x2, 1);
-          a2 = i32x4.add(a2, i32x4.dot_i16x8_s(x, wa));
-          b2 = i32x4.add(b2, i32x4.dot_i16x8_s(x, wb));
-          x = pairOf(x3, 1);
+          x = pairAt(p3 + k);
           a3 = i32x4.add(a3, i32x4.dot_i16x8_s(x, wa));
           b3 = i32x4.add(b3, i32x4.dot_i16x8_s(x, wb));
         }
