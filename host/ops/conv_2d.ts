@@ -61,9 +61,11 @@ export const conv2d: OpDef = {
     const rows = packRows(filterData, outC, k);
     const pointwise = filterH === 1 && filterW === 1;
     // Channels in lanes (no horizontal sums) for ungrouped convolutions with whole 8-channel
-    // groups and rows up to 64 taps (measured: 1.1-1.6x up to 64; even at 128-144, and slower
-    // on small images, where the 4-pixel passes repeat pixels).
-    const pairs = filterInC === inC && outC % 8 === 0 && k <= 64;
+    // groups: measured 1.1-1.6x faster per pixel for rows up to 64 taps, 1.05-1.15x for longer
+    // rows, where conv_2d's 2-pixel passes win on images whose pixel count 4-pixel passes round
+    // up by much (1 or 9 pixels: 4 or 12 computed, against 2 or 10).
+    const pixels = outH * outW;
+    const pairs = filterInC === inC && outC % 8 === 0 && (k <= 64 || 0.9 * 4 * Math.ceil(pixels / 4) <= 2 * Math.ceil(pixels / 2));
     const kPad = pairs ? Math.ceil(k / 4) * 4 : rows.kPad;
     return [{
       kernel: pairs ? 'conv_2d_pairs' : 'conv_2d',
