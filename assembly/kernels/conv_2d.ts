@@ -16,55 +16,64 @@ import {
 } from '../params';
 
 /**
- * Copies n bytes in 16-byte steps. May write up to 15 bytes past dst + n (the patch after it,
- * which is written later, or the 16 spare scratch bytes) and read up to 15 past src + n.
+ * Copies n bytes in 16-byte steps, or with `wide` widens them to n i16 in 8-tap steps. May write up
+ * to 15 bytes past the run's end in dst (into the patch after it, which is written later, or the
+ * 16 spare scratch bytes) and read up to 15 past src + n.
  */
 // @ts-ignore: decorator
 @inline
-function copyRun(dst: usize, src: usize, n: usize): void {
-  for (let i: usize = 0; i < n; i += 16) v128.store(dst + i, v128.load(src + i));
+function copyRun(dst: usize, src: usize, n: usize, wide: bool): void {
+  if (wide) {
+    for (let i: usize = 0; i < n; i += 8) v128.store(dst + (i << 1), v128.load8x8_s(src + i));
+  } else {
+    for (let i: usize = 0; i < n; i += 16) v128.store(dst + i, v128.load(src + i));
+  }
 }
 
+/** Fills n taps (bytes, or i16 with `wide`) with `value` (i8x16 or i16x8 splat), in 16-byte stores. */
 // @ts-ignore: decorator
 @inline
-function fillRun(dst: usize, value: v128, n: usize): void {
-  for (let i: usize = 0; i < n; i += 16) v128.store(dst + i, value);
+function fillRun(dst: usize, value: v128, n: usize, wide: bool): void {
+  const bytes = n << <usize>wide;
+  for (let i: usize = 0; i < bytes; i += 16) v128.store(dst + i, value);
 }
 
 /**
  * Writes the patch of the output pixel whose window starts at (y0, x0) to dst, in the filter's
- * [fy][fx][c] order; taps outside the image get the input zero point (padValue).
- * With dilationW 1, each filter row is one contiguous run: zero points, image bytes, zero points.
+ * [fy][fx][c] order, as bytes or (wide) as i16; taps outside the image get the input zero point
+ * (padValue, splat to the tap width). With dilationW 1, each filter row is one contiguous run:
+ * zero points, image bytes, zero points.
  */
 // @ts-ignore: decorator
 @inline
 function im2col(dst: usize, image: usize, inH: i32, inW: i32, inC: i32, filterH: i32, filterW: i32,
-  y0: i32, x0: i32, dilationH: i32, dilationW: i32, padValue: v128): void {
+  y0: i32, x0: i32, dilationH: i32, dilationW: i32, padValue: v128, wide: bool): void {
   const tapBytes = <usize>inC;
-  const rowBytes = <usize>(filterW * inC);
+  const rowTaps = <usize>(filterW * inC);
+  const w = <usize>wide;
   for (let fy = 0; fy < filterH; fy++) {
     const y = y0 + fy * dilationH;
     if (y < 0 || y >= inH) {
-      fillRun(dst, padValue, rowBytes);
+      fillRun(dst, padValue, rowTaps, wide);
     } else if (dilationW == 1) {
       const start = max(0, -x0);
       const end = min(filterW, inW - x0);
       if (start >= end) {
-        fillRun(dst, padValue, rowBytes);
+        fillRun(dst, padValue, rowTaps, wide);
       } else {
-        if (start > 0) fillRun(dst, padValue, <usize>start * tapBytes);
-        copyRun(dst + <usize>start * tapBytes, image + <usize>((y * inW + x0 + start) * inC), <usize>(end - start) * tapBytes);
-        if (end < filterW) fillRun(dst + <usize>end * tapBytes, padValue, <usize>(filterW - end) * tapBytes);
+        if (start > 0) fillRun(dst, padValue, <usize>start * tapBytes, wide);
+        copyRun(dst + ((<usize>start * tapBytes) << w), image + <usize>((y * inW + x0 + start) * inC), <usize>(end - start) * tapBytes, wide);
+        if (end < filterW) fillRun(dst + ((<usize>end * tapBytes) << w), padValue, <usize>(filterW - end) * tapBytes, wide);
       }
     } else {
       for (let fx = 0; fx < filterW; fx++) {
         const x = x0 + fx * dilationW;
-        const tap = dst + <usize>fx * tapBytes;
-        if (x < 0 || x >= inW) fillRun(tap, padValue, tapBytes);
-        else copyRun(tap, image + <usize>((y * inW + x) * inC), tapBytes);
+        const tap = dst + ((<usize>fx * tapBytes) << w);
+        if (x < 0 || x >= inW) fillRun(tap, padValue, tapBytes, wide);
+        else copyRun(tap, image + <usize>((y * inW + x) * inC), tapBytes, wide);
       }
     }
-    dst += rowBytes;
+    dst += rowTaps << w;
   }
 }
 
@@ -75,17 +84,20 @@ function im2col(dst: usize, image: usize, inH: i32, inW: i32, inC: i32, filterH:
 // @ts-ignore: decorator
 @inline
 function patch(dst: usize, image: usize, inH: i32, inW: i32, inC: i32, filterH: i32, filterW: i32,
-  y0: i32, x0: i32, dilationH: i32, dilationW: i32, padValue: v128): void {
+  y0: i32, x0: i32, dilationH: i32, dilationW: i32, padValue: v128, wide: bool): void {
   if (dilationW == 1 && y0 >= 0 && x0 >= 0 && y0 + (filterH - 1) * dilationH < inH && x0 + filterW <= inW) {
-    const rowBytes = <usize>(filterW * inC);
+    const rowTaps = <usize>(filterW * inC);
     const rowStep = <usize>(dilationH * inW * inC);
     let src = image + <usize>((y0 * inW + x0) * inC);
     for (let fy = 0; fy < filterH; fy++) {
-      if (rowBytes <= 16) v128.store(dst, v128.load(src));
-      else copyRun(dst, src, rowBytes);
-      dst += rowBytes;
+      if (wide && rowTaps <= 8) v128.store(dst, v128.load8x8_s(src));
+      else if (!wide && rowTaps <= 16) v128.store(dst, v128.load(src));
+      else copyRun(dst, src, rowTaps, wide);
+      dst += rowTaps << <usize>wide;
       src += rowStep;
     }
+  } else if (wide) {
+    paddedPatchWide(dst, image, inH, inW, inC, filterH, filterW, y0, x0, dilationH, dilationW, padValue);
   } else {
     paddedPatch(dst, image, inH, inW, inC, filterH, filterW, y0, x0, dilationH, dilationW, padValue);
   }
@@ -98,16 +110,22 @@ function patch(dst: usize, image: usize, inH: i32, inW: i32, inC: i32, filterH: 
 // @ts-ignore: decorator
 @inline
 function windowTaps(slot: usize, pointwise: bool, image: usize, inH: i32, inW: i32, inC: i32, filterH: i32, filterW: i32,
-  y0: i32, x0: i32, dilationH: i32, dilationW: i32, padValue: v128): usize {
+  y0: i32, x0: i32, dilationH: i32, dilationW: i32, padValue: v128, wide: bool): usize {
   if (pointwise) return image + <usize>((y0 * inW + x0) * inC);
-  patch(slot, image, inH, inW, inC, filterH, filterW, y0, x0, dilationH, dilationW, padValue);
+  patch(slot, image, inH, inW, inC, filterH, filterW, y0, x0, dilationH, dilationW, padValue, wide);
   return slot;
 }
 
 /** im2col out of line: only windows over the border take it. */
 function paddedPatch(dst: usize, image: usize, inH: i32, inW: i32, inC: i32, filterH: i32, filterW: i32,
   y0: i32, x0: i32, dilationH: i32, dilationW: i32, padValue: v128): void {
-  im2col(dst, image, inH, inW, inC, filterH, filterW, y0, x0, dilationH, dilationW, padValue);
+  im2col(dst, image, inH, inW, inC, filterH, filterW, y0, x0, dilationH, dilationW, padValue, false);
+}
+
+/** paddedPatch's i16 patch. */
+function paddedPatchWide(dst: usize, image: usize, inH: i32, inW: i32, inC: i32, filterH: i32, filterW: i32,
+  y0: i32, x0: i32, dilationH: i32, dilationW: i32, padValue: v128): void {
+  im2col(dst, image, inH, inW, inC, filterH, filterW, y0, x0, dilationH, dilationW, padValue, true);
 }
 
 // @ts-ignore: decorator
@@ -194,8 +212,8 @@ export function conv_2d(p: usize): i32 {
       const ox0 = n % outW;
       const oy1 = n1 / outW;
       const ox1 = n1 % outW;
-      const patch0 = windowTaps(scratch, pointwise, image, inH, inW, inC, filterH, filterW, oy0 * strideH - padH, ox0 * strideW - padW, dilationH, dilationW, padValue);
-      const patch1 = windowTaps(scratch + kPad, pointwise, image, inH, inW, inC, filterH, filterW, oy1 * strideH - padH, ox1 * strideW - padW, dilationH, dilationW, padValue);
+      const patch0 = windowTaps(scratch, pointwise, image, inH, inW, inC, filterH, filterW, oy0 * strideH - padH, ox0 * strideW - padW, dilationH, dilationW, padValue, false);
+      const patch1 = windowTaps(scratch + kPad, pointwise, image, inH, inW, inC, filterH, filterW, oy1 * strideH - padH, ox1 * strideW - padW, dilationH, dilationW, padValue, false);
       const out0 = output + <usize>((b * pixels + n) * outC);
       const out1 = output + <usize>((b * pixels + n1) * outC);
       for (let c = 0; c < outC; c += 4) {
@@ -236,11 +254,11 @@ export function conv_2d(p: usize): i32 {
   return 0;
 }
 
-/** The int8 tap pair at `at`, widened, in every i32 lane. */
+/** The tap pair at `at` (bytes, or i16 with `wide`) as i16 in every i32 lane. */
 // @ts-ignore: decorator
 @inline
-function pairAt(at: usize): v128 {
-  return i16x8.extend_low_i8x16_s(v128.load16_splat(at));
+function pairAt(at: usize, wide: bool): v128 {
+  return wide ? v128.load32_splat(at) : i16x8.extend_low_i8x16_s(v128.load16_splat(at));
 }
 
 /** Requantizes channels c..c+7 of two pixels (a0, a1: channels c..c+3; b0, b1: c+4..c+7) and stores eight bytes each. */
@@ -254,12 +272,87 @@ function finishPairs(out0: usize, out1: usize, a0: v128, b0: v128, a1: v128, b1:
 }
 
 /**
+ * All output channels of four pixels whose taps start at p0..p3 (bytes, or i16 with `wide`),
+ * eight channels per step of the loop over tap pairs.
+ */
+// @ts-ignore: decorator
+@inline
+function pairsPass(p0: usize, p1: usize, p2: usize, p3: usize, out0: usize, out1: usize, out2: usize, out3: usize,
+  filter: usize, foldedBias: usize, requant: usize, outC: i32, kPad: usize, outOffset16: v128, actMin8: v128, actMax8: v128, wide: bool): void {
+  for (let c = 0; c < outC; c += 8) {
+    const w = filter + <usize>c * kPad;
+    const biasA = v128.load(foldedBias + (<usize>c << 2));
+    const biasB = v128.load(foldedBias + (<usize>c << 2), 16);
+    let a0 = biasA;
+    let b0 = biasB;
+    let a1 = biasA;
+    let b1 = biasB;
+    let a2 = biasA;
+    let b2 = biasB;
+    let a3 = biasA;
+    let b3 = biasB;
+    // One tap pair per step, broadcast to every lane (bytes also widened: vpbroadcastw +
+    // vpmovsxbw; this keeps the eight accumulators in registers, where 8-byte loads and lane
+    // shuffles spilled three of them); taps from k to kPad meet zero weights. The tap pointers
+    // are stepped (not p0 + k: V8 recomputed such addresses from their operands in the loop).
+    const pairBytes: usize = wide ? 4 : 2;
+    let x0 = p0;
+    let x1 = p1;
+    let x2 = p2;
+    let x3 = p3;
+    const wEnd = w + (kPad << 3);
+    for (let wk = w; wk < wEnd; wk += 16) {
+      const wa = v128.load8x8_s(wk, 0);
+      const wb = v128.load8x8_s(wk, 8);
+      let x = pairAt(x0, wide);
+      a0 = i32x4.add(a0, i32x4.dot_i16x8_s(x, wa));
+      b0 = i32x4.add(b0, i32x4.dot_i16x8_s(x, wb));
+      x = pairAt(x1, wide);
+      a1 = i32x4.add(a1, i32x4.dot_i16x8_s(x, wa));
+      b1 = i32x4.add(b1, i32x4.dot_i16x8_s(x, wb));
+      x = pairAt(x2, wide);
+      a2 = i32x4.add(a2, i32x4.dot_i16x8_s(x, wa));
+      b2 = i32x4.add(b2, i32x4.dot_i16x8_s(x, wb));
+      x = pairAt(x3, wide);
+      a3 = i32x4.add(a3, i32x4.dot_i16x8_s(x, wa));
+      b3 = i32x4.add(b3, i32x4.dot_i16x8_s(x, wb));
+      x0 += pairBytes;
+      x1 += pairBytes;
+      x2 += pairBytes;
+      x3 += pairBytes;
+    }
+    const table = requant + <usize>c * REQUANT_RECORD_BYTES;
+    finishPairs(out0 + <usize>c, out1 + <usize>c, a0, b0, a1, b1, table, outOffset16, actMin8, actMax8);
+    finishPairs(out2 + <usize>c, out3 + <usize>c, a2, b2, a3, b3, table, outOffset16, actMin8, actMax8);
+  }
+}
+
+/**
  * Channels in lanes (filter layout of host/abi/blocks.ts conv_2d_pairs): four output pixels x
  * eight channels per pass; each step broadcasts a tap pair of a pixel to all lanes and one
  * i32x4.dot_i16x8_s adds that pair's share to four channels, so no horizontal sums. The last
- * pixels of a ragged end are computed and stored again (same bytes). Input offset folded as in conv_2d.
+ * pixels of a ragged end are computed and stored again (same bytes). Filters other than 1x1 read
+ * im2col patches widened to i16 in scratch. Input offset folded as in conv_2d.
  */
 export function conv_2d_pairs(p: usize): i32 {
+  if (load<i32>(p, CONV_2D_FILTER_H) == 1 && load<i32>(p, CONV_2D_FILTER_W) == 1) pairsPointwise(p);
+  else pairsPatches(p);
+  return 0;
+}
+
+/** conv_2d_pairs for 1x1 filters (not inlined: a function per case keeps `pointwise` a constant in each). */
+function pairsPointwise(p: usize): void {
+  pairsKernel(p, true);
+}
+
+/** conv_2d_pairs for other filters. */
+function pairsPatches(p: usize): void {
+  pairsKernel(p, false);
+}
+
+// @ts-ignore: decorator
+@inline
+function pairsKernel(p: usize, pointwise: bool): void {
   const input = load<usize>(p, CONV_2D_INPUT);
   const filter = load<usize>(p, CONV_2D_FILTER);
   const output = load<usize>(p, CONV_2D_OUTPUT);
@@ -282,11 +375,10 @@ export function conv_2d_pairs(p: usize): i32 {
   const dilationW = load<i32>(p, CONV_2D_DILATION_W);
   const padH = load<i32>(p, CONV_2D_PAD_H);
   const padW = load<i32>(p, CONV_2D_PAD_W);
-  const padValue = i8x16.splat(<i8>(-load<i32>(p, CONV_2D_INPUT_OFFSET)));
+  const padValue = i16x8.splat(<i16>(-load<i32>(p, CONV_2D_INPUT_OFFSET)));
   const outOffset16 = i16x8.splat(<i16>load<i32>(p, CONV_2D_OUTPUT_OFFSET));
   const actMin8 = i8x16.splat(<i8>load<i32>(p, CONV_2D_ACT_MIN));
   const actMax8 = i8x16.splat(<i8>load<i32>(p, CONV_2D_ACT_MAX));
-  const pointwise = filterH == 1 && filterW == 1;
 
   const pixels = outH * outW;
   for (let b = 0; b < batches; b++) {
@@ -312,10 +404,13 @@ export function conv_2d_pairs(p: usize): i32 {
       const n1 = min(n + 1, pixels - 1);
       const n2 = min(n + 2, pixels - 1);
       const n3 = min(n + 3, pixels - 1);
-      const p0 = windowTaps(scratch, pointwise, image, inH, inW, inC, filterH, filterW, y0 * strideH - padH, x0 * strideW - padW, dilationH, dilationW, padValue);
-      const p1 = windowTaps(scratch + kPad, pointwise, image, inH, inW, inC, filterH, filterW, y1 * strideH - padH, x1 * strideW - padW, dilationH, dilationW, padValue);
-      const p2 = windowTaps(scratch + 2 * kPad, pointwise, image, inH, inW, inC, filterH, filterW, y2 * strideH - padH, x2 * strideW - padW, dilationH, dilationW, padValue);
-      const p3 = windowTaps(scratch + 3 * kPad, pointwise, image, inH, inW, inC, filterH, filterW, y3 * strideH - padH, x3 * strideW - padW, dilationH, dilationW, padValue);
+      // Patches (other filters than 1x1) are widened to i16 as they are built: one broadcast per
+      // tap pair in the loop below instead of a broadcast and a sign extension.
+      const slot = kPad << 1;
+      const p0 = windowTaps(scratch, pointwise, image, inH, inW, inC, filterH, filterW, y0 * strideH - padH, x0 * strideW - padW, dilationH, dilationW, padValue, true);
+      const p1 = windowTaps(scratch + slot, pointwise, image, inH, inW, inC, filterH, filterW, y1 * strideH - padH, x1 * strideW - padW, dilationH, dilationW, padValue, true);
+      const p2 = windowTaps(scratch + 2 * slot, pointwise, image, inH, inW, inC, filterH, filterW, y2 * strideH - padH, x2 * strideW - padW, dilationH, dilationW, padValue, true);
+      const p3 = windowTaps(scratch + 3 * slot, pointwise, image, inH, inW, inC, filterH, filterW, y3 * strideH - padH, x3 * strideW - padW, dilationH, dilationW, padValue, true);
       y0 = y3;
       x0 = x3 + 1;
       if (x0 == outW) { x0 = 0; y0++; }
@@ -323,45 +418,7 @@ export function conv_2d_pairs(p: usize): i32 {
       const out1 = outImage + <usize>(n1 * outC);
       const out2 = outImage + <usize>(n2 * outC);
       const out3 = outImage + <usize>(n3 * outC);
-      for (let c = 0; c < outC; c += 8) {
-        const w = filter + <usize>c * kPad;
-        const biasA = v128.load(foldedBias + (<usize>c << 2));
-        const biasB = v128.load(foldedBias + (<usize>c << 2), 16);
-        let a0 = biasA;
-        let b0 = biasB;
-        let a1 = biasA;
-        let b1 = biasB;
-        let a2 = biasA;
-        let b2 = biasB;
-        let a3 = biasA;
-        let b3 = biasB;
-        // Two tap pairs per step. The 8-byte x loads' upper four taps go unused (reads end at most
-        // kPad + 4 bytes into a patch or pixel), and taps from k to kPad meet zero weights.
-        // One tap pair per step, broadcast from its two bytes and widened (vpbroadcastw +
-        // vpmovsxbw: this keeps the eight accumulators in registers, where 8-byte loads and lane
-        // shuffles spilled three of them); taps from k to kPad meet zero weights.
-        for (let k: usize = 0; k < kPad; k += 2) {
-          const wk = w + (k << 3);
-          const wa = v128.load8x8_s(wk, 0);
-          const wb = v128.load8x8_s(wk, 8);
-          let x = pairAt(p0 + k);
-          a0 = i32x4.add(a0, i32x4.dot_i16x8_s(x, wa));
-          b0 = i32x4.add(b0, i32x4.dot_i16x8_s(x, wb));
-          x = pairAt(p1 + k);
-          a1 = i32x4.add(a1, i32x4.dot_i16x8_s(x, wa));
-          b1 = i32x4.add(b1, i32x4.dot_i16x8_s(x, wb));
-          x = pairAt(p2 + k);
-          a2 = i32x4.add(a2, i32x4.dot_i16x8_s(x, wa));
-          b2 = i32x4.add(b2, i32x4.dot_i16x8_s(x, wb));
-          x = pairAt(p3 + k);
-          a3 = i32x4.add(a3, i32x4.dot_i16x8_s(x, wa));
-          b3 = i32x4.add(b3, i32x4.dot_i16x8_s(x, wb));
-        }
-        const table = requant + <usize>c * REQUANT_RECORD_BYTES;
-        finishPairs(out0 + <usize>c, out1 + <usize>c, a0, b0, a1, b1, table, outOffset16, actMin8, actMax8);
-        finishPairs(out2 + <usize>c, out3 + <usize>c, a2, b2, a3, b3, table, outOffset16, actMin8, actMax8);
-      }
+      pairsPass(p0, p1, p2, p3, out0, out1, out2, out3, filter, foldedBias, requant, outC, kPad, outOffset16, actMin8, actMax8, !pointwise);
     }
   }
-  return 0;
 }

@@ -71,8 +71,8 @@ export const BLOCKS = {
   // pair-interleaved for channels in lanes: taps k (k = (fy*fW + fx)*inC + c as in a row, kPad a
   // multiple of 4 here) in pairs, each pair of 8 channels one 16-byte record: byte
   // ((oc >> 3) * kPad/2 + (k >> 1)) * 16 + (oc & 7) * 2 + (k & 1) holds filter[oc][k]; taps past the
-  // row's end are zero. scratch: four im2col patches and 16 spare bytes (4 * kPad + 16; unused for
-  // 1x1 filters).
+  // row's end are zero. scratch: four im2col patches of i16 taps and 16 spare bytes (8 * kPad + 16;
+  // unused for 1x1 filters).
   conv_2d_pairs: block('conv_2d_pairs', CONV_2D_FIELDS),
   // reference_integer_ops::DepthwiseConvPerChannel; outC = inC * depthMultiplier. filter: taps
   // t = fy*fW + fx taken in pairs, each pair stored channel-interleaved: byte

@@ -75,7 +75,7 @@ export const conv2d: OpDef = {
         input: tensorArg(input.index), filter: { rom: pairs ? packPairs(rows.packed, outC, k, rows.kPad, kPad) : rows.packed, label: 'filter' }, bias: biasRom,
         output: tensorArg(output.index), multipliers: rq.multipliers, shifts: rq.shifts, requant: rq.table,
         foldedBias: romInt32(foldBias(biasRom?.rom ?? null, rows.rowSums, outC, inputOffset), 'folded bias'),
-        scratch: { scratch: pointwise ? 0 : (pairs ? 4 : 2) * kPad + 16 },
+        scratch: { scratch: pointwise ? 0 : (pairs ? 8 : 2) * kPad + 16 },
         ...geometry, kPad, inputOffset, outputOffset: output.quantization!.zeroPoint[0],
       },
     }];
