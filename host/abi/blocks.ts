@@ -88,7 +88,9 @@ export const BLOCKS = {
     'inputOffset', 'outputOffset', 'actMin', 'actMax',
   ]),
   // reference_integer_ops::FullyConnected(PerChannel). filter: outDepth rows of accumDepth
-  // bytes, packed with stride kPad and padded with zero rows as for conv_2d.
+  // bytes, zero-padded to kPad (a multiple of 8) bytes, zero rows padding outDepth to a multiple
+  // of 4, interleaved four rows at a time in 8-tap runs: byte ((r >> 2) * kPad/8 + (k >> 3)) * 32 +
+  // (r & 3) * 8 + (k & 7) holds row r's tap k.
   // requantMode 0: MultiplyByQuantizedMultiplier with multipliers/shifts (or the requant table,
   // f64 records only: 64 bytes per 4 channels);
   // requantMode 1: round(double(acc) * scales[c]) (TFLite >= 2.20 reference path); scales is

@@ -126,6 +126,18 @@ export function packRows(data: Uint8Array, rows: number, k: number) {
   return { packed: new Uint8Array(packed.buffer), kPad, rowsPad, rowSums };
 }
 
+/**
+ * packRows' rows interleaved four at a time in 8-tap runs, for a kernel that walks four rows with
+ * one pointer: byte ((r >> 2) * kPad/8 + (k >> 3)) * 32 + (r & 3) * 8 + (k & 7) holds row r's tap k.
+ */
+export function interleaveRows(packed: Uint8Array, rowsPad: number, kPad: number): Uint8Array {
+  const interleaved = new Uint8Array(packed.length);
+  for (let r = 0; r < rowsPad; r++) {
+    for (let k = 0; k < kPad; k++) interleaved[((r >> 2) * (kPad >> 3) + (k >> 3)) * 32 + (r & 3) * 8 + (k & 7)] = packed[r * kPad + k];
+  }
+  return interleaved;
+}
+
 /** bias[c] + inputOffset * rowSums[c] in wrapping int32 arithmetic, padded to rowSums.length. */
 export function foldBias(bias: Uint8Array | null, rowSums: Int32Array, channels: number, inputOffset: number): Int32Array {
   const folded = new Int32Array(rowSums.length);

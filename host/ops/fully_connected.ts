@@ -2,7 +2,7 @@ import { elementCount, type OpTensors, scaleOf, tensorLabel } from '../graph/ten
 import { type Tensor, TensorType } from '../tflite/model.js';
 import { type SparseWeights, sparseWeights } from './sparse.js';
 import { FullyConnectedOptionsField as F } from '../tflite/schema.js';
-import { accumulatorBounds, bias16x8Arg, biasArg, expectQuantizedActivation, expectSymmetricWeights, foldBias, fusedActivationRange, packRows, perChannelRequant, requantTableArg } from './common.js';
+import { accumulatorBounds, bias16x8Arg, biasArg, expectQuantizedActivation, expectSymmetricWeights, foldBias, fusedActivationRange, interleaveRows, packRows, perChannelRequant, requantTableArg } from './common.js';
 import { quantizeMultiplier } from './quant.js';
 import { type KernelCall, type OpDef, romFloat64, romInt32, tensorArg } from './types.js';
 
@@ -130,7 +130,7 @@ export const fullyConnected: OpDef = {
       macs: batches * units * accumDepth,
       scalar: requantMode === 0 && !rq.table,
       args: {
-        input: tensorArg(input.index), filter: { rom: rows.packed, label: 'filter' }, bias: biasRom,
+        input: tensorArg(input.index), filter: { rom: interleaveRows(rows.packed, rows.rowsPad, rows.kPad), label: 'filter' }, bias: biasRom,
         output: tensorArg(output.index), foldedBias: romInt32(folded, 'folded bias'),
         multipliers: requantMode === 0 ? rq.multipliers : null, shifts: requantMode === 0 ? rq.shifts : null,
         requant: requantMode === 0 ? rq.table : null, scales: requantMode === 1 ? romFloat64(scales, 'output scales') : null,
