@@ -322,8 +322,24 @@ function pairsPass(p0: usize, p1: usize, p2: usize, p3: usize, out0: usize, out1
       x3 += pairBytes;
     }
     const table = requant + <usize>c * REQUANT_RECORD_BYTES;
-    finishPairs(out0 + <usize>c, out1 + <usize>c, a0, b0, a1, b1, table, outOffset16, actMin8, actMax8);
-    finishPairs(out2 + <usize>c, out3 + <usize>c, a2, b2, a3, b3, table, outOffset16, actMin8, actMax8);
+    if (!wide) {
+      finishPairs(out0 + <usize>c, out1 + <usize>c, a0, b0, a1, b1, table, outOffset16, actMin8, actMax8);
+      finishPairs(out2 + <usize>c, out3 + <usize>c, a2, b2, a3, b3, table, outOffset16, actMin8, actMax8);
+      continue;
+    }
+    // Patches: pixels 0 and 1, then 2 and 3, through one copy of the requantization (module
+    // size; long rows make its share small, unlike in 1x1 convolutions with few input channels).
+    let outA = out0 + <usize>c;
+    let outB = out1 + <usize>c;
+    for (let half = 0; half < 2; half++) {
+      finishPairs(outA, outB, a0, b0, a1, b1, table, outOffset16, actMin8, actMax8);
+      outA = out2 + <usize>c;
+      outB = out3 + <usize>c;
+      a0 = a2;
+      b0 = b2;
+      a1 = a3;
+      b1 = b3;
+    }
   }
 }
 
