@@ -172,7 +172,7 @@ test('refusals leave the previous version serving: downgrade, replay, exists, ta
   try {
     let r = await put(small.url, 'kws', pack(simd, key, 1).bundle);
     assert.equal([r.status, r.body.reason], [422, 'memory']);
-    assert.match(r.body.error as string, /needs 63328 bytes \(RAM 16176 \+ ROM 47152\), the memory limit is 49152/);
+    assert.match(r.body.error as string, /needs 63024 bytes \(RAM 16176 \+ ROM 46848\), the memory limit is 49152/);
     r = await put(mvp.url, 'kws', pack(ref, key, 1).bundle);
     assert.equal([r.status, r.body.reason], [422, 'features']);
     assert.match(r.body.error as string, /needs WebAssembly bulk-memory, nontrapping-fptoint/);
@@ -335,7 +335,7 @@ test('edgerun flash --gateway: per-gateway results, exit 5 past --max-failures',
     assert.equal(report.gateways.map((x) => x.outcome), ['installed']);
     r = await flash('--gateway', `${b.url},${a.url}`);
     assert.is(r.status, 5);
-    assert.match(r.stdout, /refused\s+memory: module: needs 63328 bytes/);
+    assert.match(r.stdout, /refused\s+memory: module: needs 63024 bytes/);
     assert.match(r.stderr, /^edgerun: error: rollout stopped: 1 of 2 gateways failed, more than --max-failures 0%\n$/);
     r = await flash('--gateway', `${b.url},${a.url}`, '--max-failures', '50%');
     assert.is(r.status, 0, r.stderr);

@@ -16,18 +16,20 @@ import { multiplyByQuantizedMultiplier, outputSize, quantizeMultiplier } from '.
 import { BuiltinOperator, BuiltinOptionsType } from '../host/tflite/schema.js';
 import { type OptionField, writeModel } from '../host/tflite/writer.js';
 import { asBytes, rng, ROOT } from './helpers.js';
-import { kernelModule } from '../host/run/kernels.js';
+import { kernelModule, runtimeKernel } from '../host/run/kernels.js';
+import { getRuntime, listRuntimes } from '../host/run/runtimes/index.js';
+import type { Runtime } from '../host/run/runtimes/runtime.js';
 import { v8Runtime } from '../host/run/runtimes/v8.js';
 
 const INT8 = 9;
 const INT32 = 2;
 
 /** Loads the model for both kernel modules; `patch` may edit the prepared memory image first. */
-function runBoth(model: Uint8Array, r: () => number, patch?: (m: EdgerunModel) => void): [number[], number[]] {
+function runBoth(model: Uint8Array, r: () => number, patch?: (m: EdgerunModel) => void, simdRuntime?: Runtime): [number[], number[]] {
   const results = (['simd', 'ref'] as const).map((kernels) => {
     const m = loadModel(model, { kernels });
     patch?.(m);
-    return m.createInterpreter();
+    return m.createInterpreter(kernels === 'simd' && simdRuntime ? { runtime: simdRuntime } : {});
   });
   const input = Uint8Array.from({ length: results[0].inputs[0].bytes }, () => Math.floor(r() * 256));
   for (const it of results) {
@@ -107,14 +109,14 @@ function randomWindowCase(r: () => number, kind: 'conv' | 'depthwise', shortRows
   return { kind, model, label: `${kind} in ${N}x${H}x${W}x${C} filter ${kh}x${kw} out ${O} stride ${sh}x${sw} dilation ${dh}x${dw} ${padding ? 'VALID' : 'SAME'} act ${act} ${perChannel ? 'per-channel' : 'per-tensor'}` };
 }
 
-/** `count` random window cases (randomWindowCase) from seed: SIMD equals scalar on each. */
-function checkWindowCases(seed: number, count: number, kind: Case['kind'], shortRows = false, borders = false): void {
+/** `count` random window cases (randomWindowCase) from seed: SIMD (on `runtime`, else V8) equals scalar on each. */
+function checkWindowCases(seed: number, count: number, kind: Case['kind'], shortRows = false, borders = false, runtime?: Runtime): void {
   const r = rng(seed);
   let ran = 0;
   while (ran < count) {
     const c = randomWindowCase(r, kind, shortRows, borders);
     if (!c) continue;
-    const [simd, ref] = runBoth(c.model, r);
+    const [simd, ref] = runBoth(c.model, r, undefined, runtime);
     assert.equal(simd, ref, `case ${ran}: ${c.label}`);
     ran++;
   }
@@ -130,6 +132,16 @@ test('conv, outC a multiple of 8 and short rows (channels in lanes): SIMD equals
 
 test('depthwise, multiplier 1, SAME padding, batches, larger images: SIMD equals scalar on 200 random configurations', () => {
   checkWindowCases(303, 200, 'depthwise', false, true);
+});
+
+// wasmtime runs conv_2d_pairs' two-pairs-per-step build (host/run/kernels.ts runtimeKernel).
+const wasmtime = listRuntimes().find((rt) => rt.name === 'wasmtime')!;
+const wasmtimeRequired = process.env.EDGERUN_REQUIRE_WASMTIME === '1';
+(wasmtime.available || wasmtimeRequired ? test : test.skip)('conv on wasmtime (conv_2d_pairs_unrolled among its kernels): SIMD equals scalar on 100 + 100 random configurations', () => {
+  assert.is(runtimeKernel('conv_2d_pairs', 'wasmtime'), 'conv_2d_pairs_unrolled');
+  const runtime = getRuntime('wasmtime');
+  checkWindowCases(112, 100, 'conv', true, false, runtime);
+  checkWindowCases(102, 100, 'conv', false, false, runtime);
 });
 
 function randomAddCase(r: () => number): { model: Uint8Array; label: string } {

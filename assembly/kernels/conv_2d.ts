@@ -254,6 +254,20 @@ export function conv_2d(p: usize): i32 {
   return 0;
 }
 
+/** The two tap pairs at `at` (bytes, or i16 with `wide`) as i16 in lanes 0-3. */
+// @ts-ignore: decorator
+@inline
+function twoPairs(at: usize, wide: bool): v128 {
+  return wide ? v128.load64_zero(at) : v128.load8x8_s(at);
+}
+
+/** Tap pair j (0 or 1) of x (taps as i16x8) in every i32 lane. */
+// @ts-ignore: decorator
+@inline
+function pairOf(x: v128, j: i32): v128 {
+  return j == 0 ? i32x4.shuffle(x, x, 0, 0, 0, 0) : i32x4.shuffle(x, x, 1, 1, 1, 1);
+}
+
 /** The tap pair at `at` (bytes, or i16 with `wide`) as i16 in every i32 lane. */
 // @ts-ignore: decorator
 @inline
@@ -278,7 +292,8 @@ function finishPairs(out0: usize, out1: usize, a0: v128, b0: v128, a1: v128, b1:
 // @ts-ignore: decorator
 @inline
 function pairsPass(p0: usize, p1: usize, p2: usize, p3: usize, out0: usize, out1: usize, out2: usize, out3: usize,
-  filter: usize, foldedBias: usize, requant: usize, outC: i32, kPad: usize, outOffset16: v128, actMin8: v128, actMax8: v128, wide: bool): void {
+  filter: usize, foldedBias: usize, requant: usize, outC: i32, kPad: usize, outOffset16: v128, actMin8: v128, actMax8: v128, wide: bool,
+  unrolled: bool): void {
   for (let c = 0; c < outC; c += 8) {
     const w = filter + <usize>c * kPad;
     const biasA = v128.load(foldedBias + (<usize>c << 2));
@@ -291,35 +306,81 @@ function pairsPass(p0: usize, p1: usize, p2: usize, p3: usize, out0: usize, out1
     let b2 = biasB;
     let a3 = biasA;
     let b3 = biasB;
-    // One tap pair per step, broadcast to every lane (bytes also widened: vpbroadcastw +
-    // vpmovsxbw; this keeps the eight accumulators in registers, where 8-byte loads and lane
-    // shuffles spilled three of them); taps from k to kPad meet zero weights. The tap pointers
-    // are stepped (not p0 + k: V8 recomputed such addresses from their operands in the loop).
+    // Taps from k to kPad meet zero weights. The tap pointers are stepped (not p0 + k: V8
+    // recomputed such addresses from their operands in the loop).
     const pairBytes: usize = wide ? 4 : 2;
     let x0 = p0;
     let x1 = p1;
     let x2 = p2;
     let x3 = p3;
     const wEnd = w + (kPad << 3);
-    for (let wk = w; wk < wEnd; wk += 16) {
-      const wa = v128.load8x8_s(wk, 0);
-      const wb = v128.load8x8_s(wk, 8);
-      let x = pairAt(x0, wide);
-      a0 = i32x4.add(a0, i32x4.dot_i16x8_s(x, wa));
-      b0 = i32x4.add(b0, i32x4.dot_i16x8_s(x, wb));
-      x = pairAt(x1, wide);
-      a1 = i32x4.add(a1, i32x4.dot_i16x8_s(x, wa));
-      b1 = i32x4.add(b1, i32x4.dot_i16x8_s(x, wb));
-      x = pairAt(x2, wide);
-      a2 = i32x4.add(a2, i32x4.dot_i16x8_s(x, wa));
-      b2 = i32x4.add(b2, i32x4.dot_i16x8_s(x, wb));
-      x = pairAt(x3, wide);
-      a3 = i32x4.add(a3, i32x4.dot_i16x8_s(x, wa));
-      b3 = i32x4.add(b3, i32x4.dot_i16x8_s(x, wb));
-      x0 += pairBytes;
-      x1 += pairBytes;
-      x2 += pairBytes;
-      x3 += pairBytes;
+    if (unrolled) {
+      // Two tap pairs per step from one load per pixel, each pair moved to every lane by a
+      // shuffle: Cranelift's code for this (it spills accumulators however the loop is written)
+      // beats the broadcasting loop below, V8's does not. An 8-byte load of bytes reads up to 4
+      // bytes past the pair it needs (at most kPad + 4 into a pixel or patch).
+      for (let wk = w; wk < wEnd; wk += 32) {
+        const v0 = twoPairs(x0, wide);
+        const v1 = twoPairs(x1, wide);
+        const v2 = twoPairs(x2, wide);
+        const v3 = twoPairs(x3, wide);
+        let wa = v128.load8x8_s(wk, 0);
+        let wb = v128.load8x8_s(wk, 8);
+        let x = pairOf(v0, 0);
+        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(x, wa));
+        b0 = i32x4.add(b0, i32x4.dot_i16x8_s(x, wb));
+        x = pairOf(v1, 0);
+        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(x, wa));
+        b1 = i32x4.add(b1, i32x4.dot_i16x8_s(x, wb));
+        x = pairOf(v2, 0);
+        a2 = i32x4.add(a2, i32x4.dot_i16x8_s(x, wa));
+        b2 = i32x4.add(b2, i32x4.dot_i16x8_s(x, wb));
+        x = pairOf(v3, 0);
+        a3 = i32x4.add(a3, i32x4.dot_i16x8_s(x, wa));
+        b3 = i32x4.add(b3, i32x4.dot_i16x8_s(x, wb));
+        wa = v128.load8x8_s(wk, 16);
+        wb = v128.load8x8_s(wk, 24);
+        x = pairOf(v0, 1);
+        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(x, wa));
+        b0 = i32x4.add(b0, i32x4.dot_i16x8_s(x, wb));
+        x = pairOf(v1, 1);
+        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(x, wa));
+        b1 = i32x4.add(b1, i32x4.dot_i16x8_s(x, wb));
+        x = pairOf(v2, 1);
+        a2 = i32x4.add(a2, i32x4.dot_i16x8_s(x, wa));
+        b2 = i32x4.add(b2, i32x4.dot_i16x8_s(x, wb));
+        x = pairOf(v3, 1);
+        a3 = i32x4.add(a3, i32x4.dot_i16x8_s(x, wa));
+        b3 = i32x4.add(b3, i32x4.dot_i16x8_s(x, wb));
+        x0 += pairBytes << 1;
+        x1 += pairBytes << 1;
+        x2 += pairBytes << 1;
+        x3 += pairBytes << 1;
+      }
+    } else {
+      // One tap pair per step, broadcast to every lane (bytes also widened: vpbroadcastw +
+      // vpmovsxbw): V8 hoists every load of a step above its arithmetic, and this keeps its
+      // eight accumulators in registers, where 8-byte loads and lane shuffles spilled three.
+      for (let wk = w; wk < wEnd; wk += 16) {
+        const wa = v128.load8x8_s(wk, 0);
+        const wb = v128.load8x8_s(wk, 8);
+        let x = pairAt(x0, wide);
+        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(x, wa));
+        b0 = i32x4.add(b0, i32x4.dot_i16x8_s(x, wb));
+        x = pairAt(x1, wide);
+        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(x, wa));
+        b1 = i32x4.add(b1, i32x4.dot_i16x8_s(x, wb));
+        x = pairAt(x2, wide);
+        a2 = i32x4.add(a2, i32x4.dot_i16x8_s(x, wa));
+        b2 = i32x4.add(b2, i32x4.dot_i16x8_s(x, wb));
+        x = pairAt(x3, wide);
+        a3 = i32x4.add(a3, i32x4.dot_i16x8_s(x, wa));
+        b3 = i32x4.add(b3, i32x4.dot_i16x8_s(x, wb));
+        x0 += pairBytes;
+        x1 += pairBytes;
+        x2 += pairBytes;
+        x3 += pairBytes;
+      }
     }
     const table = requant + <usize>c * REQUANT_RECORD_BYTES;
     if (!wide) {
@@ -356,19 +417,37 @@ export function conv_2d_pairs(p: usize): i32 {
   return 0;
 }
 
+/**
+ * conv_2d_pairs with two tap pairs per loop step (see pairsPass): the same block, layout, arithmetic
+ * and bytes out (the same scalar twin), for wasmtime (host/run/kernels.ts runtimeKernel).
+ */
+export function conv_2d_pairs_unrolled(p: usize): i32 {
+  if (load<i32>(p, CONV_2D_FILTER_H) == 1 && load<i32>(p, CONV_2D_FILTER_W) == 1) pairsPointwiseUnrolled(p);
+  else pairsPatchesUnrolled(p);
+  return 0;
+}
+
 /** conv_2d_pairs for 1x1 filters (not inlined: a function per case keeps `pointwise` a constant in each). */
 function pairsPointwise(p: usize): void {
-  pairsKernel(p, true);
+  pairsKernel(p, true, false);
 }
 
 /** conv_2d_pairs for other filters. */
 function pairsPatches(p: usize): void {
-  pairsKernel(p, false);
+  pairsKernel(p, false, false);
+}
+
+function pairsPointwiseUnrolled(p: usize): void {
+  pairsKernel(p, true, true);
+}
+
+function pairsPatchesUnrolled(p: usize): void {
+  pairsKernel(p, false, true);
 }
 
 // @ts-ignore: decorator
 @inline
-function pairsKernel(p: usize, pointwise: bool): void {
+function pairsKernel(p: usize, pointwise: bool, unrolled: bool): void {
   const input = load<usize>(p, CONV_2D_INPUT);
   const filter = load<usize>(p, CONV_2D_FILTER);
   const output = load<usize>(p, CONV_2D_OUTPUT);
@@ -434,7 +513,7 @@ function pairsKernel(p: usize, pointwise: bool): void {
       const out1 = outImage + <usize>(n1 * outC);
       const out2 = outImage + <usize>(n2 * outC);
       const out3 = outImage + <usize>(n3 * outC);
-      pairsPass(p0, p1, p2, p3, out0, out1, out2, out3, filter, foldedBias, requant, outC, kPad, outOffset16, actMin8, actMax8, !pointwise);
+      pairsPass(p0, p1, p2, p3, out0, out1, out2, out3, filter, foldedBias, requant, outC, kPad, outOffset16, actMin8, actMax8, !pointwise, unrolled);
     }
   }
 }

@@ -1,5 +1,5 @@
 // SIMD twin of ../ref/fully_connected.ts: same param block, same bytes out.
-// Eight output rows per loaded input vector (sign-extending 8-byte loads + i32x4.dot_i16x8_s);
+// Four output rows per loaded input vector (sign-extending 8-byte loads + i32x4.dot_i16x8_s);
 // offsets folded algebraically, all mod 2^32 like the reference accumulator:
 //   sum (f + fo)(x + xo) + b = sum f*x + [b + xo*sum f + n*fo*xo] + fo*sum x
 // where the bracket is foldedBias (host) and fo*sum x is per input row (fo is 0 for int8
@@ -38,7 +38,7 @@ export function fully_connected(p: usize): i32 {
  *  - few values live across the dot loop (x64 has ~13 free GPRs): the requantization pointers and
  *    mode are re-read from the param block after it, and the constants live in v128 registers;
  *    the previous shape had Cranelift reload spilled values from the stack 8 times per iteration;
- *  - one advancing weight pointer for all eight rows (interleaved in 8-tap runs), and the next
+ *  - one advancing weight pointer for all four rows (interleaved in 8-tap runs), and the next
  *    block starts where this one ended: no row-stride multiples (kPad * 3) in the loop, which
  *    Cranelift's instruction selection merged back into the loop's address arithmetic (an imul
  *    per iteration).
@@ -59,15 +59,11 @@ function fcBatch(p: usize, b: i32): void {
   const actMaxV = i32x4.splat(load<i32>(p, FULLY_CONNECTED_ACT_MAX));
   const end = x + kPad;
   let w = load<usize>(p, FULLY_CONNECTED_FILTER);
-  for (let c = 0; c < outDepth; c += 8) {
+  for (let c = 0; c < outDepth; c += 4) {
     let a0 = i32x4.splat(0);
     let a1 = i32x4.splat(0);
     let a2 = i32x4.splat(0);
     let a3 = i32x4.splat(0);
-    let a4 = i32x4.splat(0);
-    let a5 = i32x4.splat(0);
-    let a6 = i32x4.splat(0);
-    let a7 = i32x4.splat(0);
     let xp = x;
     do {
       const xv = v128.load8x8_s(xp); // may read past the row: those weights are zero
@@ -75,24 +71,14 @@ function fcBatch(p: usize, b: i32): void {
       a1 = i32x4.add(a1, i32x4.dot_i16x8_s(xv, v128.load8x8_s(w, 8)));
       a2 = i32x4.add(a2, i32x4.dot_i16x8_s(xv, v128.load8x8_s(w, 16)));
       a3 = i32x4.add(a3, i32x4.dot_i16x8_s(xv, v128.load8x8_s(w, 24)));
-      a4 = i32x4.add(a4, i32x4.dot_i16x8_s(xv, v128.load8x8_s(w, 32)));
-      a5 = i32x4.add(a5, i32x4.dot_i16x8_s(xv, v128.load8x8_s(w, 40)));
-      a6 = i32x4.add(a6, i32x4.dot_i16x8_s(xv, v128.load8x8_s(w, 48)));
-      a7 = i32x4.add(a7, i32x4.dot_i16x8_s(xv, v128.load8x8_s(w, 56)));
       xp += 8;
-      w += 64; // rows c..c+7 interleaved in 8-tap runs: ends at the next block's first run
+      w += 32; // rows c..c+3 interleaved in 8-tap runs: ends at the next block's first run
     } while (xp < end);
-    // Outputs c..c+3, then c+4..c+7, through one copy of the requantization (module size).
-    let dots = hsum4(a0, a1, a2, a3);
-    const dotsHi = hsum4(a4, a5, a6, a7);
-    for (let half = 0; half < 8; half += 4) {
-      requantBlock(p, c + half, outDepth, out, dots, rowTerm, outOffsetV, actMinV, actMaxV);
-      dots = dotsHi;
-    }
+    requantBlock(p, c, outDepth, out, hsum4(a0, a1, a2, a3), rowTerm, outOffsetV, actMinV, actMaxV);
   }
 }
 
-/** Bias, requantization, clamp and store of outputs c..c+3 (fewer at the end of the row, none past it). */
+/** Bias, requantization, clamp and store of outputs c..c+3 (fewer at the end of the row). */
 // @ts-ignore: decorator
 @inline
 function requantBlock(
@@ -105,25 +91,21 @@ function requantBlock(
       ? scaleRound4(acc, load<usize>(p, FULLY_CONNECTED_SCALES) + (<usize>c << 3))
       : requant4(acc, load<usize>(p, FULLY_CONNECTED_REQUANT) + <usize>c * REQUANT_F64_RECORD_BYTES);
     v128.store32_lane(out + <usize>c, narrowClamp4(scaled, outOffsetV, actMinV, actMaxV), 0);
-  } else if (c < outDepth) {
-    requantTail(p, c, outDepth, out, acc, requantInFloat);
-  }
-}
-
-/** Outputs c..outDepth-1 (fewer than 4) in the scalar twin's arithmetic (out of line: rare). */
-function requantTail(p: usize, c: i32, outDepth: i32, out: usize, acc: v128, requantInFloat: bool): void {
-  const outputOffset = load<i32>(p, FULLY_CONNECTED_OUTPUT_OFFSET);
-  const actMin = load<i32>(p, FULLY_CONNECTED_ACT_MIN);
-  const actMax = load<i32>(p, FULLY_CONNECTED_ACT_MAX);
-  const scales = load<usize>(p, FULLY_CONNECTED_SCALES);
-  const multipliers = load<usize>(p, FULLY_CONNECTED_MULTIPLIERS);
-  const shifts = load<usize>(p, FULLY_CONNECTED_SHIFTS);
-  for (let j = 0; j < outDepth - c; j++) {
-    const lane = j == 0 ? i32x4.extract_lane(acc, 0) : j == 1 ? i32x4.extract_lane(acc, 1) : i32x4.extract_lane(acc, 2);
-    const o = <usize>(c + j);
-    const scaled = requantInFloat
-      ? f64ToI32(roundHalfAway(<f64>lane * load<f64>(scales + (o << 3))))
-      : multiplyByQuantizedMultiplier(lane, load<i32>(multipliers + (o << 2)), load<i32>(shifts + (o << 2)));
-    store<i8>(out + o, <i8>clamp(scaled + outputOffset, actMin, actMax));
+  } else {
+    const outputOffset = load<i32>(p, FULLY_CONNECTED_OUTPUT_OFFSET);
+    const actMin = load<i32>(p, FULLY_CONNECTED_ACT_MIN);
+    const actMax = load<i32>(p, FULLY_CONNECTED_ACT_MAX);
+    const scales = load<usize>(p, FULLY_CONNECTED_SCALES);
+    const multipliers = load<usize>(p, FULLY_CONNECTED_MULTIPLIERS);
+    const shifts = load<usize>(p, FULLY_CONNECTED_SHIFTS);
+    for (let j = 0; j < outDepth - c; j++) {
+      // Partial last block: lane j of acc, through the scalar twin's arithmetic.
+      const lane = j == 0 ? i32x4.extract_lane(acc, 0) : j == 1 ? i32x4.extract_lane(acc, 1) : i32x4.extract_lane(acc, 2);
+      const o = <usize>(c + j);
+      const scaled = requantInFloat
+        ? f64ToI32(roundHalfAway(<f64>lane * load<f64>(scales + (o << 3))))
+        : multiplyByQuantizedMultiplier(lane, load<i32>(multipliers + (o << 2)), load<i32>(shifts + (o << 2)));
+      store<i8>(out + o, <i8>clamp(scaled + outputOffset, actMin, actMax));
+    }
   }
 }

@@ -6,7 +6,7 @@ export { conv_2d_ref, conv_2d_pairs_ref } from '../ref/conv_2d';
 export { depthwise_conv_2d_ref } from '../ref/depthwise_conv_2d';
 export { fully_connected_ref } from '../ref/fully_connected';
 export { sparse_fully_connected_ref } from '../ref/sparse_fully_connected';
-export { conv_2d, conv_2d_pairs } from './conv_2d';
+export { conv_2d, conv_2d_pairs, conv_2d_pairs_unrolled } from './conv_2d';
 export { depthwise_conv_2d } from './depthwise_conv_2d';
 export { fully_connected } from './fully_connected';
 export { average_pool_2d, max_pool_2d } from './pooling';

@@ -1,7 +1,7 @@
 // Mirrors tflite::reference_integer_ops::FullyConnected / FullyConnectedPerChannel
 // (integer_ops/fully_connected.h): both the fixed-point requantization and the
 // float-scale overloads ("requant in float", used by TFLite's reference path since 2.20).
-// Filter rows are interleaved eight at a time in 8-tap runs (host/abi/blocks.ts); the loop is TFLite's.
+// Filter rows are interleaved four at a time in 8-tap runs (host/abi/blocks.ts); the loop is TFLite's.
 import { clamp, f64ToI32, multiplyByQuantizedMultiplier, roundHalfAway } from '../quant';
 import {
   FULLY_CONNECTED_INPUT, FULLY_CONNECTED_FILTER, FULLY_CONNECTED_BIAS, FULLY_CONNECTED_OUTPUT,
@@ -33,11 +33,11 @@ export function fully_connected_ref(p: usize): i32 {
   for (let b = 0; b < batches; b++) {
     const inRow = input + <usize>(b * accumDepth);
     for (let oc = 0; oc < outDepth; oc++) {
-      const fBlock = filter + <usize>((oc >> 3) * (kPad << 3) + (oc & 7) * 8);
+      const fBlock = filter + <usize>((oc >> 2) * (kPad << 2) + (oc & 3) * 8);
       let acc: i32 = 0;
       for (let d = 0; d < accumDepth; d++) {
         const iv = <i32>load<i8>(inRow + <usize>d);
-        const fv = <i32>load<i8>(fBlock + <usize>((d >> 3) * 64 + (d & 7)));
+        const fv = <i32>load<i8>(fBlock + <usize>((d >> 3) * 32 + (d & 7)));
         acc += (fv + filterOffset) * (iv + inputOffset);
       }
       if (bias) acc += load<i32>(bias + (<usize>oc << 2));

@@ -89,9 +89,8 @@ export const BLOCKS = {
   ]),
   // reference_integer_ops::FullyConnected(PerChannel). filter: outDepth rows of accumDepth
   // bytes, zero-padded to kPad (a multiple of 8) bytes, zero rows padding outDepth to a multiple
-  // of 8, interleaved eight rows at a time in 8-tap runs: byte ((r >> 3) * kPad/8 + (k >> 3)) * 64 +
-  // (r & 7) * 8 + (k & 7) holds row r's tap k. foldedBias, scales and the requant table are padded
-  // to the same row count.
+  // of 4, interleaved four rows at a time in 8-tap runs: byte ((r >> 2) * kPad/8 + (k >> 3)) * 32 +
+  // (r & 3) * 8 + (k & 7) holds row r's tap k.
   // requantMode 0: MultiplyByQuantizedMultiplier with multipliers/shifts (or the requant table,
   // f64 records only: 64 bytes per 4 channels);
   // requantMode 1: round(double(acc) * scales[c]) (TFLite >= 2.20 reference path); scales is

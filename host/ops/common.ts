@@ -105,13 +105,16 @@ export function expectSymmetricWeights(t: OpTensors, filter: Tensor) {
   if (filter.quantization?.zeroPoint.some((z) => z !== 0)) t.fail(`filter ${tensorLabel(filter)} has a non-zero zero point; 16x8 weights are symmetric`);
 }
 
+/** Rows padded for SIMD: kPad a multiple of 8 bytes, row count a multiple of ROW_BLOCK. */
+export const ROW_BLOCK = 4;
+
 /**
  * Packs int8 weight rows (rows × k, row-major) with stride kPad = roundUp(k, 8), zero-filled,
- * plus zero rows up to a multiple of rowBlock. Returns the per-row sums of the real weights.
+ * plus zero rows up to a multiple of ROW_BLOCK. Returns the per-row sums of the real weights.
  */
-export function packRows(data: Uint8Array, rows: number, k: number, rowBlock = 4) {
+export function packRows(data: Uint8Array, rows: number, k: number) {
   const kPad = Math.ceil(k / 8) * 8;
-  const rowsPad = Math.ceil(rows / rowBlock) * rowBlock;
+  const rowsPad = Math.ceil(rows / ROW_BLOCK) * ROW_BLOCK;
   const packed = new Int8Array(rowsPad * kPad);
   const src = new Int8Array(data.buffer, data.byteOffset, rows * k);
   const rowSums = new Int32Array(rowsPad);
@@ -124,14 +127,13 @@ export function packRows(data: Uint8Array, rows: number, k: number, rowBlock = 4
 }
 
 /**
- * packRows' rows interleaved eight at a time in 8-tap runs, for a kernel that walks eight rows with
- * one pointer: byte ((r >> 3) * kPad/8 + (k >> 3)) * 64 + (r & 7) * 8 + (k & 7) holds row r's tap k
- * (rowsPad a multiple of 8).
+ * packRows' rows interleaved four at a time in 8-tap runs, for a kernel that walks four rows with
+ * one pointer: byte ((r >> 2) * kPad/8 + (k >> 3)) * 32 + (r & 3) * 8 + (k & 7) holds row r's tap k.
  */
 export function interleaveRows(packed: Uint8Array, rowsPad: number, kPad: number): Uint8Array {
   const interleaved = new Uint8Array(packed.length);
   for (let r = 0; r < rowsPad; r++) {
-    for (let k = 0; k < kPad; k++) interleaved[((r >> 3) * (kPad >> 3) + (k >> 3)) * 64 + (r & 7) * 8 + (k & 7)] = packed[r * kPad + k];
+    for (let k = 0; k < kPad; k++) interleaved[((r >> 2) * (kPad >> 3) + (k >> 3)) * 32 + (r & 3) * 8 + (k & 7)] = packed[r * kPad + k];
   }
   return interleaved;
 }

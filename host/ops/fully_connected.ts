@@ -118,7 +118,7 @@ export const fullyConnected: OpDef = {
         requantMode,
       })];
     }
-    const rows = packRows(filterData, units, accumDepth, 8);
+    const rows = packRows(filterData, units, accumDepth);
     const biasRom = biasArg(t, bias, units);
     const folded = foldBias(biasRom?.rom ?? null, rows.rowSums, units, inputOffset);
     const offsetProduct = Math.imul(Math.imul(accumDepth, filterOffset), inputOffset);

@@ -24,3 +24,18 @@ export function kernelModule(flavor: KernelFlavor): Uint8Array {
   }
   return bytes;
 }
+
+/**
+ * Exports that run a SIMD kernel's calls faster on one runtime than the kernel itself (same param
+ * block, same bytes out, same scalar twin). conv_2d_pairs' loop is shaped for V8; under wasmtime
+ * it ran KWS 1.37x and ResNet-8 1.5x slower than the loop shape of conv_2d_pairs_unrolled, which
+ * V8 runs 1.1-1.15x slower (assembly/kernels/conv_2d.ts pairsPass).
+ */
+export const RUNTIME_KERNELS: Record<string, Record<string, string>> = {
+  wasmtime: { conv_2d_pairs: 'conv_2d_pairs_unrolled' },
+};
+
+/** The export that runs SIMD kernel `kernel` on `runtime` ('v8', 'wasmtime'). */
+export function runtimeKernel(kernel: string, runtime: string): string {
+  return RUNTIME_KERNELS[runtime]?.[kernel] ?? kernel;
+}
