@@ -58,12 +58,12 @@ const EXACT_LIMIT: f32 = 0.49951171875; // 1/2 - 2^-11
 // monotone, so every |d| >= EXACT_LIMIT has fl32(d * d) >= EXACT_LIMIT_SQUARED.
 const EXACT_LIMIT_SQUARED: f32 = EXACT_LIMIT * EXACT_LIMIT;
 
-/** x * S32 + copysign(H, x) in f32 for the four channels whose records start at `table`. */
+/** x * s + copysign(h, x) in f32, s and h being four channels' S32 and H32 (their records at table + 64, + 80). */
 // @ts-ignore: decorator
 @inline
-function scaledF32(x: v128, table: usize): v128 {
+function scaledF32(x: v128, s: v128, h: v128): v128 {
   const xf = f32x4.convert_i32x4_s(x);
-  return f32x4.add(f32x4.mul(xf, v128.load(table, 64)), v128.or(v128.and(xf, i32x4.splat(-2147483648)), v128.load(table, 80)));
+  return f32x4.add(f32x4.mul(xf, s), v128.or(v128.and(xf, i32x4.splat(-2147483648)), h));
 }
 
 /** t + ROUNDING_MAGIC: t rounded to nearest, as an integer in the low mantissa bits. */
@@ -106,8 +106,8 @@ function mayRoundOff(distances: v128): bool {
 // @ts-ignore: decorator
 @inline
 export function requantPair(x0: v128, table0: usize, x1: v128, table1: usize, outOffset: v128): v128 {
-  const t0 = scaledF32(x0, table0);
-  const t1 = scaledF32(x1, table1);
+  const t0 = scaledF32(x0, v128.load(table0, 64), v128.load(table0, 80));
+  const t1 = scaledF32(x1, v128.load(table1, 64), v128.load(table1, 80));
   const r0 = roundedF32(t0);
   const r1 = roundedF32(t1);
   if (mayRoundOff(f32x4.pmax(roundingDistance(t0, r0), roundingDistance(t1, r1)))) return requantPairF64(x0, table0, x1, table1, outOffset);
@@ -128,10 +128,15 @@ function requantPairF64(x0: v128, table0: usize, x1: v128, table1: usize, outOff
 @inline
 export function requant16(lo0: v128, hi0: v128, lo1: v128, hi1: v128, table: usize, outOffset: v128, actMin: v128, actMax: v128): v128 {
   const tableHi = table + 4 * REQUANT_RECORD_BYTES;
-  const t0 = scaledF32(lo0, table);
-  const t1 = scaledF32(hi0, tableHi);
-  const t2 = scaledF32(lo1, table);
-  const t3 = scaledF32(hi1, tableHi);
+  // Each record loaded once for both pixels (V8 does not merge repeated loads).
+  const sLo = v128.load(table, 64);
+  const hLo = v128.load(table, 80);
+  const sHi = v128.load(tableHi, 64);
+  const hHi = v128.load(tableHi, 80);
+  const t0 = scaledF32(lo0, sLo, hLo);
+  const t1 = scaledF32(hi0, sHi, hHi);
+  const t2 = scaledF32(lo1, sLo, hLo);
+  const t3 = scaledF32(hi1, sHi, hHi);
   const r0 = roundedF32(t0);
   const r1 = roundedF32(t1);
   const r2 = roundedF32(t2);
