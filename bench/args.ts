@@ -30,8 +30,11 @@ bench/models.json, on identical model bytes and inputs. edgerun's outputs must e
 reference outputs byte for byte; the peers' differing output elements are counted (XNNPACK: ±1).
 Engines are warmed up, then timed in alternating blocks (each round runs every engine once, in a
 rotated order), so machine noise hits all of them alike; medians are over all samples. Each
-sample is one inference: input bytes in, invoke, output bytes out.
-Also measures a SIMD128 int8 dot-product ceiling (GMAC/s) on this machine.
+sample is one inference: input bytes in, invoke, output bytes out. The ratio is edgerun's median
+over the faster peer's; the paired ratio is the median over rounds of the two engines' block
+medians in the same round, which a slow spell of a shared machine moves less.
+Also measures a SIMD128 int8 dot-product ceiling (GMAC/s, p90 of its timings) on this machine,
+before and after the networks, and keeps the faster.
 
 options:
   --iterations N     timed inferences per engine per round (default: sized per engine and

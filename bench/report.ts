@@ -62,8 +62,8 @@ function settingsLine(r: SuiteResult): string {
 export function markdown(r: SuiteResult): string {
   const peers = peerNames(r);
   const head = ['model', 'MACs', 'edgerun ms (p10–p90)', ...peers.map((p) => `${p} ms`), 'edgerun / faster peer',
-    'edgerun GMAC/s', '% of ceiling', 'bit-exact', 'peer bytes ≠ reference'];
-  const align = ['---', '---:', '---:', ...peers.map(() => '---:'), '---:', '---:', '---:', ':-:', '---'];
+    'paired ratio', 'edgerun GMAC/s', '% of ceiling', 'bit-exact', 'peer bytes ≠ reference'];
+  const align = ['---', '---:', '---:', ...peers.map(() => '---:'), '---:', '---:', '---:', '---:', ':-:', '---'];
   const rows = r.models.map((m) => {
     const e = m.edgerun;
     return [
@@ -71,6 +71,7 @@ export function markdown(r: SuiteResult): string {
       e ? `${ms(e.medianMs)} (${ms(e.p10Ms)}–${ms(e.p90Ms)})` : 'error',
       ...peers.map((p) => peerMs(m, p)),
       m.ratio === null ? '—' : `${ratioCell(m, r.targetRatio)} (vs ${m.fasterPeer})`,
+      m.pairedRatio === null ? '—' : m.pairedRatio.toFixed(2),
       e ? e.gmacPerS.toFixed(2) : '—', e ? `${(e.ceilingFraction * 100).toFixed(0)}%` : '—',
       bitExactCell(m), diffsCell(m),
     ];
@@ -103,18 +104,18 @@ function pad(cells: string[][]): string[] {
 /** The console report: one line per model, then failures. */
 export function text(r: SuiteResult): string {
   const peers = peerNames(r);
-  const head = ['model', 'MACs', 'edgerun ms', 'p10', 'p90', 'vs base', ...peers, 'ratio', 'GMAC/s', '%ceil', 'exact'];
+  const head = ['model', 'MACs', 'edgerun ms', 'p10', 'p90', 'vs base', ...peers, 'ratio', 'paired', 'GMAC/s', '%ceil', 'exact'];
   const rows = r.models.map((m) => {
     const e = m.edgerun;
     return [
       m.name, mega(m.macs), e ? ms(e.medianMs) : 'error', e ? ms(e.p10Ms) : '', e ? ms(e.p90Ms) : '',
       e ? pct(e.baselineDeltaPct) : '', ...peers.map((p) => peerMs(m, p)), ratioCell(m, r.targetRatio),
-      e ? e.gmacPerS.toFixed(2) : '', e ? `${(e.ceilingFraction * 100).toFixed(0)}%` : '', bitExactCell(m).replace(/\*/g, ''),
+      m.pairedRatio === null ? '' : m.pairedRatio.toFixed(2), e ? e.gmacPerS.toFixed(2) : '', e ? `${(e.ceilingFraction * 100).toFixed(0)}%` : '', bitExactCell(m).replace(/\*/g, ''),
     ];
   });
   const lines = [...pad([head, ...rows])];
   lines.push('', `ceiling ${r.ceiling.gmacPerS.toFixed(2)} GMAC/s (${r.ceiling.best}); ${settingsLine(r)}; ` +
-    `ratio = edgerun / faster peer (target ≤ ${r.targetRatio}); wall ${r.wallSeconds.toFixed(0)} s`);
+    `ratio = edgerun / faster peer (target ≤ ${r.targetRatio}), paired = median of the rounds' ratios; wall ${r.wallSeconds.toFixed(0)} s`);
   for (const m of r.models) {
     const drift = m.peers.filter(isTimed).filter((p) => p.baselineDeltaPct !== null)
       .map((p) => `${p.name} ${pct(p.baselineDeltaPct)}`);

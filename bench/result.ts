@@ -40,6 +40,12 @@ export interface ModelRow {
   /** The peer with the lowest median, and edgerun median / that median; null without peers. */
   fasterPeer: string | null;
   ratio: number | null;
+  /**
+   * The median over rounds of edgerun's block median / the faster peer's block median in the same
+   * round: blocks timed seconds apart share the machine's state, so a slow spell of a shared
+   * machine moves this less than `ratio`. null without peers.
+   */
+  pairedRatio: number | null;
   /** Why the model failed in edgerun (load, run, or timing error); null when it ran. */
   error: string | null;
   warnings: string[];

@@ -14,6 +14,7 @@ import { applyBaseline, readBaseline, updatedBaseline } from './baseline.js';
 import { measureCeiling } from './ceiling.js';
 import { diffOutputs, edgerunEngine, peerEngine, type EdgerunEngine, type Engine, type OutputDiff, type PeerEngine } from './engines.js';
 import { loadModels, type BenchModel } from './models.js';
+import { median } from './stats.js';
 import { PEERS, type Peer } from './peers/index.js';
 import { BASELINE, EDGERUN_WASM, RESULTS_DIR, ROOT, shown } from './paths.js';
 import { failures, markdown, text } from './report.js';
@@ -109,6 +110,8 @@ function record(row: ModelRow, t: TimingResult, engines: Engine[]): void {
   if (timed.length) {
     row.fasterPeer = timed[0].name;
     row.ratio = own.medianMs / timed[0].ms;
+    const faster = t.roundMedians[1 + engines.slice(1).findIndex((x) => x.name === timed[0].name)];
+    row.pairedRatio = median(t.roundMedians[0].map((ms, r) => ms / faster[r]));
   }
   const all = [{ name: 'edgerun', ms: own.medianMs }, ...timed].map((p) => `${p.name} ${p.ms.toFixed(4)} ms`);
   progress(`${row.name}: ${all.join(', ')}${row.ratio === null ? '' : `; ratio ${row.ratio.toFixed(3)}`}`);
@@ -117,7 +120,7 @@ function record(row: ModelRow, t: TimingResult, engines: Engine[]): void {
 async function benchModel(m: BenchModel, args: SuiteArgs, peers: PeerState[], wasm: Record<string, number>): Promise<ModelRow> {
   const row: ModelRow = {
     name: m.name, list: m.list, architecture: m.architecture, macs: m.macs ?? 0, rounds: args.rounds,
-    edgerun: null, peers: [], fasterPeer: null, ratio: null, error: null, warnings: m.warning ? [m.warning] : [],
+    edgerun: null, peers: [], fasterPeer: null, ratio: null, pairedRatio: null, error: null, warnings: m.warning ? [m.warning] : [],
   };
   const engines: Engine[] = [];
   try {

@@ -3,9 +3,10 @@
  * round times one block of single-inference samples per engine, in an order rotated every round,
  * so slow drifts and bursts of machine noise land on all engines alike. Blocks are sized per engine
  * to take about the same time (blockMs, from the warm-up speed), or hold a fixed `iterations`.
- * Each engine's statistics are over all of its samples (rounds x its block size).
+ * Each engine's statistics are over all of its samples (rounds x its block size); the median of
+ * each of its blocks is kept too, for ratios of blocks timed next to each other.
  */
-import { summarize, type Summary } from './stats.js';
+import { median, summarize, type Summary } from './stats.js';
 
 export interface Timed {
   name: string;
@@ -28,6 +29,8 @@ export interface TimingResult {
   rounds: number;
   /** Per engine, in the order given. */
   summaries: Summary[];
+  /** Per engine, the median of its block in each round. */
+  roundMedians: number[][];
 }
 
 const MIN_WARMUP_STEPS = 20;
@@ -75,5 +78,7 @@ export function timeInterleaved(engines: readonly Timed[], o: TimingOptions): Ti
       block(engines[e], samples[e], r * iterations[e], iterations[e]);
     }
   }
-  return { iterations, rounds: o.rounds, summaries: samples.map(summarize) };
+  const roundMedians = samples.map((xs, e) => Array.from({ length: o.rounds }, (_, r) =>
+    median(Array.from(xs.subarray(r * iterations[e], (r + 1) * iterations[e])))));
+  return { iterations, rounds: o.rounds, summaries: samples.map(summarize), roundMedians };
 }
