@@ -11,7 +11,7 @@ import { EdgerunError } from '../errors.js';
 import { elementCount } from '../graph/tensors.js';
 import type { PreparedModel } from '../plan/prepare.js';
 import type { PlannedCall } from '../plan/layout.js';
-import { kernelModule, type KernelFlavor, runtimeKernel } from '../run/kernels.js';
+import { callExport, kernelModule, type KernelFlavor } from '../run/kernels.js';
 import { memoryNeed, memoryPages } from '../run/limits.js';
 import { pmMetaOf } from '../pm/model_meta.js';
 import { emitModule } from './emit.js';
@@ -102,7 +102,7 @@ export async function compilePrepared(prepared: PreparedModel, source: Uint8Arra
     stateStart: layout.stateStart,
     pages,
     // Compiled modules are what edge gateways run, under wasmtime: its kernel builds.
-    calls: layout.calls.map((c) => ({ kernel: twinOf(c) ? `${c.kernel}_ref` : kernels === 'simd' ? runtimeKernel(c.kernel, 'wasmtime') : c.kernel, block: c.block })),
+    calls: layout.calls.map((c) => ({ kernel: callExport(c.kernel, kernels, 'wasmtime', twinOf(c)), block: c.block })),
     inputAddresses: prepared.inputs.map((t) => address(t.index)),
     outputAddresses: prepared.outputs.map((t) => address(t.index)),
     meta: encodeMeta(meta),

@@ -1,7 +1,7 @@
 /** Runs a prepared model: one kernel call per planned step, over zero-copy tensor views. */
 import { InputError, KernelError } from '../errors.js';
 import type { PreparedModel, TensorInfo } from '../plan/prepare.js';
-import { kernelModule, type KernelFlavor, runtimeKernel } from './kernels.js';
+import { callExport, kernelModule, type KernelFlavor } from './kernels.js';
 import { type LinearMemoryInfo, type MemoryLimits, memoryNeed, memoryPages } from './limits.js';
 import type { ModelRunner } from './runner.js';
 import type { KernelInstance, Runtime } from './runtimes/runtime.js';
@@ -85,10 +85,7 @@ export class Interpreter implements ModelRunner {
     if (this.timeoutMs !== undefined && !this.instance.withTimeout) {
       throw new InputError(`runtime ${runtime.name} cannot stop running WebAssembly, so it takes no timeout (v8 and wasmtime can)`);
     }
-    this.entries = layout.calls.map((c) => {
-      if (this.kernels === 'ref') return c.kernel;
-      return c.scalar ? `${c.kernel}_ref` : runtimeKernel(c.kernel, runtime.name);
-    });
+    this.entries = layout.calls.map((c) => callExport(c.kernel, this.kernels, runtime.name, c.scalar));
     this.instance.memory.set(layout.image, 0);
     const at = (info: TensorInfo) => layout.tensorAddress.get(info.index)!;
     this.inputs = prepared.inputs.map((i) => ({ ...i, data: tensorView(this.instance.memory, at(i), i) }));

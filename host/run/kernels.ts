@@ -39,3 +39,12 @@ export const RUNTIME_KERNELS: Record<string, Record<string, string>> = {
 export function runtimeKernel(kernel: string, runtime: string): string {
   return RUNTIME_KERNELS[runtime]?.[kernel] ?? kernel;
 }
+
+/**
+ * The export a planned call of `kernel` runs in the `flavor` module on `runtime`: in the SIMD
+ * module its scalar twin (`<kernel>_ref`) when `twin`, else the runtime's build of the kernel.
+ */
+export function callExport(kernel: string, flavor: KernelFlavor, runtime: string, twin: boolean): string {
+  if (flavor === 'ref') return kernel;
+  return twin ? `${kernel}_ref` : runtimeKernel(kernel, runtime);
+}
