@@ -106,12 +106,12 @@ function record(row: ModelRow, t: TimingResult, engines: Engine[]): void {
   const [own, ...others] = t.summaries;
   if (row.edgerun) Object.assign(row.edgerun, own, { gmacPerS: row.macs / (own.medianMs * 1e6) });
   row.peers.filter(isTimed).forEach((p, i) => Object.assign(p, others[i]));
-  const timed = engines.slice(1).map((x, i) => ({ name: x.name, ms: others[i].medianMs })).sort((a, b) => a.ms - b.ms);
+  const timed = engines.slice(1).map((x, i) => ({ name: x.name, ms: others[i].medianMs, rounds: t.roundMedians[1 + i] }))
+    .sort((a, b) => a.ms - b.ms);
   if (timed.length) {
     row.fasterPeer = timed[0].name;
     row.ratio = own.medianMs / timed[0].ms;
-    const faster = t.roundMedians[1 + engines.slice(1).findIndex((x) => x.name === timed[0].name)];
-    row.pairedRatio = median(t.roundMedians[0].map((ms, r) => ms / faster[r]));
+    row.pairedRatio = median(t.roundMedians[0].map((ms, r) => ms / timed[0].rounds[r]));
   }
   const all = [{ name: 'edgerun', ms: own.medianMs }, ...timed].map((p) => `${p.name} ${p.ms.toFixed(4)} ms`);
   progress(`${row.name}: ${all.join(', ')}${row.ratio === null ? '' : `; ratio ${row.ratio.toFixed(3)}`}`);

@@ -6,7 +6,7 @@
  * Each engine's statistics are over all of its samples (rounds x its block size); the median of
  * each of its blocks is kept too, for ratios of blocks timed next to each other.
  */
-import { median, summarize, type Summary } from './stats.js';
+import { percentile, summarize, type Summary } from './stats.js';
 
 export interface Timed {
   name: string;
@@ -79,6 +79,6 @@ export function timeInterleaved(engines: readonly Timed[], o: TimingOptions): Ti
     }
   }
   const roundMedians = samples.map((xs, e) => Array.from({ length: o.rounds }, (_, r) =>
-    median(Array.from(xs.subarray(r * iterations[e], (r + 1) * iterations[e])))));
+    percentile(xs.slice(r * iterations[e], (r + 1) * iterations[e]).sort(), 0.5)));
   return { iterations, rounds: o.rounds, summaries: samples.map(summarize), roundMedians };
 }
