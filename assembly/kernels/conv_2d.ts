@@ -502,10 +502,10 @@ function pairsKernel(p: usize, pointwise: bool, unrolled: bool): void {
       // Patches (other filters than 1x1) are widened to i16 as they are built: one broadcast per
       // tap pair in the loop below instead of a broadcast and a sign extension.
       const slot = kPad << 1;
-      const p0 = windowTaps(scratch, pointwise, image, inH, inW, inC, filterH, filterW, y0 * strideH - padH, x0 * strideW - padW, dilationH, dilationW, padValue, true);
-      const p1 = windowTaps(scratch + slot, pointwise, image, inH, inW, inC, filterH, filterW, y1 * strideH - padH, x1 * strideW - padW, dilationH, dilationW, padValue, true);
-      const p2 = windowTaps(scratch + 2 * slot, pointwise, image, inH, inW, inC, filterH, filterW, y2 * strideH - padH, x2 * strideW - padW, dilationH, dilationW, padValue, true);
-      const p3 = windowTaps(scratch + 3 * slot, pointwise, image, inH, inW, inC, filterH, filterW, y3 * strideH - padH, x3 * strideW - padW, dilationH, dilationW, padValue, true);
+      const p0 = windowTaps(scratch, pointwise, image, inH, inW, inC, filterH, filterW, y0 * strideH - padH, x0 * strideW - padW, dilationH, dilationW, padValue, !pointwise);
+      const p1 = windowTaps(scratch + slot, pointwise, image, inH, inW, inC, filterH, filterW, y1 * strideH - padH, x1 * strideW - padW, dilationH, dilationW, padValue, !pointwise);
+      const p2 = windowTaps(scratch + 2 * slot, pointwise, image, inH, inW, inC, filterH, filterW, y2 * strideH - padH, x2 * strideW - padW, dilationH, dilationW, padValue, !pointwise);
+      const p3 = windowTaps(scratch + 3 * slot, pointwise, image, inH, inW, inC, filterH, filterW, y3 * strideH - padH, x3 * strideW - padW, dilationH, dilationW, padValue, !pointwise);
       y0 = y3;
       x0 = x3 + 1;
       if (x0 == outW) { x0 = 0; y0++; }
