@@ -41,6 +41,40 @@ test('random lifetimes: no two live buffers overlap; arena >= lower bound', () =
   }
 });
 
+/** The smallest arena of any plan, by trying every aligned offset below the best found so far. */
+function optimalArena(buffers: Lifetime[]): number {
+  const sizes = buffers.map((b) => Math.ceil(b.bytes / ALIGN) * ALIGN);
+  let best = sizes.reduce((a, b) => a + b, 0);
+  const offsets: number[] = [];
+  const visit = (i: number, top: number) => {
+    if (i === buffers.length) { best = Math.min(best, top); return; }
+    for (let o = 0; o + sizes[i] < best; o += ALIGN) {
+      const clash = offsets.some((p, j) => buffers[j].first <= buffers[i].last && buffers[i].first <= buffers[j].last &&
+        o < p + sizes[j] && p < o + sizes[i]);
+      if (clash) continue;
+      offsets.push(o);
+      visit(i + 1, Math.max(top, o + sizes[i]));
+      offsets.pop();
+    }
+  };
+  visit(0, 0);
+  return best;
+}
+
+test('small random lifetimes: the arena is the smallest possible (every offset tried)', () => {
+  const r = rng(11);
+  for (let trial = 0; trial < 300; trial++) {
+    const n = 2 + Math.floor(r() * 5);
+    const buffers: Lifetime[] = Array.from({ length: n }, (_, tensor) => {
+      const first = Math.floor(r() * 4);
+      return { tensor, bytes: ALIGN * (1 + Math.floor(r() * 6)), first, last: first + Math.floor(r() * 3) };
+    });
+    const plan = planArena(buffers);
+    assertNoOverlap(buffers, plan.offsets, plan.arenaBytes, `trial ${trial}`);
+    assert.is(plan.arenaBytes, optimalArena(buffers), `trial ${trial}: ${JSON.stringify(buffers)}`);
+  }
+});
+
 test('every golden model: planned tensors never overlap while live, and the plan is deterministic', () => {
   if (!existsSync(GOLDEN_DIR)) return;
   for (const c of goldenCases()) {
@@ -54,12 +88,14 @@ test('every golden model: planned tensors never overlap while live, and the plan
 });
 
 const BENCH = ['kws_dscnn', 'vww_mobilenetv1_025', 'ic_resnet8', 'ad_autoencoder', 'ww_dscnn1d'];
+const PM = ['anomaly_ae', 'fault_cnn', 'rul'];
 
-test('benchmark networks: the arena is the lower bound (MobileNetV1-0.25 96x96: 55,296 B)', () => {
-  for (const name of BENCH) {
-    const { arena } = loadModel(join(ROOT, 'models', 'bench', `${name}.tflite`)).prepared.layout;
-    assert.is(arena.arenaBytes, arena.lowerBoundBytes, name);
-    if (name === 'vww_mobilenetv1_025') assert.ok(arena.arenaBytes <= 55296);
+test('benchmark networks and sensor models: the arena is the lower bound (MobileNetV1-0.25 96x96: 55,296 B)', () => {
+  const paths = [...BENCH.map((m) => join(ROOT, 'models', 'bench', `${m}.tflite`)), ...PM.map((m) => join(ROOT, 'models', 'pm', `${m}.tflite`))];
+  for (const path of paths) {
+    const { arena } = loadModel(path).prepared.layout;
+    assert.is(arena.arenaBytes, arena.lowerBoundBytes, path);
+    if (path.includes('vww_mobilenetv1_025')) assert.ok(arena.arenaBytes <= 55296);
   }
 });
 

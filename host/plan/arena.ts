@@ -134,43 +134,67 @@ function orders(buffers: Lifetime[]): Lifetime[][] {
 }
 
 /**
- * Exact search for small problems: buffers in decreasing size, each tried at every candidate
- * offset (0 and the top of each time-overlapping placed buffer), pruned by the best arena so
- * far; stops at the lower bound or after `budget` placements.
+ * Exact search for small problems. Any plan stays valid when each buffer is moved down until it
+ * rests at 0 or on top of a buffer live at the same time; sorted by (offset, order index), each
+ * buffer of such a plan then sits at 0 or on top of one placed before it. So the search places
+ * buffers in that sorted order, trying every unplaced buffer at 0 and at the tops of placed
+ * buffers, which reaches every such plan exactly once. Pruned by the best arena so far and by
+ * the bytes still to place at each step above the last offset; stops at the lower bound or after
+ * `budget` placements.
  */
 function search(buffers: Lifetime[], best: number, bound: number, budget: number): Placement | null {
   const order = [...buffers].sort((a, b) => b.bytes - a.bytes || a.first - b.first || a.tensor - b.tensor);
-  const placed: (Placed & { tensor: number })[] = [];
+  const n = order.length;
+  const sizes = order.map((l) => alignUp(l.bytes));
+  const steps = Math.max(0, ...order.map((l) => l.last + 1));
+  const liveAt = Array.from({ length: steps }, (_, step) => order.flatMap((l, i) => (l.first <= step && step <= l.last ? [i] : [])));
+  const conflicts = order.map((l, i) => order.flatMap((o, j) => (j !== i && overlapsInTime(o, l) ? [j] : [])));
+  const offsets = new Array<number>(n).fill(-1);
   let found: Placement | null = null;
   let nodes = 0;
-  const visit = (i: number, top: number): boolean => {
-    if (i === order.length) {
-      best = top;
-      found = new Map(placed.map((p) => [p.tensor, p.offset]));
-      return top <= bound;
-    }
-    const l = order[i];
-    const size = alignUp(l.bytes);
-    const conflicts = placed.filter((p) => overlapsInTime(p, l));
-    const candidates = [...new Set([0, ...conflicts.map((c) => c.offset + c.size)])].sort((a, b) => a - b);
-    for (const offset of candidates) {
-      if (++nodes > budget) return true;
-      if (offset + size >= best) break;
-      if (conflicts.some((c) => offset < c.offset + c.size && c.offset < offset + size)) continue;
-      placed.push({ tensor: l.tensor, offset, size, first: l.first, last: l.last });
-      const done = visit(i + 1, Math.max(top, offset + size));
-      placed.pop();
-      if (done) return true;
+  // Whether no plan below `best` remains with every unplaced buffer at or above `floor`.
+  const hopeless = (floor: number): boolean => {
+    for (const live of liveAt) {
+      let need = floor;
+      for (const i of live) need += offsets[i] < 0 ? sizes[i] : Math.max(0, offsets[i] + sizes[i] - floor);
+      if (need >= best) return true;
     }
     return false;
   };
-  visit(0, 0);
+  const visit = (count: number, lastOffset: number, lastIndex: number, top: number): boolean => {
+    if (count === n) {
+      best = top;
+      found = new Map(order.map((l, i) => [l.tensor, offsets[i]]));
+      return top <= bound;
+    }
+    if (hopeless(lastOffset)) return false;
+    for (let i = 0; i < n; i++) {
+      if (offsets[i] >= 0) continue;
+      const size = sizes[i];
+      const placed = conflicts[i].filter((j) => offsets[j] >= 0);
+      const candidates = [0, ...placed.map((j) => offsets[j] + sizes[j])].sort((a, b) => a - b);
+      let previous = -1;
+      for (const offset of candidates) {
+        if (offset === previous || offset < lastOffset || (offset === lastOffset && i < lastIndex)) continue;
+        previous = offset;
+        if (++nodes > budget) return true;
+        if (offset + size >= best) break;
+        if (placed.some((j) => offset < offsets[j] + sizes[j] && offsets[j] < offset + size)) continue;
+        offsets[i] = offset;
+        const done = visit(count + 1, offset, i, Math.max(top, offset + size));
+        offsets[i] = -1;
+        if (done) return true;
+      }
+    }
+    return false;
+  };
+  visit(0, 0, -1, 0);
   return found;
 }
 
 /** Largest problem the exact search is tried on, and its placement budget. */
 const SEARCH_MAX_BUFFERS = 40;
-const SEARCH_BUDGET = 200_000;
+const SEARCH_BUDGET = 50_000;
 
 /**
  * Plans the arena: the best of several orderings with first- and best-fit placement, then, if
