@@ -27,14 +27,18 @@ function assertNoOverlap(buffers: Lifetime[], offsets: Map<number, number>, aren
   }
 }
 
+/** n buffers live from a step in [0, firstSteps) for up to maxSpan more steps, of bytes(). */
+function randomLifetimes(r: () => number, n: number, firstSteps: number, maxSpan: number, bytes: () => number): Lifetime[] {
+  return Array.from({ length: n }, (_, tensor) => {
+    const first = Math.floor(r() * firstSteps);
+    return { tensor, bytes: bytes(), first, last: first + Math.floor(r() * (maxSpan + 1)) };
+  });
+}
+
 test('random lifetimes: no two live buffers overlap; arena >= lower bound', () => {
   const r = rng(7);
   for (let trial = 0; trial < 200; trial++) {
-    const n = 1 + Math.floor(r() * 30);
-    const buffers: Lifetime[] = Array.from({ length: n }, (_, tensor) => {
-      const first = Math.floor(r() * 20);
-      return { tensor, bytes: 1 + Math.floor(r() * 5000), first, last: first + Math.floor(r() * 6) };
-    });
+    const buffers = randomLifetimes(r, 1 + Math.floor(r() * 30), 20, 5, () => 1 + Math.floor(r() * 5000));
     const plan = planArena(buffers);
     assertNoOverlap(buffers, plan.offsets, plan.arenaBytes, `trial ${trial}`);
     assert.ok(plan.arenaBytes >= plan.lowerBoundBytes);
@@ -64,11 +68,7 @@ function optimalArena(buffers: Lifetime[]): number {
 test('small random lifetimes: the arena is the smallest possible (every offset tried)', () => {
   const r = rng(11);
   for (let trial = 0; trial < 300; trial++) {
-    const n = 2 + Math.floor(r() * 5);
-    const buffers: Lifetime[] = Array.from({ length: n }, (_, tensor) => {
-      const first = Math.floor(r() * 4);
-      return { tensor, bytes: ALIGN * (1 + Math.floor(r() * 6)), first, last: first + Math.floor(r() * 3) };
-    });
+    const buffers = randomLifetimes(r, 2 + Math.floor(r() * 5), 4, 2, () => ALIGN * (1 + Math.floor(r() * 6)));
     const plan = planArena(buffers);
     assertNoOverlap(buffers, plan.offsets, plan.arenaBytes, `trial ${trial}`);
     assert.is(plan.arenaBytes, optimalArena(buffers), `trial ${trial}: ${JSON.stringify(buffers)}`);
