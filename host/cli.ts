@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `edgerun` command: a thin layer over the public API (host/index.ts); one module per command in host/cli/. */
 import { HELP, VERSION } from './cli/help.js';
+import { BundleError } from './bundle/errors.js';
 import { EdgerunError, InputError } from './index.js';
 
 type Command = (argv: string[]) => void | Promise<void>;
@@ -39,7 +40,9 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof EdgerunError) {
-      process.stderr.write(`edgerun: error: ${e.message}\n`);
+      // A refused bundle's line ends with its reason code (host/bundle/errors.ts), as the gateway reports it.
+      const reason = e instanceof BundleError ? ` [${e.reason}]` : '';
+      process.stderr.write(`edgerun: error: ${e.message}${reason}\n`);
       return e.exitCode;
     }
     const message = e instanceof Error ? e.message : String(e);

@@ -232,7 +232,8 @@ over the manifest bytes, the manifest (canonical JSON, schema), the module's siz
 WebAssembly features against the manifest, the name, the expiry; then the features and memory
 against this machine (or the given limits), and the self-test: the module must reproduce its
 manifest's outputs byte for byte. Exit 0 when all pass; else one line
-"edgerun: error: ..." and exit 2 (3 when it needs more memory than --memory-limit).
+"edgerun: error: ... [REASON]" (the gateway's reason code, e.g. unknown-key, hash, expired) and
+exit 2 (3 when it needs more memory than --memory-limit).
   --trust LIST         public key files (edgerun keygen's NAME.pub), comma-separated
   --name NAME          the model name expected
   --memory-limit SIZE  the gateway's cap on a model's linear memory
