@@ -4,20 +4,22 @@
  * a failing self-test, concurrent flashes of one model, restart, inference, `edgerun flash --gateway`.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { request } from 'node:http';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { loadPublicKey } from '../host/bundle/keys.js';
+import { encodeBundle } from '../host/bundle/container.js';
+import { keyId, loadPublicKey, publicKeyOf, signBytes } from '../host/bundle/keys.js';
 import { selfTestVectors } from '../host/bundle/manifest.js';
 import { packBundle, signBundle } from '../host/bundle/pack.js';
 import { GatewayAgent, type GatewayOptions } from '../host/gateway/agent.js';
 import { startHttp } from '../host/gateway/http.js';
 import { readNpy } from '../host/index.js';
 import { ROOT } from './helpers.js';
-import { CLI, kwsModules, makeKey, pack, tempDir } from './gateway_helpers.js';
+import { CLI, kwsModules, makeKey, pack, spawnAgent, tempDir } from './gateway_helpers.js';
 
 const dir = tempDir('gateway');
 const key = makeKey(dir, 'signer');
@@ -344,6 +346,83 @@ test('edgerun flash --gateway: per-gateway results, exit 5 past --max-failures',
   } finally {
     await a.close();
     await b.close();
+  }
+});
+
+/** Sends raw bytes over one connection; resolves with everything the agent answers. */
+function rawHttp(url: string, bytes: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.write(bytes));
+    let answer = '';
+    socket.on('data', (d) => { answer += d.toString(); });
+    socket.on('end', () => resolve(answer));
+    socket.on('error', reject);
+  });
+}
+
+test('bad requests get a JSON 4xx: nested JSON, a malformed path, malformed HTTP, a signed manifest nested too deep', async () => {
+  const { simd } = await kwsModules();
+  const g = await run('badrequests');
+  try {
+    assert.is((await put(g.url, 'kws', pack(simd, key, 1).bundle)).status, 201);
+    const deep = `{"input":${'['.repeat(5000)}${']'.repeat(5000)}}`;
+    const res = await fetch(`${g.url}/models/kws/infer`, { method: 'POST', body: deep, headers: { 'content-type': 'application/json' } });
+    assert.is(res.status, 400);
+    assert.equal(await res.json(), { error: 'inputs[0][0]: an array is not a int8 (-128..127)' });
+    const path = await fetch(`${g.url}/models/%E0%A4%A`);
+    assert.is(path.status, 400);
+    assert.match(((await path.json()) as { error: string }).error, /is not a valid path/);
+    const malformed = await rawHttp(g.url, 'PUT /models/kws HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n');
+    assert.match(malformed, /^HTTP\/1\.1 400 Bad Request\r\n[\s\S]*content-type: application\/json[\s\S]*\r\n\r\n\{"error":"malformed or incomplete HTTP request \(HPE_INVALID_CONTENT_LENGTH\)"\}\n$/);
+    // A trusted key signed a manifest 200,000 arrays deep: refused as malformed, counted, v1 serving.
+    const manifest = new TextEncoder().encode(`{"a":${'['.repeat(200_000)}${']'.repeat(200_000)}}`);
+    const signature = { keyId: keyId(publicKeyOf(key.privateKey)), signature: signBytes(key.privateKey, manifest) };
+    const r = await put(g.url, 'kws', encodeBundle({ manifest, signatures: [signature], module: simd }));
+    assert.is(r.status, 400);
+    assert.is(r.body.reason, 'format');
+    assert.match(r.body.error as string, /nested more than 32 levels deep$/);
+    assert.is(g.agent.counters.refused, 1);
+    assert.equal(await inferRaw(g.url), EXPECTED);
+  } finally {
+    await g.close();
+  }
+});
+
+test('disk errors are refusals with reason io; a slot never replaced keeps its version as the fallback', async () => {
+  // Permissions bind only an unprivileged process: as root the agent runs as nobody.
+  const nobody = process.getuid?.() === 0 ? 65534 : undefined;
+  const state = join(dir, 'diskerrors');
+  mkdirSync(state);
+  if (nobody !== undefined) {
+    chmodSync(dir, 0o755);
+    chownSync(state, nobody, nobody);
+  }
+  const { simd } = await kwsModules();
+  const g = await spawnAgent(['--state', state, '--trust', key.pubPath], 10_000, nobody);
+  try {
+    for (const v of [1, 2]) assert.is((await put(g.url, 'kws', pack(simd, key, v).bundle)).status, 201);
+    const slots = join(state, 'models', 'kws');
+    chmodSync(slots, 0o555); // slot a (v1) cannot be replaced
+    let r = await put(g.url, 'kws', pack(simd, key, 3).bundle);
+    assert.is(r.status, 500);
+    assert.is(r.body.reason, 'io');
+    assert.equal(await served(g.url), { version: 2, slot: 'b', previousVersion: 1 });
+    chmodSync(slots, 0o755);
+    const incoming = join(state, 'incoming');
+    chmodSync(incoming, 0o555); // uploads cannot be received
+    r = await put(g.url, 'kws', pack(simd, key, 3).bundle);
+    assert.is(r.status, 500);
+    assert.is(r.body.reason, 'io');
+    assert.match(r.body.error as string, /^open .*incoming.*EACCES$/);
+    chmodSync(incoming, 0o755);
+    const health = await (await fetch(`${g.url}/health`)).json() as { counters: { refused: number } };
+    assert.is(health.counters.refused, 2);
+    r = await put(g.url, 'kws', pack(simd, key, 3).bundle);
+    assert.is(r.status, 201);
+    assert.is(r.body.previousVersion, 2);
+  } finally {
+    await g.stop();
   }
 });
 

@@ -128,9 +128,10 @@ export interface AgentProcess {
   stop(): Promise<void>;
 }
 
-/** Runs `edgerun gateway ... --json --listen 127.0.0.1:0` and waits until it serves. */
-export async function spawnAgent(args: string[], timeoutMs = 10_000): Promise<AgentProcess> {
-  const child = spawn(process.execPath, [CLI, 'gateway', '--listen', '127.0.0.1:0', '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Runs `edgerun gateway ... --json --listen 127.0.0.1:0` (as user `uid`, if given) and waits until it serves. */
+export async function spawnAgent(args: string[], timeoutMs = 10_000, uid?: number): Promise<AgentProcess> {
+  const child = spawn(process.execPath, [CLI, 'gateway', '--listen', '127.0.0.1:0', '--json', ...args],
+    { stdio: ['ignore', 'pipe', 'pipe'], ...(uid === undefined ? {} : { uid, gid: uid }) });
   const events: Record<string, unknown>[] = [];
   const waiters: { match: (e: Record<string, unknown>) => boolean; resolve: (e: Record<string, unknown>) => void }[] = [];
   let buffer = '';

@@ -8,18 +8,22 @@
  */
 import { BundleError } from './errors.js';
 
-export function canonicalJson(value: unknown, path = '$'): string {
+/** Deeper nesting than any manifest has is refused before the recursion could exhaust the stack. */
+const MAX_DEPTH = 32;
+
+export function canonicalJson(value: unknown, path = '$', depth = 0): string {
+  if (depth > MAX_DEPTH) throw new BundleError('format', `${path}: nested more than ${MAX_DEPTH} levels deep`);
   if (value === null || typeof value === 'boolean') return JSON.stringify(value);
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number') {
     if (!Number.isSafeInteger(value) || Object.is(value, -0)) throw new BundleError('format', `${path}: canonical JSON holds safe integers only, got ${value}`);
     return String(value);
   }
-  if (Array.isArray(value)) return `[${value.map((v, i) => canonicalJson(v, `${path}[${i}]`)).join(',')}]`;
+  if (Array.isArray(value)) return `[${value.map((v, i) => canonicalJson(v, `${path}[${i}]`, depth + 1)).join(',')}]`;
   if (typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
     entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v, `${path}.${k}`)}`).join(',')}}`;
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v, `${path}.${k}`, depth + 1)}`).join(',')}}`;
   }
   throw new BundleError('format', `${path}: ${typeof value} has no canonical JSON encoding`);
 }

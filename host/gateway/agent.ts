@@ -167,8 +167,7 @@ export class GatewayAgent {
       }
       this.checkPolicy(verified, record);
       const slot: Slot = record ? otherSlot(record.active) : 'a';
-      overwritten = slot;
-      await this.writeSlot(name, slot, source);
+      await this.writeSlot(name, slot, source, () => { overwritten = slot; });
       this.emit({ event: 'install', phase: 'written', name, version: manifest.version, slot });
       const test = this.selfTest(verified);
       this.emit({ event: 'install', phase: 'self-tested', name, version: manifest.version, slot, ms: test.ms });
@@ -191,8 +190,8 @@ export class GatewayAgent {
       return { result: 'installed', name, version: manifest.version, previousVersion: active?.version ?? null, slot, manifestSha256, ms, selfTestMs: test.ms };
     } catch (caught) {
       await discard(source);
-      // The inactive slot no longer holds the version its record names (a restart would find the
-      // mismatch too): forget it, so /models stops offering it as the previous version.
+      // Once replaced, the inactive slot no longer holds the version its record names (a restart
+      // would find the mismatch too): forget it, so /models stops offering it as the previous version.
       const record = this.state.models[name];
       if (overwritten && record) delete record.slots[overwritten];
       const code = (caught as NodeJS.ErrnoException).code;
@@ -240,10 +239,13 @@ export class GatewayAgent {
     checkMemory(m, this.options.memoryLimit);
   }
 
-  private async writeSlot(name: string, slot: Slot, source: BundleSource): Promise<void> {
+  /** Replaces the slot's bundle; `replaced` runs once the slot's old file is gone (a failure before
+   *  that leaves the slot, and the version its record names, as they were). */
+  private async writeSlot(name: string, slot: Slot, source: BundleSource, replaced: () => void): Promise<void> {
     const dir = await this.store.modelDir(name);
-    if ('bytes' in source) return writeDurable(dir, `${slot}.bundle`, source.bytes);
+    if ('bytes' in source) return writeDurable(dir, `${slot}.bundle`, source.bytes, replaced);
     await rename(source.path, this.store.slotPath(name, slot)); // the upload was fsynced; same filesystem
+    replaced();
     await fsyncDirs(dir, this.store.incomingDir);
   }
 

@@ -7,7 +7,7 @@
  *   GET  /health             status, versions, counters
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
 import { open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HEADER_BYTES, MAX_MANIFEST_BYTES, MAX_SIGNATURES, readHeader, SIGNATURE_BYTES } from '../bundle/container.js';
@@ -83,8 +83,14 @@ export function startHttp(agent: GatewayAgent, options: HttpOptions): Promise<{ 
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://gateway');
-    const parts = url.pathname.split('/').filter((p) => p.length > 0).map(decodeURIComponent);
+    let url: URL;
+    let parts: string[];
+    try {
+      url = new URL(req.url ?? '/', 'http://gateway');
+      parts = url.pathname.split('/').filter((p) => p.length > 0).map(decodeURIComponent);
+    } catch {
+      throw new HttpError(400, `request target ${JSON.stringify((req.url ?? '').slice(0, 64))} is not a valid path`);
+    }
     if (parts[0] === 'health' && parts.length === 1) {
       allow(req, 'GET');
       const models = agent.models();
@@ -130,6 +136,13 @@ export function startHttp(agent: GatewayAgent, options: HttpOptions): Promise<{ 
       } else res.destroy();
     });
   });
+  // Requests Node's parser rejects (malformed HTTP, oversized headers, timeouts) get a JSON answer too.
+  server.on('clientError', (e: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || e.code === 'ECONNRESET') return void socket.destroy();
+    const status = e.code === 'HPE_HEADER_OVERFLOW' ? 431 : e.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const text = `${JSON.stringify({ error: `malformed or incomplete HTTP request (${e.code ?? 'parse error'})` })}\n`;
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
+  });
   server.requestTimeout = 300_000;
   server.headersTimeout = 30_000;
   return new Promise((resolve, reject) => {
@@ -146,7 +159,7 @@ export function startHttp(agent: GatewayAgent, options: HttpOptions): Promise<{ 
 /** Streams the body to `path` (created exclusively), checking the bundle header as soon as it has
  *  arrived and the size against every cap as bytes come in; fsyncs it when complete. */
 async function receive(req: IncomingMessage, path: string, declared: number | undefined, maxModule: number, maxBundle: number): Promise<void> {
-  const file = await open(path, 'wx', 0o644);
+  const file = await disk(`open ${path}`, () => open(path, 'wx', 0o644));
   try {
     let received = 0;
     let expected: number | undefined;
@@ -163,7 +176,9 @@ async function receive(req: IncomingMessage, path: string, declared: number | un
           }
         }
         if (expected !== undefined && received > expected) throw new BundleError('format', `bundle: more bytes than its header's ${expected}`);
-        await file.write(chunk);
+        for (let done = 0; done < chunk.length;) {
+          done += (await disk(`write ${path}`, () => file.write(chunk, done, chunk.length - done))).bytesWritten;
+        }
       }
     } catch (e) {
       if (e instanceof EdgerunError) throw e;
@@ -173,9 +188,18 @@ async function receive(req: IncomingMessage, path: string, declared: number | un
     if (expected === undefined || received < expected) {
       throw new BundleError('truncated', `bundle: ${received} bytes, ${expected === undefined ? `shorter than its ${HEADER_BYTES}-byte header` : `its header says ${expected}`}`);
     }
-    await file.sync();
+    await disk(`fsync ${path}`, () => file.sync());
   } finally {
     await file.close();
+  }
+}
+
+/** Runs a file operation of the upload; its failure (a full or failing disk) is the receiver's: reason io. */
+async function disk<T>(what: string, operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (e) {
+    throw new BundleError('io', `${what}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message.split('\n')[0]}`);
   }
 }
 

@@ -93,13 +93,20 @@ const RANGES: Record<string, [number, number]> = {
   int8: [-128, 127], uint8: [0, 255], bool: [0, 1], int16: [-32768, 32767], int32: [-(2 ** 31), 2 ** 31 - 1],
 };
 
+/** A JSON value as an error message shows it: numbers and short strings as they are, else their kind. */
+function describe(v: unknown): string {
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null) return String(v);
+  if (typeof v === 'string') return v.length <= 32 ? JSON.stringify(v) : 'a string';
+  return Array.isArray(v) ? 'an array' : 'an object';
+}
+
 /** JSON numbers to a tensor's bytes, each checked against the dtype's range. */
 export function encodeValues(values: unknown, dtype: string, what: string): Uint8Array {
   if (!Array.isArray(values)) throw new InputError(`${what}: must be an array of numbers`);
   if (dtype === 'int64') {
     const out = new BigInt64Array(values.length);
     values.forEach((v, i) => {
-      if (!Number.isSafeInteger(v)) throw new InputError(`${what}[${i}]: ${JSON.stringify(v)} is not a whole number`);
+      if (!Number.isSafeInteger(v)) throw new InputError(`${what}[${i}]: ${describe(v)} is not a whole number`);
       out[i] = BigInt(v as number);
     });
     return viewBytes(out);
@@ -110,7 +117,7 @@ export function encodeValues(values: unknown, dtype: string, what: string): Uint
   const out = new Array_(values.length);
   values.forEach((v, i) => {
     const ok = typeof v === 'number' && (range ? Number.isInteger(v) && v >= range[0] && v <= range[1] : Number.isFinite(v));
-    if (!ok) throw new InputError(`${what}[${i}]: ${JSON.stringify(v)} is not a ${dtype}${range ? ` (${range[0]}..${range[1]})` : ''}`);
+    if (!ok) throw new InputError(`${what}[${i}]: ${describe(v)} is not a ${dtype}${range ? ` (${range[0]}..${range[1]})` : ''}`);
     out[i] = v as number;
   });
   return viewBytes(out);

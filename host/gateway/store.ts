@@ -15,7 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, constants, mkdirSync, openSync, readdirSync, readFileSync, rmSync, unlinkSync, writeSync } from 'node:fs';
-import { open, rename } from 'node:fs/promises';
+import { open, rename, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import { canonicalJson } from '../bundle/canonical.js';
@@ -62,17 +62,24 @@ export async function fsyncDir(dir: string): Promise<void> {
 
 let tmpCounter = 0;
 
-/** Writes bytes to `path` atomically and durably: temporary file, fsync, rename, fsync the directory. */
-export async function writeDurable(dir: string, name: string, bytes: Uint8Array): Promise<void> {
+/** Writes bytes to `path` atomically and durably: temporary file, fsync, rename, fsync the
+ *  directory. `renamed` runs once the target has been replaced. */
+export async function writeDurable(dir: string, name: string, bytes: Uint8Array, renamed?: () => void): Promise<void> {
   const tmp = join(dir, `${name}.tmp-${process.pid}-${++tmpCounter}`);
-  const handle = await open(tmp, 'w', 0o644);
   try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-  } finally {
-    await handle.close();
+    const handle = await open(tmp, 'w', 0o644);
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, join(dir, name));
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined); // a full disk leaves no partial file behind
+    throw e;
   }
-  await rename(tmp, join(dir, name));
+  renamed?.();
   await fsyncDir(dir);
 }
 
