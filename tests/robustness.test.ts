@@ -15,7 +15,8 @@ import { loadModel } from '../host/index.js';
 import { unsupportedOps } from '../host/plan/prepare.js';
 import { readModel } from '../host/tflite/reader.js';
 import type { Model } from '../host/tflite/model.js';
-import { TENSOR_TYPE_BITS } from '../host/tflite/schema.js';
+import { BuiltinOperator, TENSOR_TYPE_BITS } from '../host/tflite/schema.js';
+import { parsePmMeta, PM_FORMAT } from '../host/pm/model_meta.js';
 import { writeModel, type ModelSpec, type TensorSpec } from '../host/tflite/writer.js';
 
 /** The function under test: change this one line to point the test at another loader. */
@@ -359,6 +360,61 @@ test(`${MUTATIONS} seeded mutations per model`, () => {
     }
   });
   report('mutations', stats, performance.now() - t0);
+});
+
+test('targeted corruptions: sizes, block shapes, offline plans, custom op names and pm metadata give one-line errors before any large allocation', () => {
+  const INT8 = 9;
+  const INT32 = 2;
+  const F32 = 0;
+  const q = { scale: [0.05], zeroPoint: [0] };
+  const rejects = (spec: ModelSpec, pattern: RegExp) => {
+    try {
+      loadModel(writeModel(spec));
+    } catch (e) {
+      assert.ok(e instanceof ModelError, `${(e as Error).name}: ${(e as Error).message}`);
+      assert.match((e as Error).message, pattern);
+      assert.not.match((e as Error).message, /\n/);
+      return;
+    }
+    assert.unreachable(`loaded; expected ${pattern}`);
+  };
+  const wide = 1 << 17;
+  rejects({
+    tensors: [
+      { name: 'x', shape: [1, 1, 1, 1], type: INT8, quantization: q },
+      { name: 'size', shape: [2], type: INT32, data: new Int32Array([1, wide]) },
+      { name: 'y', shape: [1, 1, wide, 1], type: INT8, quantization: q },
+    ],
+    operators: [{ builtinCode: BuiltinOperator.RESIZE_NEAREST_NEIGHBOR, inputs: [0, 1], outputs: [2] }],
+    inputs: [0], outputs: [2],
+  }, /size \[1, 131072\]: more than 65536 per axis/);
+  rejects({
+    tensors: [
+      { name: 'x', shape: [128 * 128, 1, 1, 1], type: INT8, quantization: q },
+      { name: 'block', shape: [2], type: INT32, data: new Int32Array([128, 128]) },
+      { name: 'crops', shape: [2, 2], type: INT32, data: new Int32Array(4) },
+      { name: 'y', shape: [1, 128, 128, 1], type: INT8, quantization: q },
+    ],
+    operators: [{ builtinCode: BuiltinOperator.BATCH_TO_SPACE_ND, inputs: [0, 1, 2], outputs: [3] }],
+    inputs: [0], outputs: [3],
+  }, /block_shape \[128,128\]: more than 4096 block positions/);
+  const relu = (shape: number[], metadata: ModelSpec['metadata'] = [], type = INT8): ModelSpec => ({
+    tensors: [{ name: 'x', shape, type, quantization: q }, { name: 'y', shape, type: INT8, quantization: q }],
+    operators: [{ builtinCode: type === INT8 ? BuiltinOperator.RELU : BuiltinOperator.QUANTIZE, inputs: [0], outputs: [1] }],
+    inputs: [0], outputs: [1], metadata,
+  });
+  rejects(relu([2, 1 << 30]), /needs 2147483648 bytes, over edgerun's limit of 268435456 \(256 MiB\) per tensor/);
+  rejects(relu([1, (1 << 28) + 1]), /over edgerun's limit/);
+  const plan = (...words: number[]) => [{ name: 'OfflineMemoryAllocation', data: new Uint8Array(Int32Array.from(words).buffer) }];
+  rejects(relu([1, 8], plan(1, 0, 2, 2, 64), F32), /tensor 0: offset 2 is not a multiple of its 4-byte elements/);
+  rejects(relu([1, 8], plan(1, 0, 2, 0x7ffffff0, 0)), /tensor 0 at offset 2147483632 ends past 268435456 bytes \(256 MiB\), edgerun's limit for any buffer/);
+  const custom = `x\n\u001b[31m${'A'.repeat(100_000)}`;
+  const weird: ModelSpec = { ...relu([4]), operators: [{ builtinCode: BuiltinOperator.CUSTOM, customCode: custom, inputs: [0], outputs: [1] }] };
+  assert.throws(() => loadModel(writeModel(weird)), (e: unknown) =>
+    e instanceof UnsupportedOpError && !/\n|\u001b/.test(e.message) && e.message.length < 200);
+  for (const task of ['constructor', '__proto__', 'valueOf']) {
+    assert.throws(() => parsePmMeta({ format: PM_FORMAT, task }, 'm'), /edgerun\.pm task must be anomaly, classify or rul/);
+  }
 });
 
 test('summary', () => {

@@ -2,6 +2,7 @@
 import { inspectModel, type ModelReport, type TensorInfo } from '../index.js';
 import { kernelsOption, modelPath, parseArgs } from './args.js';
 import { HELP } from './help.js';
+import { label } from '../tflite/reader.js';
 import { fmtShape } from './tensors.js';
 
 export function tensorLine(t: TensorInfo): string {
@@ -11,10 +12,10 @@ export function tensorLine(t: TensorInfo): string {
 
 export function printReport(path: string, r: ModelReport): void {
   const lines = [`${path}`, `ops (${r.ops.length}):`];
-  r.ops.forEach((op, i) => lines.push(`  ${String(i).padStart(3)}  ${op}`));
+  r.ops.forEach((op, i) => lines.push(`  ${String(i).padStart(3)}  ${label(op)}`));
   lines.push('inputs:', ...r.inputs.map(tensorLine), 'outputs:', ...r.outputs.map(tensorLine));
   if (r.unsupported.length > 0) {
-    lines.push(`unsupported ops: ${r.unsupported.map((u) => `${u.op} (op ${u.index})`).join(', ')}`);
+    lines.push(`unsupported ops: ${r.unsupported.map((u) => `${label(u.op)} (op ${u.index})`).join(', ')}`);
   }
   if (r.memory) {
     const m = r.memory;

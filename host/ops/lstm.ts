@@ -126,6 +126,10 @@ export const unidirectionalSequenceLstm: OpDef = {
     // Gates in order input, forget, cell, output; weights concatenated (the CIFG input gate stays zero).
     const inScale = scaleOf(input);
     const stateScale = scaleOf(outputState);
+    for (let g = useCifg ? 1 : 0; g < 4; g++) {
+      t.expectShape(t.input(SLOT.inputWeights[g]), [nCell, nInput], 'input weights');
+      t.expectShape(t.input(SLOT.recurrentWeights[g]), [nCell, nOutput], 'recurrent weights');
+    }
     const inputWeights = new Int8Array(4 * nCell * nInput);
     const recurrentWeights = new Int8Array(4 * nCell * nOutput);
     const inputBias = new Int32Array(4 * nCell);

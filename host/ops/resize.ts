@@ -9,6 +9,8 @@ import { roundHalfAway } from './quant.js';
 import { type KernelCall, type OpDef, romInt32, tensorArg } from './types.js';
 
 const f32 = Math.fround;
+/** Output rows and columns per axis: the source tables (host arrays, then ROM) stay small. */
+const MAX_SIZE = 65_536;
 
 /** Source index of each output index along one axis. */
 export function nearestSources(inSize: number, outSize: number, alignCorners: boolean, halfPixelCenters: boolean): number[] {
@@ -34,6 +36,7 @@ export const resizeNearestNeighbor: OpDef = {
     const [outH, outW] = constantInts(t, t.input(1), 'size');
     const [batches, inH, inW, channels] = input.shape;
     if (!(outH > 0 && outW > 0)) t.fail(`size [${outH}, ${outW}] must be positive`);
+    if (outH > MAX_SIZE || outW > MAX_SIZE) t.fail(`size [${outH}, ${outW}]: more than ${MAX_SIZE} per axis is not supported`);
     t.expectShape(output, [batches, outH, outW, channels], 'output');
     const alignCorners = t.op.options?.bool(F.alignCorners, false) ?? false;
     const halfPixelCenters = t.op.options?.bool(F.halfPixelCenters, false) ?? false;
@@ -77,6 +80,7 @@ export const resizeBilinear: OpDef = {
     const [outH, outW] = constantInts(t, t.input(1), 'size');
     const [batches, inH, inW, channels] = input.shape;
     if (!(outH > 0 && outW > 0)) t.fail(`size [${outH}, ${outW}] must be positive`);
+    if (outH > MAX_SIZE || outW > MAX_SIZE) t.fail(`size [${outH}, ${outW}]: more than ${MAX_SIZE} per axis is not supported`);
     t.expectShape(output, [batches, outH, outW, channels], 'output');
     // ResizeBilinearOptions: align_corners at field 2, half_pixel_centers at 3 (0 and 1 are deprecated).
     const alignCorners = t.op.options?.bool(2, false) ?? false;

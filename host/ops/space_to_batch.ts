@@ -15,12 +15,16 @@ function nhwc(t: OpTensors, x: Tensor): [number, number, number, number] {
   return t.fail(`${tensorLabel(x)} must have rank 3 or 4, has shape [${x.shape}]`);
 }
 
+const MAX_BLOCK_POSITIONS = 4096;
+
 function blockAndPads(t: OpTensors, input: Tensor, role: string): { block: [number, number]; pads: [number, number, number, number] } {
   const spatial = input.shape.length - 2;
   const block = constantInts(t, t.input(1), 'block_shape');
   const pads = constantInts(t, t.input(2), role);
   if (block.length !== spatial || pads.length !== 2 * spatial) t.fail(`block_shape and ${role} must cover ${spatial} spatial dims`);
   if (block.some((b) => b < 1) || pads.some((p) => p < 0)) t.fail(`block_shape [${block}] and ${role} [${pads}] must be positive`);
+  // One box copy per block position: a block of more positions is refused, not planned call by call.
+  if (block.reduce((a, b) => a * b, 1) > MAX_BLOCK_POSITIONS) t.fail(`block_shape [${block}]: more than ${MAX_BLOCK_POSITIONS} block positions is not supported`);
   return spatial === 2
     ? { block: [block[0], block[1]], pads: [pads[0], pads[1], pads[2], pads[3]] }
     : { block: [block[0], 1], pads: [pads[0], pads[1], 0, 0] };

@@ -68,20 +68,28 @@ const overlapsInTime = (a: { first: number; last: number }, b: { first: number; 
  * First fit in order of decreasing size is TFLM's GreedyMemoryPlanner.
  */
 function place(order: Lifetime[], fit: 'first' | 'best', fixed: Placement = new Map()): { offsets: Placement; arenaBytes: number } {
-  const placed: Placed[] = [];
+  // Placed buffers by the steps they live at, so a buffer meets only those live with it (long
+  // graphs stay fast: a buffer lives a few steps).
+  const byStep: Placed[][] = [];
   const offsets = new Map<number, number>();
   let arenaBytes = 0;
   const put = (l: Lifetime, offset: number) => {
     const size = alignUp(l.bytes);
-    placed.push({ offset, size, first: l.first, last: l.last });
+    const p = { offset, size, first: l.first, last: l.last };
+    for (let step = l.first; step <= l.last; step++) (byStep[step] ??= []).push(p);
     offsets.set(l.tensor, offset);
     arenaBytes = Math.max(arenaBytes, offset + size);
+  };
+  const liveDuring = (l: Lifetime): Placed[] => {
+    const seen = new Set<Placed>();
+    for (let step = l.first; step <= l.last; step++) for (const p of byStep[step] ?? []) seen.add(p);
+    return [...seen];
   };
   for (const l of order) if (fixed.has(l.tensor)) put(l, fixed.get(l.tensor)!);
   for (const l of order) {
     if (fixed.has(l.tensor)) continue;
     const size = alignUp(l.bytes);
-    const conflicts = placed.filter((p) => overlapsInTime(p, l)).sort((a, b) => a.offset - b.offset);
+    const conflicts = liveDuring(l).sort((a, b) => a.offset - b.offset);
     let cursor = 0;
     let best = -1;
     let bestGap = Infinity;
@@ -103,11 +111,16 @@ function place(order: Lifetime[], fit: 'first' | 'best', fixed: Placement = new 
 
 /** The most (aligned) bytes live at any one step. */
 export function lowerBound(buffers: Lifetime[]): number {
+  // Bytes that start living minus those that stop, per step, summed along the steps.
+  const change: number[] = [];
+  for (const b of buffers) {
+    change[b.first] = (change[b.first] ?? 0) + alignUp(b.bytes);
+    change[b.last + 1] = (change[b.last + 1] ?? 0) - alignUp(b.bytes);
+  }
   let bound = 0;
-  const lastStep = Math.max(-1, ...buffers.map((b) => b.last));
-  for (let step = 0; step <= lastStep; step++) {
-    let live = 0;
-    for (const b of buffers) if (b.first <= step && step <= b.last) live += alignUp(b.bytes);
+  let live = 0;
+  for (let step = 0; step < change.length; step++) {
+    live += change[step] ?? 0;
     bound = Math.max(bound, live);
   }
   return bound;

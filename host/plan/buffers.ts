@@ -68,25 +68,31 @@ export function planBuffers(model: Model, ops: PreparedOp[], options: { inPlace:
     return { spans, scratchBuffer };
   };
 
-  // In place: the op's output joins an input that dies at the op's (single) call.
-  let { spans } = compute();
+  // In place: the op's output joins an input that dies at the op's (single) call. A merged
+  // buffer lives over the union of the two spans (spans are first..last steps), so they are
+  // merged here rather than recomputed (which made long graphs quadratic).
+  const spans = new Map(compute().spans.map((l) => [l.tensor, l]));
   const inputs = graphBuffers(model.inputs);
   const outputs = graphBuffers(model.outputs);
+  const firstStep = new Map<number, number>();
+  steps.forEach((s, i) => { if (!firstStep.has(s.opIndex)) firstStep.set(s.opIndex, i); });
   for (const op of ops) {
     if (!options.inPlace || op.calls.length !== 1 || op.inPlaceInputs.length === 0) continue;
-    const step = steps.findIndex((s) => s.opIndex === op.opIndex);
+    const step = firstStep.get(op.opIndex);
     const out = find(model.operators[op.opIndex].outputs[0]);
-    const span = (b: number) => spans.find((l) => l.tensor === b);
     for (const candidate of op.inPlaceInputs) {
       const b = find(candidate);
       if (b === out || !isActivation(b) || !isActivation(out) || inputs.has(b) || outputs.has(b) || inputs.has(out)) continue;
       if (tensorBytes(model.tensors[b]) !== tensorBytes(model.tensors[out])) continue;
-      if (span(b)?.last !== step || span(out)?.first !== step) continue;
+      const [into, from] = [spans.get(b), spans.get(out)];
+      if (!into || !from || into.last !== step || from.first !== step) continue;
       parent[out] = b;
-      spans = compute().spans;
+      into.first = Math.min(into.first, from.first);
+      into.last = Math.max(into.last, from.last);
+      spans.delete(out);
       break;
     }
   }
-  const { scratchBuffer } = compute();
-  return { bufferOf: find, lifetimes: spans, scratchBuffer };
+  const { spans: lifetimesAfter, scratchBuffer } = compute();
+  return { bufferOf: find, lifetimes: lifetimesAfter, scratchBuffer };
 }

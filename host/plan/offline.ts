@@ -5,6 +5,8 @@
  */
 import { ModelError } from '../errors.js';
 import type { Model } from '../tflite/model.js';
+import { MAX_TENSOR_BYTES } from '../tflite/reader.js';
+import { TENSOR_TYPE_BITS } from '../tflite/schema.js';
 import { alignUp, type Lifetime } from './arena.js';
 
 export const OFFLINE_PLAN_METADATA = 'OfflineMemoryAllocation';
@@ -30,6 +32,8 @@ export function readOfflinePlan(model: Model): Map<number, number> | null {
     const offset = word(3 + t);
     if (offset === -1) continue;
     if (offset < 0) fail(`tensor ${t}: offset ${offset} is negative`);
+    const elementBytes = Math.max(1, (TENSOR_TYPE_BITS[model.tensors[t].type] ?? 8) / 8);
+    if (offset % elementBytes !== 0) fail(`tensor ${t}: offset ${offset} is not a multiple of its ${elementBytes}-byte elements`);
     offsets.set(t, offset);
   }
   return offsets;
@@ -51,6 +55,13 @@ export function fixedOffsets(plan: Map<number, number>, bufferOf: (t: number) =>
     }
     fixed.set(b, offset);
     owner.set(b, t);
+  }
+  // No buffer may end past the per-tensor limit: a corrupt offset must not size the arena.
+  for (const l of buffers) {
+    const offset = fixed.get(l.tensor);
+    if (offset !== undefined && offset + l.bytes > MAX_TENSOR_BYTES) {
+      throw new ModelError(`metadata ${OFFLINE_PLAN_METADATA}: tensor ${owner.get(l.tensor)} at offset ${offset} ends past ${MAX_TENSOR_BYTES} bytes (256 MiB), edgerun's limit for any buffer`);
+    }
   }
   const placed = buffers.filter((l) => fixed.has(l.tensor));
   for (let i = 0; i < placed.length; i++) {

@@ -5,6 +5,7 @@ import { QuantizationError } from '../ops/quant.js';
 import { findOp } from '../ops/registry.js';
 import type { KernelFlavor } from '../run/kernels.js';
 import type { Model, Tensor } from '../tflite/model.js';
+import { label } from '../tflite/reader.js';
 import { layoutMemory, type MemoryLayout, type PreparedOp } from './layout.js';
 
 export interface TensorInfo {
@@ -36,7 +37,7 @@ export function unsupportedOps(model: Model): { index: number; op: string }[] {
 export function prepareModel(model: Model, kernels: KernelFlavor = 'simd'): PreparedModel {
   const unsupported = unsupportedOps(model);
   if (unsupported.length > 0) {
-    throw new UnsupportedOpError(`unsupported ops: ${unsupported.map((u) => `${u.op} (op ${u.index})`).join(', ')}`);
+    throw new UnsupportedOpError(`unsupported ops: ${unsupported.map((u) => `${label(u.op)} (op ${u.index})`).join(', ')}`);
   }
   if (model.inputs.length === 0) throw new ModelError('model: subgraph 0 has no inputs');
   if (model.outputs.length === 0) throw new ModelError('model: subgraph 0 has no outputs');

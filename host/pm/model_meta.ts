@@ -62,7 +62,7 @@ export function parsePmMeta(source: string | unknown, where: string): PmMeta {
   if (m === null || typeof m !== 'object' || Array.isArray(m)) fail(where, 'edgerun.pm metadata must be a JSON object');
   if (m.format !== PM_FORMAT) fail(where, `edgerun.pm format must be ${JSON.stringify(PM_FORMAT)}, got ${JSON.stringify(m.format)}`);
   const task = m.task as PmTask;
-  if (!(task in TASK_SCORE)) fail(where, `edgerun.pm task must be anomaly, classify or rul, got ${JSON.stringify(m.task)}`);
+  if (!Object.hasOwn(TASK_SCORE, task)) fail(where, `edgerun.pm task must be anomaly, classify or rul, got ${JSON.stringify(m.task)}`);
   const score = (m.score ?? TASK_SCORE[task]) as PmScore;
   if (score !== TASK_SCORE[task]) fail(where, `edgerun.pm score for a ${task} model must be ${TASK_SCORE[task]}, got ${JSON.stringify(m.score)}`);
   const columns = m.columns;

@@ -23,16 +23,17 @@ import {
   DimensionMetadataField, SparsityField, SubGraphField, TENSOR_TYPE_BITS, TENSOR_TYPE_NAMES, TensorField, TensorMapField,
 } from './schema.js';
 
-/** A tensor larger than this many bytes is a ModelError. */
-export const MAX_TENSOR_BYTES = 2 ** 31;
+/** A tensor larger than this many bytes (256 MiB) is a ModelError: far past any model for the
+ *  devices edgerun targets, and small enough that no shape can make preparation run out of memory. */
+export const MAX_TENSOR_BYTES = 2 ** 28;
 
 /** Short, quoted, single-line form of a name for error messages. */
 function quote(name: string): string {
   return JSON.stringify(name.length > 64 ? `${name.slice(0, 61)}...` : name);
 }
 
-/** A name as-is when short and printable ASCII, else quoted. */
-function label(name: string): string {
+/** A name as-is when short and printable ASCII, else quoted (and cut): names come from the file. */
+export function label(name: string): string {
   return /^[\x20-\x7e]{0,64}$/.test(name) ? name : quote(name);
 }
 
@@ -181,7 +182,7 @@ class ModelReader {
     for (const d of shape) count = d === 0 || count === 0 ? 0 : Math.min(count * d, 2 ** 60);
     const bytes = Math.ceil((count * bits) / 8);
     if (bytes > MAX_TENSOR_BYTES || !Number.isFinite(bytes)) {
-      r.fail(`shape ${shapeText(shape)} of ${typeName} needs ${bytes} bytes, over the 2^31-byte limit`);
+      r.fail(`shape ${shapeText(shape)} of ${typeName} needs ${bytes} bytes, over edgerun's limit of ${MAX_TENSOR_BYTES} (256 MiB) per tensor`);
     }
     const buffer = r.u32(t, TensorField.buffer, 0);
     if (buffer >= this.buffers.length && buffer !== 0) {
