@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { loadModel, readNpy } from '../host/index.js';
+import { listRuntimes, loadModel, readNpy } from '../host/index.js';
 import { ROOT } from './helpers.js';
 
 const CLI = join(ROOT, 'dist', 'host', 'cli.js');
@@ -88,6 +88,21 @@ test('bad input: one-line errors with exit 2, existing outputs untouched', () =>
   const bad = join(tmp, 'out.txt');
   expectError(edgerun('run', MODEL, '--input', INPUT, '--output', bad), 2, /use \.npy or \.bin/);
   assert.not.ok(existsSync(bad));
+});
+
+test('an input that makes a kernel fail as it makes TFLite fail (GATHER index out of range): one line, exit 2, on both runtimes and compiled', () => {
+  const dir = join(ROOT, 'tests', 'golden', 'cases', 'GATHER', 'ga003-10x3-input-idx6-axis0');
+  const indices = join(tmp, 'indices.bin');
+  writeFileSync(indices, new Uint8Array(Int32Array.of(0, 1, 2, 99, 4, 5).buffer));
+  const compiled = join(tmp, 'gather.wasm');
+  assert.is(edgerun('compile', join(dir, 'model.tflite'), '-o', compiled).code, 0);
+  // wasmtime where it can run (CI requires it: EDGERUN_REQUIRE_WASMTIME=1, see tests/wasmtime.test.ts)
+  const wasmtime = listRuntimes().find((r) => r.name === 'wasmtime')!.available || process.env.EDGERUN_REQUIRE_WASMTIME === '1';
+  const runs = [[join(dir, 'model.tflite'), 'v8'], [compiled, 'v8'], ...(wasmtime ? [[join(dir, 'model.tflite'), 'wasmtime']] : [])];
+  for (const [model, runtime] of runs) {
+    expectError(edgerun('run', model, '--input', join(dir, 'input_0.npy'), '--input', indices, '--runtime', runtime), 2,
+      /^edgerun: error: operator 0 \(GATHER\): an index is out of range/);
+  }
 });
 
 test('bench --json reports medians and a per-op profile (structure only; tests never judge timings)', () => {

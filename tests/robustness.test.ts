@@ -412,6 +412,14 @@ test('targeted corruptions: sizes, block shapes, offline plans, custom op names 
   const weird: ModelSpec = { ...relu([4]), operators: [{ builtinCode: BuiltinOperator.CUSTOM, customCode: custom, inputs: [0], outputs: [1] }] };
   assert.throws(() => loadModel(writeModel(weird)), (e: unknown) =>
     e instanceof UnsupportedOpError && !/\n|\u001b/.test(e.message) && e.message.length < 200);
+  const STRING = 5; // no typed view for it
+  const strings: ModelSpec = {
+    tensors: [{ name: 'x', shape: [4], type: STRING }, { name: 'y', shape: [4], type: STRING }],
+    operators: [{ builtinCode: BuiltinOperator.RESHAPE, inputs: [0], outputs: [1] }],
+    inputs: [0], outputs: [1],
+  };
+  assert.throws(() => loadModel(writeModel(strings)).createInterpreter(), (e: unknown) =>
+    e instanceof ModelError && /a graph input or output of dtype string cannot be read or written through the API/.test(e.message));
   for (const task of ['constructor', '__proto__', 'valueOf']) {
     assert.throws(() => parsePmMeta({ format: PM_FORMAT, task }, 'm'), /edgerun\.pm task must be anomaly, classify or rul/);
   }

@@ -10,7 +10,7 @@ import { EdgerunError, InputError, KernelError, ModelError } from '../errors.js'
 import type { MemoryFigures, ModelReport } from '../index.js';
 import type { TensorInfo } from '../plan/prepare.js';
 import { type InterpreterOptions, MAX_TIMEOUT_MS, type TensorView, tensorView } from './interpreter.js';
-import type { KernelFlavor } from './kernels.js';
+import { inputFault, type KernelFlavor } from './kernels.js';
 import { checkLimits, type LinearMemoryInfo, memoryPages, PAGE_BYTES } from './limits.js';
 import type { ModelRunner, RunnerFrontEnd } from './runner.js';
 import type { ModuleInstance } from './runtimes/runtime.js';
@@ -233,6 +233,8 @@ export class CompiledInterpreter implements ModelRunner {
     const call = (status >>> 8) - 1;
     const op = meta.calls[call];
     if (op === undefined) throw new KernelError(`compiled module: invoke() failed with status ${status}`);
+    const fault = inputFault(meta.ops[op], status & 255);
+    if (fault) throw new InputError(`operator ${op} (${meta.ops[op]}): ${fault}`);
     throw new KernelError(`operator ${op} (${meta.ops[op]}): kernel call ${call} failed with status ${status & 255}`);
   }
 }

@@ -1,7 +1,7 @@
 /** Runs a prepared model: one kernel call per planned step, over zero-copy tensor views. */
-import { InputError, KernelError } from '../errors.js';
+import { InputError, KernelError, ModelError } from '../errors.js';
 import type { PreparedModel, TensorInfo } from '../plan/prepare.js';
-import { callExport, kernelModule, type KernelFlavor } from './kernels.js';
+import { callExport, inputFault, kernelModule, type KernelFlavor } from './kernels.js';
 import { type LinearMemoryInfo, type MemoryLimits, memoryNeed, memoryPages } from './limits.js';
 import type { ModelRunner } from './runner.js';
 import type { KernelInstance, Runtime } from './runtimes/runtime.js';
@@ -44,7 +44,7 @@ export function tensorView(memory: Uint8Array, address: number, info: TensorInfo
     case 'int32': return new Int32Array(buffer, address, n / 4);
     case 'float32': return new Float32Array(buffer, address, n / 4);
     case 'int64': return new BigInt64Array(buffer, address, n / 8);
-    default: throw new KernelError(`tensor ${info.index} (${JSON.stringify(info.name)}): dtype ${info.dtype} cannot cross the API`);
+    default: throw new ModelError(`tensor ${info.index} (${JSON.stringify(info.name)}): a graph input or output of dtype ${info.dtype} cannot be read or written through the API`);
   }
 }
 
@@ -133,6 +133,8 @@ export class Interpreter implements ModelRunner {
 
   private fail(opIndex: number, kernel: string, status: number): never {
     const op = this.prepared.model.operators[opIndex];
+    const fault = inputFault(op.opName, status);
+    if (fault) throw new InputError(`operator ${opIndex} (${op.opName}): ${fault}`);
     throw new KernelError(`operator ${opIndex} (${op.opName}): kernel ${kernel} failed with status ${status}`);
   }
 }

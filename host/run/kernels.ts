@@ -48,3 +48,12 @@ export function callExport(kernel: string, flavor: KernelFlavor, runtime: string
   if (flavor === 'ref') return kernel;
   return twin ? `${kernel}_ref` : runtimeKernel(kernel, runtime);
 }
+
+/**
+ * What a failed kernel call means when the model's input data, not a bug, made it fail (TFLite
+ * fails the same inputs): an explanation for an InputError, else null.
+ */
+export function inputFault(opName: string, status: number): string | null {
+  if (opName === 'GATHER' && status === 1) return 'an index is out of range (TFLite: gather index out of bounds)';
+  return null;
+}
