@@ -1,9 +1,10 @@
 /**
  * A fleet on a real broker: Eclipse Mosquitto on a random loopback port, six gateway agents (child
  * processes) of which five form the fleet. `edgerun flash --mqtt --fleet`: a rollout to all, a
- * canary that stops a bad bundle before the fleet sees it, a rollout stopped (and its retained
- * bundle withdrawn) past --max-failures, one completed within it, a late joiner picking up the
- * retained bundle; sensor messages in, scores out.
+ * canary that stops a bad bundle before the fleet sees it, a rollout stopped past --max-failures
+ * (the fleet's previous retained bundle put back), one completed within it, a late joiner picking
+ * up the retained bundle; sensor messages in, scores out; a stale bundle refused before publishing;
+ * a response topic that is not a topic name; the broker going away mid-rollout.
  *
  * Skipped, with the reason, when mosquitto is not installed, unless EDGERUN_REQUIRE_MOSQUITTO=1.
  */
@@ -44,7 +45,7 @@ async function startAgent(id: string, fleet: string, extra: string[] = []): Prom
   return a;
 }
 
-function flash(file: string, ...args: string[]): Promise<{ status: number | null; report: { gateways: { gateway: string; outcome: string; reason?: string; phase: string }[]; failed: number; targets: number; stopped: boolean; stopReason: string | null }; stderr: string }> {
+function flash(file: string, ...args: string[]): Promise<{ status: number | null; report: { gateways: { gateway: string; outcome: string; reason?: string; error?: string; phase: string }[]; failed: number; targets: number; stopped: boolean; stopReason: string | null }; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, 'flash', file, '--mqtt', broker.url, '--json', '--timeout', '20000', ...args]);
     let stdout = '';
@@ -122,11 +123,16 @@ check('a canary that fails stops the rollout before the fleet gets the bundle', 
   const r = await flash(file, '--fleet', 'plant', '--canary', '2');
   assert.is(r.status, 5);
   assert.match(r.stderr, /^edgerun: error: rollout stopped: 2 of 2 canary gateways failed.*not published\n$/);
-  assert.equal(r.report.gateways.map((g) => [g.gateway, g.outcome, g.reason, g.phase]), [['gw-0', 'refused', 'self-test', 'canary'], ['gw-1', 'refused', 'self-test', 'canary']]);
+  assert.equal(r.report.gateways.map((g) => [g.gateway, g.outcome, g.reason, g.phase]), [
+    ['gw-0', 'refused', 'self-test', 'canary'], ['gw-1', 'refused', 'self-test', 'canary'],
+    // every gateway gets a line: the rest were never sent the bundle
+    ['gw-2', 'pending', undefined, 'fleet'], ['gw-3', 'pending', undefined, 'fleet'], ['gw-4', 'pending', undefined, 'fleet'],
+  ]);
+  assert.is(r.report.gateways[2].error, 'not sent: the canaries failed');
   for (const id of FLEET) assert.is(await version(id), 1);
 });
 
-check('past --max-failures a rollout stops and withdraws its retained bundle; within it, it completes; late joiners pick it up', async () => {
+check('past --max-failures a rollout stops and restores the fleet\'s previous retained bundle; within it, it completes; late joiners pick it up', async () => {
   const { simd, ref } = await kwsModules();
   // gw-3 runs v5 (flashed over HTTP), so v3 and v4 are downgrades there
   const v5 = await fetch(`${agents.get('gw-3')!.url}/models/kws`, { method: 'PUT', body: pack(ref, key, 5).bundle as Uint8Array<ArrayBuffer> });
@@ -136,12 +142,13 @@ check('past --max-failures a rollout stops and withdraws its retained bundle; wi
   let r = await flash(v3, '--fleet', 'plant');
   assert.is(r.status, 5);
   assert.ok(r.report.stopped);
-  assert.match(r.report.stopReason ?? '', /1 of 5 gateways failed, more than --max-failures 0%; the fleet's retained bundle was withdrawn/);
+  assert.match(r.report.stopReason ?? '', /1 of 5 gateways failed, more than --max-failures 0%; the fleet's previous retained bundle was restored/);
   assert.is(outcomes(r.report)['gw-3'], 'refused');
-  // withdrawn: a gateway joining now installs nothing
+  // restored: a gateway joining now installs the fleet's last good bundle, v1, not the stopped v3
   const late = await startAgent('gw-late', 'plant');
-  await new Promise((res) => setTimeout(res, 500));
-  assert.is(await version('gw-late'), null);
+  const deadline = Date.now() + 5000;
+  while (await version('gw-late') !== 1 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
+  assert.is(await version('gw-late'), 1);
   await late.stop();
   agents.delete('gw-late');
   const v4 = join(dir, 'v4.erb');
@@ -166,6 +173,57 @@ check('past --max-failures a rollout stops and withdraws its retained bundle; wi
   assert.equal(status.get('gw-3')?.models, { kws: 5 });
   assert.equal(status.get('gw-5')?.models, { kws: 4 });
   assert.is(status.get('gw-late')?.online, false);
+});
+
+check('a bundle older than the fleet\'s retained one is refused before anything is published', async () => {
+  const { simd } = await kwsModules();
+  const v2 = join(dir, 'v2-stale.erb');
+  writeFileSync(v2, pack(simd, key, 2).bundle);
+  const r = await flash(v2, '--fleet', 'plant');
+  assert.is(r.status, 2);
+  assert.match(r.stderr, /^edgerun: error: fleet "plant" retains kws v4 on edgerun\/fleets\/plant\/bundles\/kws; publish a version greater than 4\n$/);
+  assert.equal(await Promise.all(FLEET.map(version)), [4, 4, 4, 5, 4]);
+});
+
+check('a sensor message whose response topic is not a topic name is answered on the scores topic; the gateway stays connected', async () => {
+  const { connectAsync } = await import('mqtt');
+  const client = await connectAsync(broker.url, { protocolVersion: 5, clientId: 'edgerun-test-poison' });
+  try {
+    const answers: string[] = [];
+    client.on('message', (topic) => answers.push(topic));
+    await client.subscribeAsync('edgerun/gateways/gw-0/scores/kws');
+    const g = agents.get('gw-0')!;
+    const connects = g.events.filter((e) => e.event === 'mqtt-connected').length;
+    await client.publishAsync('edgerun/gateways/gw-0/sensors/kws', Buffer.from(INPUT), { qos: 1, properties: { responseTopic: 'a/#' } });
+    await g.waitFor((e) => e.event === 'mqtt-error' && /response topic "a\/#" is not a topic name; answered on edgerun\/gateways\/gw-0\/scores\/kws/.test(String(e.error)));
+    const deadline = Date.now() + 5000;
+    while (answers.length === 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+    assert.equal(answers, ['edgerun/gateways/gw-0/scores/kws']);
+    await new Promise((res) => setTimeout(res, 1500)); // a protocol-error disconnect would reconnect within a second
+    assert.is(g.events.filter((e) => e.event === 'mqtt-connected').length, connects);
+  } finally {
+    await client.endAsync();
+  }
+});
+
+check('the broker going away mid-rollout stops it: a line per gateway, exit 5, no hang', async () => {
+  const { simd } = await kwsModules();
+  const frozen = agents.get('gw-0')!;
+  frozen.child.kill('SIGSTOP'); // gw-0 never answers, so flash is still waiting when the broker goes
+  try {
+    const v6 = join(dir, 'v6.erb');
+    writeFileSync(v6, pack(simd, key, 6).bundle);
+    const running = flash(v6, '--fleet', 'plant', '--max-failures', '100%');
+    await new Promise((res) => setTimeout(res, 1500));
+    await broker.stop();
+    const r = await running;
+    assert.is(r.status, 5, r.stderr);
+    assert.match(r.report.stopReason ?? '', /^the broker closed the connection; the rollout stopped/);
+    assert.equal(r.report.gateways.map((g) => g.gateway).sort(), [...FLEET, 'gw-5']); // gw-5 joined the fleet above
+    assert.is(outcomes(r.report)['gw-0'], 'pending');
+  } finally {
+    frozen.child.kill('SIGCONT');
+  }
 });
 
 check('stop the fleet and the broker', async () => {

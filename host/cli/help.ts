@@ -293,7 +293,9 @@ rollout stopped).
   --expect N         wait until N gateways of the fleet are online (default: those online now)
   --max-failures S   largest share of failed gateways tolerated, 0..1 or a percentage (default 0).
                      Above it the rollout stops: no further HTTP gateways are flashed; over MQTT the
-                     fleet's retained bundle is withdrawn so gateways coming online later skip it
+                     fleet's previous retained bundle is restored (or the topic cleared), so gateways
+                     coming online later get the last good one. A bundle not newer than the one the
+                     fleet retains is refused before anything is published
   --timeout MS       wait at most MS ms for each gateway (per phase; default 60000)
   --trust LIST       verify the bundle's signature locally first
   --json             print {name, version, manifestSha256, rollout, gateways: [{gateway, outcome,

@@ -98,7 +98,10 @@ export async function startMqtt(agent: GatewayAgent, options: MqttOptions): Prom
   function sense(name: string, payload: Buffer, props: { responseTopic?: string; correlationData?: Buffer; contentType?: string }): void {
     const server = agent.model(name);
     const reply: IClientPublishOptions = { qos: 0, properties: props.correlationData ? { correlationData: props.correlationData } : undefined };
-    const to = props.responseTopic ?? t.scores(id, name);
+    // A response topic the broker would reject (wildcards, empty, NUL) would cost the connection.
+    const valid = props.responseTopic !== undefined && /^[^+#\u0000]+$/.test(props.responseTopic) && Buffer.byteLength(props.responseTopic) <= 65_535;
+    if (props.responseTopic !== undefined && !valid) emit({ event: 'mqtt-error', error: `response topic ${JSON.stringify(props.responseTopic.slice(0, 64))} is not a topic name; answered on ${t.scores(id, name)}` });
+    const to = valid ? props.responseTopic! : t.scores(id, name);
     try {
       if (!server) throw new Error(`no model ${JSON.stringify(name)} is being served`);
       const json = props.contentType === 'application/json' || (props.contentType === undefined && payload.length !== server.inputBytes);
@@ -115,7 +118,8 @@ export async function startMqtt(agent: GatewayAgent, options: MqttOptions): Prom
     const within = <T>(p: Promise<T>, ms: number) => Promise.race([p.catch(() => undefined), new Promise<void>((r) => setTimeout(r, ms).unref())]);
     if (client.connected) await within(client.publishAsync(t.status(id), offline, { qos: 1, retain: true }), 1000);
     await within(client.endAsync(!client.connected), 1000);
-    if (!client.disconnected) client.end(true);
+    client.end(true);
+    client.stream?.destroy(); // a hung broker's socket must not keep the process alive
   }
 
   return { client, publishStatus, stop };
