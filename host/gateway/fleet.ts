@@ -228,6 +228,9 @@ export async function flashFleet(bundle: Uint8Array, options: FleetOptions): Pro
     }
     return r.report;
   } finally {
-    await client.endAsync().catch(() => undefined);
+    // Every publish was acknowledged (or the rollout stopped): nothing to flush, and a hung broker
+    // would hold a graceful end forever.
+    client.end(true);
+    client.stream?.destroy();
   }
 }
