@@ -206,6 +206,17 @@ check('a sensor message whose response topic is not a topic name is answered on 
   }
 });
 
+check('two gateways with one --id: the broker hands the id back and forth, and each says what is likely wrong', async () => {
+  const a = await spawnAgent(['--state', join(dir, 'twin-a'), '--trust', key.pubPath, '--mqtt', broker.url, '--id', 'twin', '--fleet', 'twins']);
+  const b = await spawnAgent(['--state', join(dir, 'twin-b'), '--trust', key.pubPath, '--mqtt', broker.url, '--id', 'twin', '--fleet', 'twins']);
+  try {
+    const warned = (e: Record<string, unknown>) => e.event === 'mqtt-error' && /another gateway running with --id twin/.test(String(e.error));
+    await Promise.race([a.waitFor(warned, 20_000), b.waitFor(warned, 20_000)]);
+  } finally {
+    await Promise.all([a.stop(), b.stop()]);
+  }
+});
+
 check('the broker going away mid-rollout stops it: a line per gateway, exit 5, no hang', async () => {
   const { simd } = await kwsModules();
   const frozen = agents.get('gw-0')!;

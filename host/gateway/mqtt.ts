@@ -68,6 +68,19 @@ export async function startMqtt(agent: GatewayAgent, options: MqttOptions): Prom
     });
   });
   client.on('error', (err) => emit({ event: 'mqtt-error', error: err.message }));
+  // Sessions the broker ends within seconds, again and again: most often a second gateway with the
+  // same --id (the broker hands the client id to the newer connection, back and forth).
+  let connectedAt = 0;
+  let shortSessions = 0;
+  client.on('connect', () => { connectedAt = Date.now(); });
+  client.on('close', () => {
+    if (connectedAt === 0) return;
+    shortSessions = Date.now() - connectedAt < 5000 ? shortSessions + 1 : 0;
+    connectedAt = 0;
+    if (shortSessions === 3) {
+      emit({ event: 'mqtt-error', error: `the broker closed 3 sessions in a row within 5 s of connecting: is another gateway running with --id ${id} (client id edgerun-gateway-${id})?` });
+    }
+  });
   client.on('offline', () => emit({ event: 'mqtt-offline', url: redactUrl(options.url) }));
 
   // One message at a time per model keeps installs ordered; agent.install serializes anyway.
