@@ -39,6 +39,8 @@ class FleetRollout {
   lost: BrokerLost | null = null;
   /** The fleet's retained bundle before this rollout (restored, not cleared, if the rollout stops). */
   previous: Buffer | null = null;
+  /** Rejecters of the publishes and subscribes in flight (guarded). */
+  private readonly waiting = new Set<(e: Error) => void>();
 
   constructor(readonly client: MqttClient, readonly bundle: Uint8Array, readonly options: FleetOptions, readonly name: string, readonly version: number, manifestSha256: string) {
     this.t = topics(options.prefix);
@@ -52,8 +54,6 @@ class FleetRollout {
       this.wake?.();
     });
   }
-
-  private readonly waiting = new Set<(e: Error) => void>();
 
   /** A publish or subscribe, ended by a lost connection or after the rollout's timeout (a hung broker never acknowledges). */
   async guarded<T>(operation: Promise<T>, what: string): Promise<T> {
@@ -166,7 +166,7 @@ class FleetRollout {
     }, this.timeoutMs);
     this.collect(rest, 'fleet', failing() ? 'pending' : 'timeout');
     if (!failing()) return;
-    await this.guarded(this.client.publishAsync(topic, this.previous ?? Buffer.alloc(0), { qos: 1, retain: true }), 'the withdrawal');
+    await this.guarded(this.client.publishAsync(topic, this.previous ?? Buffer.alloc(0), { qos: 1, retain: true }), 'putting back the fleet\'s previous bundle');
     this.stop(`${this.report.failed} of ${targets} gateways failed, more than --max-failures ${formatShare(this.max)}; ` +
       (this.previous ? 'the fleet\'s previous retained bundle was restored' : 'the fleet\'s retained bundle was withdrawn'));
   }
