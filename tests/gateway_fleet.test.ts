@@ -4,7 +4,7 @@
  * canary that stops a bad bundle before the fleet sees it, a rollout stopped past --max-failures
  * (the fleet's previous retained bundle put back), one completed within it, a late joiner picking
  * up the retained bundle; sensor messages in, scores out; a stale bundle refused before publishing;
- * a response topic that is not a topic name; the broker going away mid-rollout.
+ * a response topic that is not a topic name; a stale online status; the broker going away mid-rollout.
  *
  * Skipped, with the reason, when mosquitto is not installed, unless EDGERUN_REQUIRE_MOSQUITTO=1.
  */
@@ -217,24 +217,48 @@ check('two gateways with one --id: the broker hands the id back and forth, and e
   }
 });
 
-check('the broker going away mid-rollout stops it: a line per gateway, exit 5, no hang', async () => {
-  const { simd } = await kwsModules();
-  const frozen = agents.get('gw-0')!;
-  frozen.child.kill('SIGSTOP'); // gw-0 never answers, so flash is still waiting when the broker goes
+check('a retained online status nobody answers for (a gateway gone while the broker was down) is not a target', async () => {
+  const { connectAsync } = await import('mqtt');
+  const client = await connectAsync(broker.url, { protocolVersion: 5, clientId: 'edgerun-test-ghost' });
   try {
+    await client.publishAsync('edgerun/gateways/gw-ghost/status', JSON.stringify({ id: 'gw-ghost', fleets: ['plant'], online: true }), { qos: 1, retain: true });
+    const { simd } = await kwsModules();
     const v6 = join(dir, 'v6.erb');
     writeFileSync(v6, pack(simd, key, 6).bundle);
-    const running = flash(v6, '--fleet', 'plant', '--max-failures', '100%');
-    await new Promise((res) => setTimeout(res, 1500));
-    await broker.stop();
-    const r = await running;
-    assert.is(r.status, 5, r.stderr);
-    assert.match(r.report.stopReason ?? '', /^the broker closed the connection; the rollout stopped/);
-    assert.equal(r.report.gateways.map((g) => g.gateway).sort(), [...FLEET, 'gw-5']); // gw-5 joined the fleet above
-    assert.is(outcomes(r.report)['gw-0'], 'pending');
+    const r = await flash(v6, '--fleet', 'plant');
+    assert.is(r.status, 0, r.stderr);
+    assert.is(outcomes(r.report)['gw-ghost'], 'pending');
+    assert.match(r.report.gateways.find((g) => g.gateway === 'gw-ghost')!.error ?? '', /did not answer the rollout's ping: not a target/);
+    assert.is(r.report.targets, 6);
+    assert.equal(await Promise.all(FLEET.map(version)), [6, 6, 6, 6, 6]);
   } finally {
-    frozen.child.kill('SIGCONT');
+    await client.publishAsync('edgerun/gateways/gw-ghost/status', Buffer.alloc(0), { qos: 1, retain: true });
+    await client.endAsync();
   }
+});
+
+check('the broker going away mid-rollout stops it: a line per gateway, exit 5, no hang', async () => {
+  // gw-zz answers the rollout's ping but never installs, so flash is still waiting when the broker goes
+  const { connectAsync } = await import('mqtt');
+  const fake = await connectAsync(broker.url, { protocolVersion: 5, clientId: 'edgerun-test-fake', reconnectPeriod: 0 });
+  fake.on('message', (_topic, payload) => {
+    const { rollout } = JSON.parse(payload.toString()) as { rollout: string };
+    fake.publish('edgerun/gateways/gw-zz/status', JSON.stringify({ id: 'gw-zz', fleets: ['plant'], online: true, ping: rollout }), { qos: 1, retain: true });
+  });
+  fake.on('error', () => undefined);
+  await fake.subscribeAsync('edgerun/fleets/plant/ping');
+  const { simd } = await kwsModules();
+  const v7 = join(dir, 'v7.erb');
+  writeFileSync(v7, pack(simd, key, 7).bundle);
+  const running = flash(v7, '--fleet', 'plant', '--max-failures', '100%');
+  await new Promise((res) => setTimeout(res, 2500));
+  await broker.stop();
+  const r = await running;
+  fake.end(true);
+  assert.is(r.status, 5, r.stderr);
+  assert.match(r.report.stopReason ?? '', /^the broker closed the connection; the rollout stopped/);
+  assert.equal(r.report.gateways.map((g) => g.gateway).sort(), [...FLEET, 'gw-5', 'gw-zz']); // gw-5 joined the fleet above
+  assert.is(outcomes(r.report)['gw-zz'], 'pending');
 });
 
 check('stop the fleet and the broker', async () => {

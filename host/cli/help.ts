@@ -290,7 +290,8 @@ rollout stopped).
   --mqtt URL         a broker; the gateways of --fleet GROUP online on it are the targets
   --canary N         first send the bundle to N gateways alone (by id); if more than
                      --max-failures of them fail, the fleet never gets it
-  --expect N         wait until N gateways of the fleet are online (default: those online now)
+  --expect N         wait until N gateways of the fleet are online (default: those online now; a
+                     gateway counts once it answers the rollout's ping, not by its retained status)
   --max-failures S   largest share of failed gateways tolerated, 0..1 or a percentage (default 0).
                      Above it the rollout stops: no further HTTP gateways are flashed; over MQTT the
                      fleet's previous retained bundle is restored (or the topic cleared), so gateways

@@ -17,16 +17,20 @@ export interface FleetOptions extends RolloutOptions {
   canary?: number;
   /** Wait until this many gateways of the fleet are online (default: those online after discoverMs). */
   expect?: number;
-  /** How long retained presence messages are collected (ms). Default 500. */
+  /** The least time retained statuses are collected (ms, default 300); then discovery ends once every
+   *  gateway with an online status answered the rollout's ping, or at 3 s. */
   discoverMs?: number;
 }
 
-interface Presence { id: string; fleets: string[]; online: boolean }
+interface Presence { id: string; fleets: string[]; online: boolean; ping?: string }
 interface Result { result: string; version: number | null; reason?: string; error?: string; rollout: string | null }
 
 class FleetRollout {
   readonly rollout = randomUUID();
+  /** Gateways of the fleet whose retained status says online. */
   readonly online = new Map<string, Presence>();
+  /** Of those, the ones that answered this rollout's ping: the targets. */
+  readonly answered = new Set<string>();
   readonly results = new Map<string, Result>();
   readonly started = new Map<string, number>();
   readonly report: RolloutReport;
@@ -75,7 +79,7 @@ class FleetRollout {
 
   private onMessage(topic: string, payload: Buffer): void {
     if (topic === this.t.fleetBundle(this.options.fleet, this.name)) {
-      if (this.report.gateways.length === 0 && this.started.size === 0) this.previous = payload.length > 0 ? payload : null;
+      if (this.started.size === 0) this.previous = payload.length > 0 ? payload : null;
       return;
     }
     const parts = topicParts(this.options.prefix, topic);
@@ -84,8 +88,13 @@ class FleetRollout {
     try { value = JSON.parse(payload.toString('utf8')); } catch { return; }
     if (parts[2] === 'status') {
       const p = value as Presence;
-      if (p.online && Array.isArray(p.fleets) && p.fleets.includes(this.options.fleet)) this.online.set(parts[1], p);
-      else this.online.delete(parts[1]);
+      if (p.online && Array.isArray(p.fleets) && p.fleets.includes(this.options.fleet)) {
+        this.online.set(parts[1], p);
+        if (p.ping === this.rollout) this.answered.add(parts[1]);
+      } else {
+        this.online.delete(parts[1]);
+        this.answered.delete(parts[1]);
+      }
     } else if (parts[2] === 'results' && parts[3] === this.name && (value as Result).rollout === this.rollout) {
       this.results.set(parts[1], value as Result);
     }
@@ -105,19 +114,32 @@ class FleetRollout {
     }
   }
 
-  /** The fleet's online gateways, sorted by id. */
+  /**
+   * The fleet's gateways that answer this rollout's ping, sorted by id. A retained online status
+   * alone is not enough: a gateway that vanished while the broker was down keeps one (its last
+   * will was never published); such gateways get a pending line and are not targets.
+   */
   async discover(): Promise<string[]> {
     const { prefix, expect, fleet, url } = this.options;
     const fleetTopic = this.t.fleetBundle(fleet, this.name);
     await this.guarded(this.client.subscribeAsync([`${prefix}/gateways/+/status`, `${prefix}/gateways/+/results/${this.name}`, fleetTopic], { qos: 1 }), 'the subscriptions');
-    await this.until(() => expect !== undefined && this.online.size >= expect, expect !== undefined ? this.timeoutMs : this.options.discoverMs ?? 500);
+    await this.guarded(this.client.publishAsync(this.t.ping(fleet), JSON.stringify({ rollout: this.rollout }), { qos: 1 }), 'the ping');
+    const t0 = Date.now();
+    const settle = this.options.discoverMs ?? 300; // retained statuses arrive right after subscribing
+    const allAnswered = () => Date.now() - t0 >= settle && this.online.size > 0 && [...this.online.keys()].every((id) => this.answered.has(id));
+    await this.until(() => (expect !== undefined ? this.answered.size >= expect : allAnswered()), expect !== undefined ? this.timeoutMs : Math.max(settle, 3000));
+    for (const id of [...this.online.keys()].filter((g) => !this.answered.has(g)).sort()) {
+      const g: GatewayReport = { gateway: id, outcome: 'pending', version: null, error: 'its retained status says online, but it did not answer the rollout\'s ping: not a target', ms: 0, phase: 'fleet' };
+      this.report.gateways.push(g);
+      this.options.onReport?.(g);
+    }
     // The fleet's retained bundle stays unless this one is newer: late joiners install what is retained.
     const current = this.previous ? retainedVersion(this.previous) : null;
     if (current && current.name === this.name && current.version >= this.version && current.sha !== this.report.manifestSha256) {
       throw new InputError(`fleet ${JSON.stringify(fleet)} retains ${this.name} v${current.version} on ${fleetTopic}; publish a version greater than ${current.version}`);
     }
-    const targets = [...this.online.keys()].sort();
-    if (targets.length === 0) throw new InputError(`no gateway of fleet ${JSON.stringify(fleet)} is online on ${redactUrl(url)} (gateways announce themselves on ${this.t.status('ID')})`);
+    const targets = [...this.answered].sort();
+    if (targets.length === 0) throw new InputError(`no gateway of fleet ${JSON.stringify(fleet)} is online on ${redactUrl(url)} (gateways announce themselves on ${this.t.status('ID')}${this.online.size > 0 ? `; ${this.online.size} retained online status(es) did not answer the rollout's ping` : ''})`);
     if (expect !== undefined && targets.length < expect) throw new InputError(`${targets.length} gateways of fleet ${JSON.stringify(fleet)} online, --expect ${expect}`);
     this.report.targets = targets.length;
     return targets;

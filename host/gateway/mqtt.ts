@@ -48,16 +48,18 @@ export async function startMqtt(agent: GatewayAgent, options: MqttOptions): Prom
     properties: { maximumPacketSize: maxPacket },
   });
 
-  const status = () => JSON.stringify({
+  const status = (ping?: string) => JSON.stringify({
     id, fleets, online: true, generation: agent.generation, at: manifestTime(new Date()),
     models: Object.fromEntries(agent.models().map((m) => [m.name, m.available ? m.version : null])),
+    ...(ping ? { ping } : {}),
   });
-  const publishStatus = () => { if (client.connected) client.publish(t.status(id), status(), { qos: 1, retain: true }); };
+  const publishStatus = (ping?: string) => { if (client.connected) client.publish(t.status(id), status(ping), { qos: 1, retain: true }); };
 
   client.on('connect', () => {
     emit({ event: 'mqtt-connected', url: redactUrl(options.url), id });
     const subs = [
       ...fleets.map((g) => `${options.prefix}/fleets/${g}/bundles/+`),
+      ...fleets.map((g) => t.ping(g)),
       `${options.prefix}/gateways/${id}/bundles/+`,
       `${options.prefix}/gateways/${id}/sensors/+`,
       ...options.sensors.keys(),
@@ -91,6 +93,13 @@ export async function startMqtt(agent: GatewayAgent, options: MqttOptions): Prom
   async function handle(topic: string, payload: Buffer, props: { userProperties?: Record<string, string | string[]>; responseTopic?: string; correlationData?: Buffer; contentType?: string }): Promise<void> {
     const mapped = options.sensors.get(topic);
     if (mapped) return sense(mapped, payload, props);
+    if (fleets.some((g) => topic === t.ping(g))) {
+      // A rollout asks who is really here: a retained status may outlive its gateway.
+      let rollout: unknown;
+      try { rollout = (JSON.parse(payload.toString('utf8')) as { rollout?: unknown }).rollout; } catch { return; }
+      if (typeof rollout === 'string' && /^[\w-]{1,64}$/.test(rollout)) publishStatus(rollout);
+      return;
+    }
     const parts = topicParts(options.prefix, topic);
     if (!parts) return;
     const name = parts[parts.length - 1];

@@ -4,6 +4,7 @@
  *   PREFIX/gateways/ID/status         retained JSON {id, fleets, online, models: {NAME: version}, generation, at};
  *                                     the broker publishes {online: false} (last will) when the agent vanishes
  *   PREFIX/fleets/GROUP/bundles/NAME  retained: a bundle for every gateway of GROUP (empty = withdrawn)
+ *   PREFIX/fleets/GROUP/ping          JSON {rollout}: every gateway of GROUP republishes its status with ping = rollout
  *   PREFIX/gateways/ID/bundles/NAME   a bundle for one gateway (canary installs), not retained
  *   PREFIX/gateways/ID/results/NAME   retained JSON: the last install result, with the rollout id
  *   PREFIX/gateways/ID/sensors/NAME   sensor data for model NAME: raw input bytes or JSON
@@ -30,6 +31,7 @@ export function checkPrefix(prefix: string): string {
 export const topics = (prefix: string) => ({
   status: (id: string) => `${prefix}/gateways/${id}/status`,
   fleetBundle: (group: string, name: string) => `${prefix}/fleets/${group}/bundles/${name}`,
+  ping: (group: string) => `${prefix}/fleets/${group}/ping`,
   gatewayBundle: (id: string, name: string) => `${prefix}/gateways/${id}/bundles/${name}`,
   result: (id: string, name: string) => `${prefix}/gateways/${id}/results/${name}`,
   sensors: (id: string, name: string) => `${prefix}/gateways/${id}/sensors/${name}`,
