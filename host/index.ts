@@ -1,5 +1,5 @@
 /** edgerun's public API: the only module other code imports. */
-import { readFileSync } from 'node:fs';
+import { readRegularFile } from './files.js';
 import { compilePrepared, type CompiledModule } from './aot/compile.js';
 import { isWasm } from './aot/sections.js';
 import { EdgerunError, InputError, ModelError } from './errors.js';
@@ -115,13 +115,11 @@ export interface LoadOptions {
   kernels?: KernelFlavor;
 }
 
+/** Flatbuffers (and so .tflite files) stop at 2 GiB; compiled modules are smaller still. */
+const MAX_MODEL_FILE_BYTES = 2 ** 31 - 1;
+
 function modelBytes(source: string | Uint8Array): Uint8Array {
-  if (typeof source !== 'string') return source;
-  try {
-    return new Uint8Array(readFileSync(source));
-  } catch (e) {
-    throw new InputError(`${source}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
+  return typeof source === 'string' ? readRegularFile(source, MAX_MODEL_FILE_BYTES) : source;
 }
 
 function memoryFigures(prepared: PreparedModel, flavor: KernelFlavor): MemoryFigures {

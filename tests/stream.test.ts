@@ -151,12 +151,31 @@ test('malformed input: one InputError naming the line', () => {
     [edit(0, 'timestamp,ax,,az,current,temperature'), /^line 1: the CSV header has an empty column name/],
     [lines[0], /^line 2: no samples after the header$/],
     ['', /^line 1: no CSV header/],
-    ['timestamp,' + COLUMNS.join(',') + '\n' + Array.from({ length: 300 }, (_, i) => `${i / 7000},0,0,0,0,0`).join('\n'), /^line 257: the timestamps of rows 2\.\.257 give 7000\.00 samples\/s; the model's features expect 8000/],
+    ['timestamp,' + COLUMNS.join(',') + '\n' + Array.from({ length: 300 }, (_, i) => `${i / 7000},0,0,0,0,0`).join('\n'), /^line 257: the timestamps of the window ending here give 7000\.00 samples\/s; the model's features expect 8000/],
+    // a rate that changes after the first window, and a gap, are caught in the window they reach
+    ['timestamp,' + COLUMNS.join(',') + '\n' + Array.from({ length: 600 }, (_, i) => `${i < 300 ? i / 8000 : 299 / 8000 + (i - 299) / 4000},0,0,0,0,0`).join('\n'), /^line 385: the timestamps of the window ending here give/],
+    ['timestamp,' + COLUMNS.join(',') + '\n' + Array.from({ length: 600 }, (_, i) => `${i / 8000 + (i >= 450 ? 3600 : 0)},0,0,0,0,0`).join('\n'), /^line 513: the timestamps of the window ending here give/],
+    [edit(700, lines[700].replace(/,[^,]*,/, ',0x10,')), /^line 701: ax is "0x10", not a finite number$/],
     ['x'.repeat(70000), /^line 1: longer than 65536 bytes/],
+    ['timestamp,' + COLUMNS.join(',') + '\n' + `0,${'1'.repeat(70000)},0,0,0,0\n`, /^line 2: longer than 65536 bytes/],
   ];
   for (const [text, message] of bad) {
     assert.throws(() => scoreAll([new TextEncoder().encode(text)]), (e: Error) => e instanceof InputError && message.test(e.message), message.source);
   }
+});
+
+test('CLI: files it reads whole must be regular files (a device never ends); output it cannot write is a one-line error', async () => {
+  for (const args of [['--meta', '/dev/zero'], ['--meta', metaFile, '--features', '/dev/zero']]) {
+    const r = await edgerun(['stream', AE, '--input', '-', ...args], CSV);
+    const flag = args.at(-2);
+    assert.is(r.code, 2);
+    assert.is(r.stderr, `edgerun: error: ${flag} /dev/zero: not a regular file\n`);
+  }
+  const model = await edgerun(['stream', '/dev/zero', '--input', '-'], CSV);
+  assert.is(model.stderr, 'edgerun: error: /dev/zero: not a regular file\n');
+  const epoch = 'timestamp,' + COLUMNS.join(',') + '\n' + Array.from({ length: 300 }, (_, i) => `${1700000000 + i / 8000},0,0,0,0,0`).join('\n');
+  const t = JSON.parse((await edgerun(['stream', AE, '--input', '-', '--meta', metaFile, '--quiet'], epoch)).stdout.split('\n')[0]).t as number;
+  assert.is(t, 1700000000 + 255 / 8000); // the timestamp as read, sub-second digits kept
 });
 
 test('metadata is validated field by field', () => {

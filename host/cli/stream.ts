@@ -1,5 +1,6 @@
 /** `edgerun stream`: CSV samples in, one JSON line per scored window out. */
-import { createReadStream, readFileSync, writeSync } from 'node:fs';
+import { createReadStream, writeSync } from 'node:fs';
+import { readRegularFile } from '../files.js';
 import {
   createScorer, CsvScorer, type FeatureSpec, InputError, openModel, parsePmMeta, type PmMeta, pmMetaOfModel, type StreamScore,
   type StreamStats, withOverrides,
@@ -14,9 +15,9 @@ function jsonArgument(name: string, text: string): unknown {
   let source = text;
   if (!text.trimStart().startsWith('{')) {
     try {
-      source = readFileSync(text, 'utf8');
+      source = new TextDecoder().decode(readRegularFile(text, 16 * 1024 * 1024));
     } catch (e) {
-      throw new InputError(`${name} ${text}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      throw new InputError(`${name} ${(e as Error).message}`);
     }
   }
   try {
@@ -55,7 +56,7 @@ class LineWriter {
           this.closed = true; // the reader went away (e.g. \`| head\`): stop quietly
           return;
         }
-        if (code !== 'EAGAIN') throw e;
+        if (code !== 'EAGAIN') throw new InputError(`standard output: cannot write (${code ?? (e as Error).message})`);
         Atomics.wait(PAUSE, 0, 0, 1); // a non-blocking pipe is full: wait for the reader
       }
     }
@@ -98,7 +99,7 @@ export async function cmdStream(argv: string[]): Promise<void> {
   const scorer = createScorer(runner, meta, { kernels: kernels ?? runner.kernels, runtime, where: path });
   const out = new LineWriter();
   const csv = new CsvScorer(scorer, {
-    onScore: (s: StreamScore) => out.add(`{"t":${round(s.t, 10)},"score":${round(s.score, 6)},"label":${JSON.stringify(s.label)},"anomaly":${s.anomaly}}\n`),
+    onScore: (s: StreamScore) => out.add(`{"t":${s.t},"score":${round(s.score, 6)},"label":${JSON.stringify(s.label)},"anomaly":${s.anomaly}}\n`),
   });
   const quiet = args.flags.has('--quiet');
   const progress = process.stderr.isTTY && !quiet;

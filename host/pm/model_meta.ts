@@ -91,7 +91,7 @@ export function parsePmMeta(source: string | unknown, where: string): PmMeta {
     normalize: { mean: normalize.mean, std: normalize.std }, score, threshold: m.threshold,
   };
   if (task === 'rul') {
-    if (typeof m.rulScaleS !== 'number' || !(m.rulScaleS > 0) || !Number.isFinite(m.rulScaleS)) fail(where, 'edgerun.pm rulScaleS must be a positive number of seconds');
+    if (typeof m.rulScaleS !== 'number' || !(m.rulScaleS > 0) || !(m.rulScaleS <= 1e12)) fail(where, 'edgerun.pm rulScaleS must be a positive number of seconds, at most 1e12');
     meta.rulScaleS = m.rulScaleS;
   }
   if (task === 'classify') {

@@ -69,9 +69,12 @@ function parseField(bytes: Uint8Array, start: number, end: number): number {
   fieldEnd = i;
   let text = '';
   for (let k = start; k < i; k++) text += String.fromCharCode(bytes[k]);
-  text = text.trim();
-  return text === '' ? NaN : Number(text);
+  text = text.replace(/^[ \t]+|[ \t]+$/g, '');
+  return DECIMAL.test(text) ? Number(text) : NaN;
 }
+
+/** A decimal number as CSV writes one: sign, digits, point, exponent (no hex, no Infinity). */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /** bytes[start, end) as one decimal number; NaN if it is not one (or holds a comma). */
 export function parseDecimal(bytes: Uint8Array, start: number, end: number): number {
@@ -99,12 +102,12 @@ export class CsvScorer {
   private timestampColumn = -1;
   private fields: Float64Array = new Float64Array(0);
   private readonly window: Float32Array;
+  /** The timestamp of each row in the window (when the CSV has them). */
+  private readonly times: Float64Array;
   private filled = 0;
   /** Samples still to drop before the next window starts (hop > windowSize). */
   private skip = 0;
-  private firstT = NaN;
   private lastT = NaN;
-  private rateChecked = false;
 
   constructor(private readonly scorer: Scorer, private readonly options: CsvScorerOptions) {
     const { features, columns } = scorer.meta;
@@ -113,6 +116,7 @@ export class CsvScorer {
     this.hop = features.hop;
     this.rate = features.sampleRate;
     this.window = new Float32Array(this.windowSize * this.channels);
+    this.times = new Float64Array(this.windowSize);
   }
 
   /** Parses every complete line of `chunk` (a partial last line waits for the next chunk). */
@@ -125,10 +129,12 @@ export class CsvScorer {
     }
     let start = 0;
     for (let i = bytes.indexOf(LF); i >= 0; i = bytes.indexOf(LF, start)) {
+      // The same limit however the input arrives in chunks (a file, a pipe).
+      if (i - start > MAX_LINE_BYTES) throw new InputError(`line ${this.line + 1}: longer than ${MAX_LINE_BYTES} bytes (is this CSV?)`);
       this.lineOf(bytes, start, i > start && bytes[i - 1] === CR ? i - 1 : i);
       start = i + 1;
     }
-    if (bytes.length - start > MAX_LINE_BYTES) throw new InputError(`line ${this.line + 1}: longer than ${MAX_LINE_BYTES} bytes without a newline (is this CSV?)`);
+    if (bytes.length - start > MAX_LINE_BYTES) throw new InputError(`line ${this.line + 1}: longer than ${MAX_LINE_BYTES} bytes (is this CSV?)`);
     this.carry = bytes.slice(start);
   }
 
@@ -193,7 +199,6 @@ export class CsvScorer {
     if (this.timestampColumn >= 0) {
       t = fields[this.timestampColumn];
       if (t <= this.lastT) throw new InputError(`line ${this.line}: timestamp ${t} does not increase (previous ${this.lastT})`);
-      if (stats.rows === 1) this.firstT = t;
       this.lastT = t;
     } else {
       t = (stats.rows - 1) / this.rate;
@@ -204,15 +209,17 @@ export class CsvScorer {
     }
     const at = this.filled * channels;
     for (let c = 0; c < channels; c++) this.window[at + c] = fields[this.columnOf[c]];
+    this.times[this.filled] = t;
     if (++this.filled < this.windowSize) return;
 
-    if (!this.rateChecked && this.timestampColumn >= 0) this.checkRate();
+    if (this.timestampColumn >= 0) this.checkRate();
     const result = this.scorer.push(this.window);
     if (this.hop >= this.windowSize) {
       this.filled = 0;
       this.skip = this.hop - this.windowSize;
     } else {
       this.window.copyWithin(0, this.hop * channels);
+      this.times.copyWithin(0, this.hop);
       this.filled -= this.hop;
     }
     if (result === null) return;
@@ -225,13 +232,12 @@ export class CsvScorer {
     this.options.onScore({ t, ...result });
   }
 
-  /** The first window's timestamps must imply the feature spec's sample rate (within 1 %). */
+  /** Each window's timestamps must imply the feature spec's sample rate (within 1 %): a rate that
+   *  changes, or a gap, would be scored as if the samples were evenly spaced. */
   private checkRate(): void {
-    this.rateChecked = true;
-    const rows = this.stats.rows;
-    const rate = (rows - 1) / (this.lastT - this.firstT);
+    const rate = (this.windowSize - 1) / (this.times[this.windowSize - 1] - this.times[0]);
     if (Math.abs(rate - this.rate) > RATE_TOLERANCE * this.rate) {
-      throw new InputError(`line ${this.line}: the timestamps of rows 2..${this.line} give ${rate.toPrecision(6)} samples/s; the model's features expect ${this.rate} (resample the data)`);
+      throw new InputError(`line ${this.line}: the timestamps of the window ending here give ${rate.toPrecision(6)} samples/s; the model's features expect ${this.rate} (resample the data, or split it at gaps)`);
     }
   }
 }
