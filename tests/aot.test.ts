@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
+import binaryen from 'binaryen';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BLOCKS } from '../host/abi/blocks.js';
@@ -389,6 +390,36 @@ test('malformed modules: one-line ModelErrors naming the problem', async () => {
   // A section that claims more bytes than the file has, and random bytes after the magic.
   bad(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 0xff, 0xff, 0xff, 0xff, 0x0f]), /runs past the end|too large/);
   bad(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 0, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80]), /integer too long|unexpected end/);
+});
+
+test('crafted modules: a start function, a growable memory, huge tensors, a deep meta, thousands of sections are refused; traps outside invoke() are KernelErrors', async () => {
+  const { wasm, meta } = await compileModel(KWS);
+  const text = JSON.stringify(meta);
+  const module = (memory: string, inputPtr = '(i32.const 1024)', extra = '') => {
+    const m = binaryen.parseText(`(module (memory (export "memory") ${memory})
+      (func (export "invoke") (result i32) (i32.const 0)) (func (export "input_ptr") (param i32) (result i32) ${inputPtr})
+      (func (export "output_ptr") (param i32) (result i32) (i32.const 2048)) (func (export "reset")) ${extra})`);
+    try {
+      return m.emitBinary();
+    } finally {
+      m.dispose();
+    }
+  };
+  const refused = (bytes: Uint8Array, pattern: RegExp) => assert.throws(() => openModel(bytes), (e: unknown) => e instanceof ModelError && pattern.test(e.message));
+  assert.ok(openModel(withMeta(module('1 1'), text)) instanceof CompiledModel);
+  refused(withMeta(module('1 1', undefined, '(func $s) (start $s)'), text), /has a start function; a compiled module has none/);
+  refused(withMeta(module('1'), text), /its memory must be one of 1 page\(s\), minimum = maximum/);
+  refused(withMeta(module('65535 65535'), text), /its memory must be one of 1 page\(s\)/);
+  const huge = JSON.parse(text) as { outputs: { shape: number[]; bytes: number }[] };
+  huge.outputs[0].shape = [1, 2 ** 29];
+  huge.outputs[0].bytes = 2 ** 29;
+  refused(withMeta(wasm, JSON.stringify(huge)), /outputs\[0\]\.bytes 536870912 is over edgerun's limit/);
+  const deep = JSON.parse(text) as { inputs: Record<string, unknown>[] };
+  deep.inputs[0].extra = JSON.parse('['.repeat(100) + ']'.repeat(100));
+  refused(withMeta(wasm, JSON.stringify(deep)), /edgerun\.meta is nested more than 64 levels deep/);
+  refused(Buffer.concat([wasm, ...Array.from({ length: 5000 }, () => customSection('x', new Uint8Array()))]), /more than 4096 sections/);
+  const trapping = openModel(withMeta(module('1 1', '(unreachable)'), text)) as CompiledModel;
+  assert.throws(() => trapping.createInterpreter(), (e: unknown) => e instanceof KernelError && /input_ptr\(\) trapped \(unreachable\)/.test(e.message));
 });
 
 test('CLI: compile, then run, inspect and bench the .wasm like the .tflite', () => {

@@ -6,6 +6,7 @@
  * measured from the file when it is read.
  */
 import { ModelError } from '../errors.js';
+import { MAX_TENSOR_BYTES } from '../tflite/reader.js';
 import type { PreparedModel, TensorInfo } from '../plan/prepare.js';
 import type { KernelFlavor } from '../run/kernels.js';
 import { memoryNeed } from '../run/limits.js';
@@ -103,6 +104,18 @@ export function encodeMeta(meta: ModuleMeta): Uint8Array {
 }
 
 /** Parses and checks the section's contents; every failure is one ModelError naming the field. */
+/** Whether JSON `value` nests deeper than `limit` (checked without recursion: no stack to exhaust). */
+function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 export function decodeMeta(contents: Uint8Array): ModuleMeta {
   let value: unknown;
   try {
@@ -110,6 +123,7 @@ export function decodeMeta(contents: Uint8Array): ModuleMeta {
   } catch (e) {
     throw new ModelError(`module: ${META_SECTION} is not UTF-8 JSON (${(e as Error).message.split('\n')[0]})`);
   }
+  if (nestedDeeperThan(value, 64)) throw new ModelError(`module: ${META_SECTION} is nested more than 64 levels deep`);
   const check = new MetaChecker();
   const m = check.object(value, '');
   if (m.format !== META_FORMAT) check.fail('format', `must be ${JSON.stringify(META_FORMAT)}, got ${JSON.stringify(m.format)}`);
@@ -190,5 +204,6 @@ class MetaChecker {
     if (typeof t.zeroPoint !== 'number' || !Number.isSafeInteger(t.zeroPoint)) this.fail(`${field}.zeroPoint`, 'must be an integer');
     const bytes = shape.reduce((a, b) => a * b, size);
     if (t.bytes !== bytes) this.fail(`${field}.bytes`, `must be ${bytes} (shape x ${size}-byte ${t.dtype}), got ${JSON.stringify(t.bytes)}`);
+    if (bytes > MAX_TENSOR_BYTES) this.fail(`${field}.bytes`, `${bytes} is over edgerun's limit of ${MAX_TENSOR_BYTES} (256 MiB) per tensor`);
   }
 }

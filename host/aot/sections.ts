@@ -8,7 +8,10 @@ import { ModelError } from '../errors.js';
 
 export const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
 
-export const SECTION = { custom: 0, import: 2, memory: 5, export: 7, code: 10, data: 11, dataCount: 12 } as const;
+export const SECTION = { custom: 0, import: 2, memory: 5, export: 7, start: 8, code: 10, data: 11, dataCount: 12 } as const;
+
+/** More sections than any compiled module has (about a dozen) is refused before they are listed. */
+const MAX_SECTIONS = 4096;
 
 export interface Section {
   id: number;
@@ -79,6 +82,7 @@ export function readSections(bytes: Uint8Array): Section[] {
   const sections: Section[] = [];
   const r = new Reader(bytes, 8, bytes.length);
   while (r.at < bytes.length) {
+    if (sections.length === MAX_SECTIONS) r.fail(`more than ${MAX_SECTIONS} sections`);
     const start = r.at;
     const id = r.byte();
     const size = r.u32();
@@ -103,6 +107,21 @@ export function customSections(bytes: Uint8Array, sections: Section[], name: str
 }
 
 /** The first import, or null: a compiled module must import nothing. (Its type is not read.) */
+/** The module's own memories: [minimum, maximum (null: none)] in pages, shared and 64-bit flags. */
+export function memories(bytes: Uint8Array, sections: Section[]): { min: number; max: number | null; shared: boolean; memory64: boolean }[] {
+  const s = sections.find((x) => x.id === SECTION.memory);
+  if (!s) return [];
+  const r = new Reader(bytes, s.payload, s.end);
+  const count = r.u32();
+  if (count > 16) r.fail(`${count} memories`);
+  return Array.from({ length: count }, () => {
+    const flags = r.byte();
+    const min = r.u32();
+    const max = flags & 1 ? r.u32() : null;
+    return { min, max, shared: (flags & 2) !== 0, memory64: (flags & 4) !== 0 };
+  });
+}
+
 export function firstImport(bytes: Uint8Array, sections: Section[]): { module: string; name: string; kind: ExternKind } | null {
   for (const s of sections.filter((x) => x.id === SECTION.import)) {
     const r = new Reader(bytes, s.payload, s.end);

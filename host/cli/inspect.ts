@@ -13,7 +13,10 @@ export function tensorLine(t: TensorInfo): string {
 export function printReport(path: string, r: ModelReport): void {
   const lines = [`${path}`, `ops (${r.ops.length}):`];
   r.ops.forEach((op, i) => lines.push(`  ${String(i).padStart(3)}  ${label(op)}`));
-  lines.push('inputs:', ...r.inputs.map(tensorLine), 'outputs:', ...r.outputs.map(tensorLine));
+  lines.push('inputs:');
+  for (const t of r.inputs) lines.push(tensorLine(t));
+  lines.push('outputs:');
+  for (const t of r.outputs) lines.push(tensorLine(t));
   if (r.unsupported.length > 0) {
     lines.push(`unsupported ops: ${r.unsupported.map((u) => `${label(u.op)} (op ${u.index})`).join(', ')}`);
   }

@@ -65,7 +65,8 @@ export function values(v: TensorView): (number | string)[] {
 
 export function checkInputCount(tensors: TensorInfo[], files: string[]): void {
   if (files.length !== tensors.length) {
-    throw new InputError(`the model has ${tensors.length} input(s) (${tensors.map((t) => JSON.stringify(t.name)).join(', ')}), got ${files.length} --input`);
+    const names = tensors.slice(0, 8).map((t) => JSON.stringify(t.name)).join(', ') + (tensors.length > 8 ? ', ...' : '');
+    throw new InputError(`the model has ${tensors.length} input(s) (${names}), got ${files.length} --input`);
   }
 }
 

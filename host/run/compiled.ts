@@ -3,7 +3,7 @@
  * instantiates it through a Runtime (it imports nothing and owns its memory), and exposes the
  * same zero-copy tensor views and invoke() as the Interpreter.
  */
-import { firstImport, exportsOf, moduleSizes, readSections, customSections, type ModuleSizes } from '../aot/sections.js';
+import { firstImport, exportsOf, memories, moduleSizes, readSections, customSections, SECTION, type ModuleSizes } from '../aot/sections.js';
 import type { MetaFrontEnd } from '../aot/front_end.js';
 import { decodeMeta, DTYPE_BYTES, META_SECTION, type ModuleMeta } from '../aot/meta.js';
 import { EdgerunError, InputError, KernelError, ModelError } from '../errors.js';
@@ -64,6 +64,14 @@ export class CompiledModel {
     this.meta = decodeMeta(metas[0]);
     const imported = firstImport(wasm, sections);
     if (imported) throw new ModelError(`module: imports ${imported.module}.${imported.name} (${imported.kind}); a compiled module imports nothing`);
+    // Nothing of the module runs before invoke(), where --timeout holds: no start function. Its one
+    // memory is fixed at the meta's size (minimum = maximum), so it cannot grow past a memory limit.
+    if (sections.some((s) => s.id === SECTION.start)) throw new ModelError('module: has a start function; a compiled module has none');
+    const memory = memories(wasm, sections);
+    const pages = this.meta.memory.pages;
+    if (memory.length !== 1 || memory[0].min !== pages || memory[0].max !== pages || memory[0].shared || memory[0].memory64) {
+      throw new ModelError(`module: its memory must be one of ${pages} page(s), minimum = maximum, as its ${META_SECTION} says`);
+    }
     const exported = new Map(exportsOf(wasm, sections).map((e) => [e.name, e.kind]));
     for (const [name, kind] of Object.entries({ ...MODULE_ABI, ...(this.meta.frontEnd ? FRONT_END_ABI : {}) })) {
       if (exported.get(name) !== kind) throw new ModelError(`module: does not export ${kind} ${JSON.stringify(name)} (edgerun module ABI)`);
@@ -95,6 +103,21 @@ export class CompiledModel {
   /** Instantiates the module. Throws MemoryLimitError when it does not fit the limits. */
   createInterpreter(options: InterpreterOptions = {}): CompiledInterpreter {
     return new CompiledInterpreter(this, options);
+  }
+}
+
+/** A trap's or a thrown WebAssembly exception's one-line text. */
+function trapMessage(e: unknown): string {
+  return e instanceof Error ? e.message.split('\n')[0] : 'an uncaught WebAssembly exception';
+}
+
+/** Runs module code outside invoke(); what traps there is a KernelError, not an internal error. */
+function trapsAsErrors<T>(what: string, run: () => T): T {
+  try {
+    return run();
+  } catch (e) {
+    if (e instanceof EdgerunError) throw e;
+    throw new KernelError(`compiled module: ${what} trapped (${trapMessage(e)})`);
   }
 }
 
@@ -134,10 +157,10 @@ export class CompiledInterpreter implements ModelRunner {
     if (this.timeoutMs !== undefined && !(Number.isInteger(this.timeoutMs) && this.timeoutMs >= 1 && this.timeoutMs <= MAX_TIMEOUT_MS)) {
       throw new InputError(`timeout must be a whole number of milliseconds 1..${MAX_TIMEOUT_MS}, got ${this.timeoutMs}`);
     }
-    this.instance = runtime.instantiateStandalone(model.wasm, {
+    this.instance = trapsAsErrors('instantiating', () => runtime.instantiateStandalone(model.wasm, {
       maximumPages: options.memoryLimit === undefined ? undefined : memoryPages(need, options).maximum,
       interruptible: this.timeoutMs !== undefined,
-    });
+    }));
     if (this.timeoutMs !== undefined && !this.instance.withTimeout) {
       throw new InputError(`runtime ${runtime.name} cannot stop running WebAssembly: a timeout needs --runtime wasmtime`);
     }
@@ -147,8 +170,10 @@ export class CompiledInterpreter implements ModelRunner {
     }
     const pages = memory.length / PAGE_BYTES;
     this.linearMemory = { ...need, memoryLimit: options.memoryLimit ?? null, ramLimit: options.ramLimit ?? null, pages, maximumPages: pages };
-    this.inputs = meta.inputs.map((t, i) => ({ ...t, data: tensorView(memory, this.address('input_ptr', i, t), t) }));
-    this.outputs = meta.outputs.map((t, i) => ({ ...t, data: tensorView(memory, this.address('output_ptr', i, t), t) }));
+    // input_ptr/output_ptr are module code too: under the timeout when there is one.
+    const timed = <T>(run: () => T): T => (this.timeoutMs === undefined ? run() : this.instance.withTimeout!(this.timeoutMs, run));
+    this.inputs = meta.inputs.map((t, i) => ({ ...t, data: tensorView(memory, trapsAsErrors('input_ptr()', () => timed(() => this.address('input_ptr', i, t))), t) }));
+    this.outputs = meta.outputs.map((t, i) => ({ ...t, data: tensorView(memory, trapsAsErrors('output_ptr()', () => timed(() => this.address('output_ptr', i, t))), t) }));
     this.frontEnd = meta.frontEnd && meta.pm ? this.frontEndOf(meta.pm, meta.frontEnd) : null;
   }
 
@@ -217,7 +242,7 @@ export class CompiledInterpreter implements ModelRunner {
         : this.instance.withTimeout!(this.timeoutMs, () => this.instance.call(name));
     } catch (e) {
       if (e instanceof EdgerunError) throw e;
-      throw new KernelError(`compiled module: ${name}() trapped (${(e as Error).message.split('\n')[0]})`);
+      throw new KernelError(`compiled module: ${name}() trapped (${trapMessage(e)})`);
     }
   }
 
