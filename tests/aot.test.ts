@@ -392,7 +392,7 @@ test('malformed modules: one-line ModelErrors naming the problem', async () => {
   bad(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 0, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80]), /integer too long|unexpected end/);
 });
 
-test('crafted modules: a start function, a growable memory, huge tensors, a deep meta, thousands of sections are refused; traps outside invoke() are KernelErrors', async () => {
+test('crafted modules: a start function, a growable memory, wrong export types, huge tensors, a deep meta, thousands of sections are refused; traps outside invoke() are KernelErrors', async () => {
   const { wasm, meta } = await compileModel(KWS);
   const text = JSON.stringify(meta);
   const module = (memory: string, inputPtr = '(i32.const 1024)', extra = '') => {
@@ -418,6 +418,11 @@ test('crafted modules: a start function, a growable memory, huge tensors, a deep
   deep.inputs[0].extra = JSON.parse('['.repeat(100) + ']'.repeat(100));
   refused(withMeta(wasm, JSON.stringify(deep)), /edgerun\.meta is nested more than 64 levels deep/);
   refused(Buffer.concat([wasm, ...Array.from({ length: 5000 }, () => customSection('x', new Uint8Array()))]), /more than 4096 sections/);
+  const m = binaryen.parseText(`(module (memory (export "memory") 1 1) (func (export "invoke") (result i64) (i64.const 0))
+    (func (export "input_ptr") (param i32) (result i32) (i32.const 1024)) (func (export "output_ptr") (param i32) (result i32) (i32.const 2048)) (func (export "reset")))`);
+  const i64Invoke = m.emitBinary();
+  m.dispose();
+  refused(withMeta(i64Invoke, text), /invoke has type ->i64, the edgerun module ABI says ->i32/);
   const trapping = openModel(withMeta(module('1 1', '(unreachable)'), text)) as CompiledModel;
   assert.throws(() => trapping.createInterpreter(), (e: unknown) => e instanceof KernelError && /input_ptr\(\) trapped \(unreachable\)/.test(e.message));
 });

@@ -147,6 +147,29 @@ export function exportsOf(bytes: Uint8Array, sections: Section[]): { name: strin
   return out;
 }
 
+/**
+ * The signature of each function the module defines (it imports none), as text such as
+ * "i32->i32" or "->": from the type and function sections.
+ */
+export function functionSignatures(bytes: Uint8Array, sections: Section[]): string[] {
+  const VALTYPES: Record<number, string> = { 0x7f: 'i32', 0x7e: 'i64', 0x7d: 'f32', 0x7c: 'f64', 0x7b: 'v128', 0x70: 'funcref', 0x6f: 'externref' };
+  const types: string[] = [];
+  const typeSection = sections.find((x) => x.id === 1);
+  if (typeSection) {
+    const r = new Reader(bytes, typeSection.payload, typeSection.end);
+    for (let n = r.u32(); n > 0; n--) {
+      if (r.byte() !== 0x60) { types.push('?'); break; } // not a plain function type: no signature matches
+      const list = () => Array.from({ length: r.u32() }, () => VALTYPES[r.byte()] ?? '?').join(',');
+      const params = list();
+      types.push(`${params}->${list()}`);
+    }
+  }
+  const functionSection = sections.find((x) => x.id === 3);
+  if (!functionSection) return [];
+  const r = new Reader(bytes, functionSection.payload, functionSection.end);
+  return Array.from({ length: r.u32() }, () => types[r.u32()] ?? '?');
+}
+
 export interface ModuleSizes {
   /** The whole module. */
   bytes: number;

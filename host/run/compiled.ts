@@ -3,7 +3,7 @@
  * instantiates it through a Runtime (it imports nothing and owns its memory), and exposes the
  * same zero-copy tensor views and invoke() as the Interpreter.
  */
-import { firstImport, exportsOf, memories, moduleSizes, readSections, customSections, SECTION, type ModuleSizes } from '../aot/sections.js';
+import { firstImport, exportsOf, functionSignatures, memories, moduleSizes, readSections, customSections, SECTION, type ModuleSizes } from '../aot/sections.js';
 import type { MetaFrontEnd } from '../aot/front_end.js';
 import { decodeMeta, DTYPE_BYTES, META_SECTION, type ModuleMeta } from '../aot/meta.js';
 import { EdgerunError, InputError, KernelError, ModelError } from '../errors.js';
@@ -45,6 +45,12 @@ export interface ModuleReport {
 }
 
 /** A compiled module, read and checked; make instances of it with createInterpreter(). */
+/** Parameter and result types of the ABI's functions (README, "Module ABI"). */
+const ABI_SIGNATURES: Record<string, string> = {
+  invoke: '->i32', input_ptr: 'i32->i32', output_ptr: 'i32->i32', reset: '->',
+  samples_ptr: '->i32', features: '->i32', context_ptr: '->i32',
+};
+
 export class CompiledModel {
   readonly meta: ModuleMeta;
   readonly sizes: ModuleSizes;
@@ -75,6 +81,13 @@ export class CompiledModel {
     const exported = new Map(exportsOf(wasm, sections).map((e) => [e.name, e.kind]));
     for (const [name, kind] of Object.entries({ ...MODULE_ABI, ...(this.meta.frontEnd ? FRONT_END_ABI : {}) })) {
       if (exported.get(name) !== kind) throw new ModelError(`module: does not export ${kind} ${JSON.stringify(name)} (edgerun module ABI)`);
+    }
+    const signatures = functionSignatures(wasm, sections);
+    for (const e of exportsOf(wasm, sections)) {
+      const expected = ABI_SIGNATURES[e.name];
+      if (e.kind === 'func' && expected !== undefined && signatures[e.index] !== expected) {
+        throw new ModelError(`module: ${e.name} has type ${signatures[e.index] ?? '?'}, the edgerun module ABI says ${expected}`);
+      }
     }
     if (!WebAssembly.validate(wasm as Uint8Array<ArrayBuffer>)) throw new ModelError(`module: not valid WebAssembly (${compileError(wasm)})`);
     this.sizes = moduleSizes(wasm, sections);
