@@ -156,6 +156,7 @@ test('malformed input: one InputError naming the line', () => {
     ['timestamp,' + COLUMNS.join(',') + '\n' + Array.from({ length: 600 }, (_, i) => `${i < 300 ? i / 8000 : 299 / 8000 + (i - 299) / 4000},0,0,0,0,0`).join('\n'), /^line 385: the timestamps of the window ending here give/],
     ['timestamp,' + COLUMNS.join(',') + '\n' + Array.from({ length: 600 }, (_, i) => `${i / 8000 + (i >= 450 ? 3600 : 0)},0,0,0,0,0`).join('\n'), /^line 513: the timestamps of the window ending here give/],
     [edit(700, lines[700].replace(/,[^,]*,/, ',0x10,')), /^line 701: ax is "0x10", not a finite number$/],
+    [edit(700, lines[700].replace(/,[^,]*,/, ',1e39,')), /^line 701: ax is "1e39", not a finite number within float32$/],
     ['x'.repeat(70000), /^line 1: longer than 65536 bytes/],
     ['timestamp,' + COLUMNS.join(',') + '\n' + `0,${'1'.repeat(70000)},0,0,0,0\n`, /^line 2: longer than 65536 bytes/],
   ];
@@ -173,6 +174,10 @@ test('CLI: files it reads whole must be regular files (a device never ends); out
   }
   const model = await edgerun(['stream', '/dev/zero', '--input', '-'], CSV);
   assert.is(model.stderr, 'edgerun: error: /dev/zero: not a regular file\n');
+  const threshold = await edgerun(['stream', AE, '--input', '-', '--meta', metaFile, '--threshold', '0x10'], CSV);
+  assert.is(threshold.stderr, 'edgerun: error: --threshold must be a decimal number, got "0x10"\n');
+  const floor = await edgerun(['stream', AE, '--input', '-', '--meta', metaFile, '--features', '{"logFloor":"x"}'], CSV);
+  assert.is(floor.stderr, 'edgerun: error: feature spec: logFloor must be a number in (0, 1], got "x"\n');
   const epoch = 'timestamp,' + COLUMNS.join(',') + '\n' + Array.from({ length: 300 }, (_, i) => `${1700000000 + i / 8000},0,0,0,0,0`).join('\n');
   const t = JSON.parse((await edgerun(['stream', AE, '--input', '-', '--meta', metaFile, '--quiet'], epoch)).stdout.split('\n')[0]).t as number;
   assert.is(t, 1700000000 + 255 / 8000); // the timestamp as read, sub-second digits kept

@@ -91,7 +91,9 @@ export async function cmdStream(argv: string[]): Promise<void> {
   if (args.flags.has('--hop')) overrides.hop = wholeArg('--hop', one(args, '--hop', ''));
   if (args.flags.has('--threshold')) {
     const text = one(args, '--threshold', '');
-    overrides.threshold = text.trim() === '' ? NaN : Number(text);
+    // A decimal number as CSV fields are (no hex or other spellings); the metadata check takes it from there.
+    if (!/^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(text)) throw new InputError(`--threshold must be a decimal number, got ${JSON.stringify(text)}`);
+    overrides.threshold = Number(text);
   }
   meta = withOverrides(meta, overrides, path);
 

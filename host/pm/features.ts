@@ -150,8 +150,12 @@ export function planFeatures(spec: FeatureSpec): FeaturePlan {
   checkCount('hop', spec.hop, 1, 2 ** 31 - 1);
   checkCount('channels', spec.channels, 1, 64);
   if (!(Number.isFinite(spec.sampleRate) && spec.sampleRate > 0)) throw new InputError(`feature spec: sampleRate must be > 0 Hz, got ${spec.sampleRate}`);
+  if (!Array.isArray(spec.features)) throw new InputError('feature spec: features must be a list of groups (stats, bands, envelope)');
   const groups = new Set(spec.features);
-  for (const g of groups) if (!(g in GROUP_BITS)) throw new InputError(`feature spec: unknown feature group ${JSON.stringify(g)} (stats, bands, envelope)`);
+  for (const g of groups) if (!Object.hasOwn(GROUP_BITS, g)) throw new InputError(`feature spec: unknown feature group ${JSON.stringify(g)} (stats, bands, envelope)`);
+  if (spec.logFloor !== undefined && !(typeof spec.logFloor === 'number' && spec.logFloor > 0 && spec.logFloor <= 1)) {
+    throw new InputError(`feature spec: logFloor must be a number in (0, 1], got ${JSON.stringify(spec.logFloor)}`);
+  }
   if (groups.size === 0) throw new InputError('feature spec: features is empty (stats, bands, envelope)');
   const nyquist = spec.sampleRate / 2;
   const binHz = spec.sampleRate / n;

@@ -73,6 +73,9 @@ function parseField(bytes: Uint8Array, start: number, end: number): number {
   return DECIMAL.test(text) ? Number(text) : NaN;
 }
 
+/** The largest finite float32. */
+const F32_MAX = 3.4028234663852886e38;
+
 /** A decimal number as CSV writes one: sign, digits, point, exponent (no hex, no Infinity). */
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
@@ -161,9 +164,10 @@ export class CsvScorer {
     for (let field = 0; ; field++) {
       if (field === count) throw new InputError(`line ${this.line}: more than the header's ${count} fields`);
       const v = parseField(bytes, i, end);
-      if (!Number.isFinite(v)) {
+      // Samples go through float32: a value beyond its range would become Infinity there.
+      if (!Number.isFinite(v) || Math.abs(v) > F32_MAX) {
         const text = new TextDecoder().decode(bytes.subarray(i, fieldEnd)).slice(0, 40);
-        throw new InputError(`line ${this.line}: ${this.header[field]} is ${text === '' ? 'empty' : JSON.stringify(text)}, not a finite number`);
+        throw new InputError(`line ${this.line}: ${this.header[field]} is ${text === '' ? 'empty' : JSON.stringify(text)}, not a finite number${Number.isFinite(v) ? ' within float32' : ''}`);
       }
       i = fieldEnd;
       fields[field] = v;
@@ -184,7 +188,7 @@ export class CsvScorer {
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup !== undefined) throw new InputError(`line ${this.line}: column ${JSON.stringify(dup)} appears twice in the header`);
     const missing = columns.filter((c) => !names.includes(c));
-    if (missing.length > 0) throw new InputError(`line ${this.line}: the header lacks column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} that the model reads (header: ${names.join(',').slice(0, 80)})`);
+    if (missing.length > 0) throw new InputError(`line ${this.line}: the header lacks column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} that the model reads (header: ${JSON.stringify(names.join(',').slice(0, 80))})`);
     this.header = names;
     this.columnOf = Int32Array.from(columns, (c) => names.indexOf(c));
     this.timestampColumn = names.indexOf('timestamp');
