@@ -1,6 +1,7 @@
 /** `edgerun stream`: CSV samples in, one JSON line per scored window out. */
 import { createReadStream, writeSync } from 'node:fs';
 import { readRegularFile } from '../files.js';
+import { isDecimal } from '../pm/stream.js';
 import {
   createScorer, CsvScorer, type FeatureSpec, InputError, openModel, parsePmMeta, type PmMeta, pmMetaOfModel, type StreamScore,
   type StreamStats, withOverrides,
@@ -92,7 +93,7 @@ export async function cmdStream(argv: string[]): Promise<void> {
   if (args.flags.has('--threshold')) {
     const text = one(args, '--threshold', '');
     // A decimal number as CSV fields are (no hex or other spellings); the metadata check takes it from there.
-    if (!/^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(text)) throw new InputError(`--threshold must be a decimal number, got ${JSON.stringify(text)}`);
+    if (!isDecimal(text.trim())) throw new InputError(`--threshold must be a decimal number, got ${JSON.stringify(text)}`);
     overrides.threshold = Number(text);
   }
   meta = withOverrides(meta, overrides, path);

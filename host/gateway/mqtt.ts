@@ -55,7 +55,12 @@ export async function startMqtt(agent: GatewayAgent, options: MqttOptions): Prom
   });
   const publishStatus = (ping?: string) => { if (client.connected) client.publish(t.status(id), status(ping), { qos: 1, retain: true }); };
 
+  // Sessions the broker ends within seconds, again and again: most often a second gateway with the
+  // same --id (the broker hands the client id to the newer connection, back and forth).
+  let connectedAt = 0;
+  let shortSessions = 0;
   client.on('connect', () => {
+    connectedAt = Date.now();
     emit({ event: 'mqtt-connected', url: redactUrl(options.url), id });
     const subs = [
       ...fleets.map((g) => `${options.prefix}/fleets/${g}/bundles/+`),
@@ -70,11 +75,6 @@ export async function startMqtt(agent: GatewayAgent, options: MqttOptions): Prom
     });
   });
   client.on('error', (err) => emit({ event: 'mqtt-error', error: err.message }));
-  // Sessions the broker ends within seconds, again and again: most often a second gateway with the
-  // same --id (the broker hands the client id to the newer connection, back and forth).
-  let connectedAt = 0;
-  let shortSessions = 0;
-  client.on('connect', () => { connectedAt = Date.now(); });
   client.on('close', () => {
     if (connectedAt === 0) return;
     shortSessions = Date.now() - connectedAt < 5000 ? shortSessions + 1 : 0;

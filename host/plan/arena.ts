@@ -55,8 +55,6 @@ type Placement = Map<number, number>;
 interface Placed {
   offset: number;
   size: number;
-  first: number;
-  last: number;
 }
 
 const overlapsInTime = (a: { first: number; last: number }, b: { first: number; last: number }) =>
@@ -75,7 +73,7 @@ function place(order: Lifetime[], fit: 'first' | 'best', fixed: Placement = new 
   let arenaBytes = 0;
   const put = (l: Lifetime, offset: number) => {
     const size = alignUp(l.bytes);
-    const p = { offset, size, first: l.first, last: l.last };
+    const p = { offset, size };
     for (let step = l.first; step <= l.last; step++) (byStep[step] ??= []).push(p);
     offsets.set(l.tensor, offset);
     arenaBytes = Math.max(arenaBytes, offset + size);

@@ -79,6 +79,9 @@ const F32_MAX = 3.4028234663852886e38;
 /** A decimal number as CSV writes one: sign, digits, point, exponent (no hex, no Infinity). */
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
+/** Whether `text` is one decimal number (DECIMAL), as CSV fields and --threshold must be. */
+export const isDecimal = (text: string): boolean => DECIMAL.test(text);
+
 /** bytes[start, end) as one decimal number; NaN if it is not one (or holds a comma). */
 export function parseDecimal(bytes: Uint8Array, start: number, end: number): number {
   const v = parseField(bytes, start, end);

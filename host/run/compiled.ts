@@ -183,10 +183,8 @@ export class CompiledInterpreter implements ModelRunner {
     }
     const pages = memory.length / PAGE_BYTES;
     this.linearMemory = { ...need, memoryLimit: options.memoryLimit ?? null, ramLimit: options.ramLimit ?? null, pages, maximumPages: pages };
-    // input_ptr/output_ptr are module code too: under the timeout when there is one.
-    const timed = <T>(run: () => T): T => (this.timeoutMs === undefined ? run() : this.instance.withTimeout!(this.timeoutMs, run));
-    this.inputs = meta.inputs.map((t, i) => ({ ...t, data: tensorView(memory, trapsAsErrors('input_ptr()', () => timed(() => this.address('input_ptr', i, t))), t) }));
-    this.outputs = meta.outputs.map((t, i) => ({ ...t, data: tensorView(memory, trapsAsErrors('output_ptr()', () => timed(() => this.address('output_ptr', i, t))), t) }));
+    this.inputs = meta.inputs.map((t, i) => ({ ...t, data: tensorView(memory, this.address('input_ptr', i, t), t) }));
+    this.outputs = meta.outputs.map((t, i) => ({ ...t, data: tensorView(memory, this.address('output_ptr', i, t), t) }));
     this.frontEnd = meta.frontEnd && meta.pm ? this.frontEndOf(meta.pm, meta.frontEnd) : null;
   }
 
@@ -222,7 +220,7 @@ export class CompiledInterpreter implements ModelRunner {
 
   /** samples_ptr() / context_ptr(), checked as address() checks tensors. */
   private pointer(fn: 'samples_ptr' | 'context_ptr', bytes: number, align: number): number {
-    const at = this.instance.call(fn);
+    const at = this.run(fn);
     if (!(at >= 0 && at + bytes <= this.instance.memory.length && at % align === 0)) {
       throw new ModelError(`module: ${fn}() = ${at} is not ${bytes} bytes inside its ${this.instance.memory.length}-byte memory, aligned to ${align}`);
     }
@@ -231,7 +229,7 @@ export class CompiledInterpreter implements ModelRunner {
 
   /** input_ptr(i) / output_ptr(i), checked to lie inside memory and be aligned for the dtype. */
   private address(fn: 'input_ptr' | 'output_ptr', i: number, t: TensorInfo): number {
-    const at = this.instance.call(fn, i);
+    const at = this.run(fn, i);
     const size = DTYPE_BYTES[t.dtype];
     if (!(at >= 0 && at + t.bytes <= this.instance.memory.length && at % size === 0)) {
       throw new ModelError(`module: ${fn}(${i}) = ${at} is not a ${t.bytes}-byte ${t.dtype} tensor inside its ${this.instance.memory.length}-byte memory`);
@@ -247,22 +245,17 @@ export class CompiledInterpreter implements ModelRunner {
     if (status !== 0) this.fail(status);
   }
 
-  /** Calls a no-argument export under the timeout; a trap becomes KernelError. */
-  private run(name: 'invoke' | 'features'): number {
-    try {
-      return this.timeoutMs === undefined
-        ? this.instance.call(name)
-        : this.instance.withTimeout!(this.timeoutMs, () => this.instance.call(name));
-    } catch (e) {
-      if (e instanceof EdgerunError) throw e;
-      throw new KernelError(`compiled module: ${name}() trapped (${trapMessage(e)})`);
-    }
+  /** Calls an export of the module: every call of module code goes under the timeout (when there
+   *  is one), and a trap becomes KernelError. */
+  private run(name: string, ...args: number[]): number {
+    const call = () => this.instance.call(name, ...args);
+    return trapsAsErrors(`${name}()`, () => (this.timeoutMs === undefined ? call() : this.instance.withTimeout!(this.timeoutMs, call)));
   }
 
   /** Calls the module's reset(): restores variable tensors (recurrent state) to their initial
    *  values and empties the front-end's context. */
   reset(): void {
-    this.instance.call('reset');
+    this.run('reset');
   }
 
   /** Decodes status ((call + 1) << 8) | kernelStatus (README, "Module ABI"). */
