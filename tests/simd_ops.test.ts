@@ -49,21 +49,23 @@ interface Case { kind: 'conv' | 'depthwise'; model: Uint8Array; label: string }
  * `shortRows`: conv with outC a multiple of 8 and short filter rows (conv_2d_pairs' cases).
  * `borders`: depthwise with depth multiplier 1, mostly SAME padding, up to three batches and
  * larger images (runs of border windows that clip alike, the SIMD kernel's cached address tables).
+ * `winograd`: conv with 3x3 filters, stride 1, no dilation, channels in multiples of 8
+ * (conv_2d_winograd's cases: partial tiles, tile passes past the last tile, batches).
  */
-function randomWindowCase(r: () => number, kind: 'conv' | 'depthwise', shortRows = false, borders = false): Case | null {
+function randomWindowCase(r: () => number, kind: 'conv' | 'depthwise', shortRows = false, borders = false, winograd = false): Case | null {
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
-  const H = 1 + Math.floor(r() * (borders ? 20 : 11));
-  const W = 1 + Math.floor(r() * (borders ? 20 : 11));
-  const C = shortRows ? pick([1, 2, 3, 5, 8, 16, 32]) : pick([1, 2, 3, 7, 8, 9, 15, 16, 17, 24, 31, 33, 40]);
+  const H = 1 + Math.floor(r() * (borders ? 20 : winograd ? 13 : 11));
+  const W = 1 + Math.floor(r() * (borders ? 20 : winograd ? 13 : 11));
+  const C = winograd ? pick([8, 16, 24, 32, 64]) : shortRows ? pick([1, 2, 3, 5, 8, 16, 32]) : pick([1, 2, 3, 7, 8, 9, 15, 16, 17, 24, 31, 33, 40]);
   const M = kind === 'depthwise' && !borders ? pick([1, 1, 1, 2, 3]) : 1;
-  const O = kind === 'depthwise' ? C * M : pick(shortRows ? [8, 16, 24, 40] : [1, 3, 4, 5, 8, 13, 16, 17, 24, 32, 37, 40]);
-  const kh = shortRows && C > 3 ? 1 : pick([1, 1, 2, 3, 3, 5]);
-  const kw = shortRows && C > 3 ? 1 : pick([1, 1, 2, 3, 3, 4]);
-  const N = shortRows ? pick([1, 1, 2]) : borders ? pick([1, 2, 3]) : 1;
-  const sh = pick([1, 1, 2, 3]);
-  const sw = pick([1, 1, 2, 3]);
-  const dh = pick([1, 1, 1, 2]);
-  const dw = pick([1, 1, 1, 2]);
+  const O = kind === 'depthwise' ? C * M : pick(shortRows || winograd ? [8, 16, 24, 40] : [1, 3, 4, 5, 8, 13, 16, 17, 24, 32, 37, 40]);
+  const kh = winograd ? 3 : shortRows && C > 3 ? 1 : pick([1, 1, 2, 3, 3, 5]);
+  const kw = winograd ? 3 : shortRows && C > 3 ? 1 : pick([1, 1, 2, 3, 3, 4]);
+  const N = shortRows ? pick([1, 1, 2]) : borders || winograd ? pick([1, 2, 3]) : 1;
+  const sh = winograd ? 1 : pick([1, 1, 2, 3]);
+  const sw = winograd ? 1 : pick([1, 1, 2, 3]);
+  const dh = winograd ? 1 : pick([1, 1, 1, 2]);
+  const dw = winograd ? 1 : pick([1, 1, 1, 2]);
   const padding = r() < (borders ? 0.9 : 0.6) ? 0 : 1;
   const act = pick([0, 1, 2, 3]);
   const oh = outputSize(padding, H, kh, sh, dh);
@@ -110,16 +112,19 @@ function randomWindowCase(r: () => number, kind: 'conv' | 'depthwise', shortRows
 }
 
 /** `count` random window cases (randomWindowCase) from seed: SIMD (on `runtime`, else V8) equals scalar on each. */
-function checkWindowCases(seed: number, count: number, kind: Case['kind'], shortRows = false, borders = false, runtime?: Runtime): void {
+function checkWindowCases(seed: number, count: number, kind: Case['kind'], shortRows = false, borders = false, runtime?: Runtime, winograd = false): void {
   const r = rng(seed);
   let ran = 0;
+  let tiled = 0;
   while (ran < count) {
-    const c = randomWindowCase(r, kind, shortRows, borders);
+    const c = randomWindowCase(r, kind, shortRows, borders, winograd);
     if (!c) continue;
     const [simd, ref] = runBoth(c.model, r, undefined, runtime);
     assert.equal(simd, ref, `case ${ran}: ${c.label}`);
+    if (winograd && loadModel(c.model).prepared.layout.calls[0].kernel === 'conv_2d_winograd') tiled++;
     ran++;
   }
+  if (winograd) assert.ok(tiled >= count * 0.7, `only ${tiled} of ${count} cases ran conv_2d_winograd`);
 }
 
 for (const kind of ['conv', 'depthwise'] as const) {
@@ -128,6 +133,10 @@ for (const kind of ['conv', 'depthwise'] as const) {
 
 test('conv, outC a multiple of 8 and short rows (channels in lanes): SIMD equals scalar on 150 random configurations', () => {
   checkWindowCases(111, 150, 'conv', true);
+});
+
+test('conv 3x3, stride 1, channels in multiples of 8 (Winograd tiles): SIMD equals scalar on 120 random configurations', () => {
+  checkWindowCases(113, 120, 'conv', false, false, undefined, true);
 });
 
 test('depthwise, multiplier 1, SAME padding, batches, larger images: SIMD equals scalar on 200 random configurations', () => {

@@ -1,6 +1,6 @@
 // Mirrors tflite::reference_integer_ops::ConvPerChannel (integer_ops/conv.h), int8 in/out, int32 bias.
-// The filter is in conv_2d's packed rows (stride kPad) or conv_2d_pairs' pair-interleaved
-// layout (host/abi/blocks.ts); the loop is TFLite's.
+// The filter is in conv_2d's packed rows (stride kPad), conv_2d_pairs' pair-interleaved layout or
+// conv_2d_winograd's transformed one (host/abi/blocks.ts); the loop is TFLite's.
 import { clamp, multiplyByQuantizedMultiplier } from '../quant';
 import {
   CONV_2D_INPUT, CONV_2D_FILTER, CONV_2D_BIAS, CONV_2D_OUTPUT, CONV_2D_MULTIPLIERS, CONV_2D_SHIFTS,
@@ -10,24 +10,60 @@ import {
   CONV_2D_INPUT_OFFSET, CONV_2D_OUTPUT_OFFSET, CONV_2D_ACT_MIN, CONV_2D_ACT_MAX,
 } from '../params';
 
+const ROWS = 0;
+const PAIRS = 1;
+const WINOGRAD = 2;
+
 export function conv_2d_ref(p: usize): i32 {
-  return conv(p, false);
+  return conv(p, ROWS);
 }
 
 export function conv_2d_pairs_ref(p: usize): i32 {
-  return conv(p, true);
+  return conv(p, PAIRS);
 }
 
-/** Byte offset of filter[oc][k] in either layout. */
+export function conv_2d_winograd_ref(p: usize): i32 {
+  return conv(p, WINOGRAD);
+}
+
+/** filter[oc][fy][fx][ic] (k = (fy * filterW + fx) * inC + ic, inC = filterInC) in `layout`. */
 // @ts-ignore: decorator
 @inline
-function filterAt(oc: i32, k: i32, kPad: i32, pairs: bool): usize {
-  return <usize>(pairs ? ((oc >> 3) * (kPad >> 1) + (k >> 1)) * 16 + (oc & 7) * 2 + (k & 1) : oc * kPad + k);
+function filterTap(filter: usize, oc: i32, k: i32, fy: i32, fx: i32, ic: i32, inC: i32, kPad: i32, layout: i32): i32 {
+  if (layout == ROWS) return load<i8>(filter + <usize>(oc * kPad + k));
+  if (layout == PAIRS) return load<i8>(filter + <usize>(((oc >> 3) * (kPad >> 1) + (k >> 1)) * 16 + (oc & 7) * 2 + (k & 1)));
+  return winogradTap(filter, oc, fy, fx, ic, inC);
+}
+
+/**
+ * g[fy][fx] of filter (oc, ic) from its U = H g H^T (conv_2d_winograd): L H = 2I for
+ * L = [1 0 0 0; 0 1 -1 0; 0 0 0 1], so g = L U L^T / 4.
+ */
+function winogradTap(filter: usize, oc: i32, fy: i32, fx: i32, ic: i32, inC: i32): i32 {
+  const record = filter + <usize>((((oc >> 3) * 16) * (inC >> 1) + (ic >> 1)) * 32 + (oc & 7) * 4 + (ic & 1) * 2);
+  const positionBytes = <usize>(inC >> 1) * 32;
+  let sum = 0;
+  for (let a = 0; a < 4; a++) {
+    const la = lCoefficient(fy, a);
+    if (la == 0) continue;
+    for (let b = 0; b < 4; b++) {
+      const lb = lCoefficient(fx, b);
+      if (lb != 0) sum += la * lb * <i32>load<i16>(record + <usize>(a * 4 + b) * positionBytes);
+    }
+  }
+  return sum >> 2;
+}
+
+/** L[i][a] of winogradTap. */
+function lCoefficient(i: i32, a: i32): i32 {
+  if (i == 0) return a == 0 ? 1 : 0;
+  if (i == 1) return a == 1 ? 1 : a == 2 ? -1 : 0;
+  return a == 3 ? 1 : 0;
 }
 
 // @ts-ignore: decorator
 @inline
-function conv(p: usize, pairs: bool): i32 {
+function conv(p: usize, layout: i32): i32 {
   const input = load<usize>(p, CONV_2D_INPUT);
   const filter = load<usize>(p, CONV_2D_FILTER);
   const bias = load<usize>(p, CONV_2D_BIAS);
@@ -78,7 +114,7 @@ function conv(p: usize, pairs: bool): i32 {
               const k0 = (fy * filterW + fx) * filterInC;
               for (let ic = 0; ic < filterInC; ic++) {
                 const iv = <i32>load<i8>(inBase + <usize>ic);
-                const fv = <i32>load<i8>(filter + filterAt(oc, k0 + ic, kPad, pairs));
+                const fv = filterTap(filter, oc, k0 + ic, fy, fx, ic, filterInC, kPad, layout);
                 acc += fv * (iv + inputOffset);
               }
             }

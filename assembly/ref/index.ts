@@ -1,5 +1,5 @@
 // Entry of the scalar reference module: every kernel, 1:1 with TFLite's reference loops.
-export { conv_2d_ref as conv_2d, conv_2d_pairs_ref as conv_2d_pairs } from './conv_2d';
+export { conv_2d_ref as conv_2d, conv_2d_pairs_ref as conv_2d_pairs, conv_2d_winograd_ref as conv_2d_winograd } from './conv_2d';
 export { depthwise_conv_2d_ref as depthwise_conv_2d } from './depthwise_conv_2d';
 export { fully_connected_ref as fully_connected } from './fully_connected';
 export { average_pool_2d, max_pool_2d } from './pooling';

@@ -59,6 +59,17 @@ export const conv2d: OpDef = {
     }
     const biasRom = biasArg(t, bias, outC);
     const rows = packRows(filterData, outC, k);
+    const common = {
+      input: tensorArg(input.index), bias: biasRom, output: tensorArg(output.index), multipliers: rq.multipliers, shifts: rq.shifts,
+      requant: rq.table, foldedBias: romInt32(foldBias(biasRom?.rom ?? null, rows.rowSums, outC, inputOffset), 'folded bias'),
+      ...geometry, inputOffset, outputOffset: output.quantization!.zeroPoint[0],
+    };
+    if (winogradApplies(geometry) && rq.table) {
+      return [{
+        kernel: 'conv_2d_winograd', macs,
+        args: { ...common, filter: { rom: packWinograd(filterData, outC, inC), label: 'filter' }, scratch: { scratch: 145 * inC + 2192 }, kPad: inC },
+      }];
+    }
     const pointwise = filterH === 1 && filterW === 1;
     // Channels in lanes (no horizontal sums) for ungrouped convolutions with whole 8-channel
     // groups: measured 1.1-1.6x faster per pixel for rows up to 64 taps, 1.05-1.15x for longer
@@ -72,15 +83,53 @@ export const conv2d: OpDef = {
       macs,
       scalar: filterInC !== inC || !rq.table,
       args: {
-        input: tensorArg(input.index), filter: { rom: pairs ? packPairs(rows.packed, outC, k, rows.kPad, kPad) : rows.packed, label: 'filter' }, bias: biasRom,
-        output: tensorArg(output.index), multipliers: rq.multipliers, shifts: rq.shifts, requant: rq.table,
-        foldedBias: romInt32(foldBias(biasRom?.rom ?? null, rows.rowSums, outC, inputOffset), 'folded bias'),
-        scratch: { scratch: pointwise ? 0 : (pairs ? 8 : 2) * kPad + 16 },
-        ...geometry, kPad, inputOffset, outputOffset: output.quantization!.zeroPoint[0],
+        ...common, filter: { rom: pairs ? packPairs(rows.packed, outC, k, rows.kPad, kPad) : rows.packed, label: 'filter' },
+        scratch: { scratch: pointwise ? 0 : (pairs ? 8 : 2) * kPad + 16 }, kPad,
       },
     }];
   },
 };
+
+/**
+ * Largest input depth for conv_2d_winograd: its tiles' sums are 4 * sum w*x, which must stay
+ * below 2^31 (|w|, |x| <= 128 over 9 * inC taps).
+ */
+const WINOGRAD_MAX_IN_C = Math.floor((2 ** 31 - 1) / (4 * 9 * 128 * 128));
+
+interface ConvGeometry {
+  inC: number; outC: number; outH: number; outW: number; filterH: number; filterW: number; filterInC: number;
+  strideH: number; strideW: number; dilationH: number; dilationW: number;
+}
+
+/** Whether conv_2d_winograd takes this convolution (host/abi/blocks.ts). */
+function winogradApplies(g: ConvGeometry): boolean {
+  return g.filterH === 3 && g.filterW === 3 && g.strideH === 1 && g.strideW === 1 && g.dilationH === 1 && g.dilationW === 1 &&
+    g.filterInC === g.inC && g.inC % 8 === 0 && g.inC <= WINOGRAD_MAX_IN_C && g.outC % 8 === 0 && g.outH >= 2 && g.outW >= 2;
+}
+
+/** H = 2 x Winograd F(2, 3)'s G: U = H g H^T is integer (assembly/kernels/conv_2d_winograd.ts). */
+const WINOGRAD_H = [[2, 0, 0], [1, 1, 1], [1, -1, 1], [0, 0, 2]];
+
+/** conv_2d_winograd's filter (host/abi/blocks.ts) from TFLite's [outC][3][3][inC] int8 filter. */
+function packWinograd(filterData: Uint8Array, outC: number, inC: number): Uint8Array {
+  const g = new Int8Array(filterData.buffer, filterData.byteOffset, outC * 9 * inC);
+  const u = new Int16Array(outC * 16 * inC);
+  const hg = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+  for (let oc = 0; oc < outC; oc++) {
+    for (let ic = 0; ic < inC; ic++) {
+      for (let a = 0; a < 4; a++) {
+        for (let j = 0; j < 3; j++) hg[a * 3 + j] = WINOGRAD_H[a].reduce((s, h, i) => s + h * g[((oc * 3 + i) * 3 + j) * inC + ic], 0);
+      }
+      for (let a = 0; a < 4; a++) {
+        for (let b = 0; b < 4; b++) {
+          const value = WINOGRAD_H[b].reduce((s, h, j) => s + hg[a * 3 + j] * h, 0);
+          u[((((oc >> 3) * 16 + a * 4 + b) * (inC >> 1) + (ic >> 1)) * 32 + (oc & 7) * 4 + (ic & 1) * 2) >> 1] = value;
+        }
+      }
+    }
+  }
+  return new Uint8Array(u.buffer);
+}
 
 /** conv_2d_pairs' filter (host/abi/blocks.ts, row length kPad) from k-byte rows packed with stride rowStride; outC a multiple of 8. */
 function packPairs(rows: Uint8Array, outC: number, k: number, rowStride: number, kPad: number): Uint8Array {

@@ -248,6 +248,44 @@ def conv_2d(i: int, rng) -> Case:
                 edits=[widen_output] if wide else [])
 
 
+def conv_2d_3x3(i: int, rng) -> Case:
+    """3x3, stride 1, no dilation, channels in multiples of 8: the convolutions of ResNet-style
+    networks (edgerun runs these as Winograd F(2x2, 3x3); odd sizes leave partial tiles)."""
+    act = ACTS[i % 4]
+    pad = ("SAME", "VALID")[(i // 4) % 2]
+    per_tensor = i % 5 == 2
+    bias = i % 6 != 3
+    batch = 2 if i % 7 == 5 else 1
+    wide = act != "NONE" and i % 3 == 0
+    h, w = 3 + int(rng.integers(0, 10)), 3 + int(rng.integers(0, 10))
+    cin = int(rng.choice([8, 16, 24, 32, 64]))
+    cout = int(rng.choice([8, 16, 24, 40]))
+    gain = round(float(rng.uniform(0.5, 3.0)), 3)
+    rng_range = pick_range(rng, i)
+    wts = he(rng, (3, 3, cin, cout), 9 * cin, gain)
+    b = (rng.normal(size=cout) * 0.5).astype(np.float32)
+    x_shape = (batch, h, w, cin)
+    cfg = dict(input_shape=list(x_shape), kernel=[3, 3], filters=cout, strides=[1, 1], dilation=[1, 1], padding=pad,
+               activation=act, bias=bias, weights="per-tensor" if per_tensor else "per-channel", gain=gain,
+               input_range=rng_range, output_hw=[conv_out(h, 3, 1, 1, pad), conv_out(w, 3, 1, 1, pad)])
+
+    def make():
+        W, B = const(wts), const(b)
+
+        def body(x):
+            y = tf.nn.conv2d(x, W, strides=1, padding=pad)
+            if bias:
+                y = tf.nn.bias_add(y, B)
+            return apply_act(y, act)
+        return tf_fn([x_shape], body)
+
+    cid = (f"w{i:03d}-{h}x{w}x{cin}-f{cout}-{pad.lower()}-{act_tag(act)}"
+           f"-{'pertensor' if per_tensor else 'perchannel'}{'' if bias else '-nobias'}"
+           f"{'-b2' if batch == 2 else ''}{'-wide' if wide else ''}")
+    return Case("CONV_2D_3X3", cid, ["CONV_2D"], cfg, make, [tuple(rng_range)], per_tensor=per_tensor,
+                edits=[widen_output] if wide else [])
+
+
 # --- DEPTHWISE_CONV_2D -----------------------------------------------------------------------
 
 DW_KERNELS = [(3, 3), (1, 1), (5, 5), (3, 1), (1, 3), (2, 2), (3, 3), (2, 5), (5, 3), (4, 4), (7, 1)]
@@ -2936,6 +2974,7 @@ def sparse_network(i: int, rng) -> Case:
 
 CASE_TABLE: dict[str, tuple[int, Callable]] = {
     "CONV_2D": (56, conv_2d),
+    "CONV_2D_3X3": (16, conv_2d_3x3),
     "DEPTHWISE_CONV_2D": (40, depthwise_conv_2d),
     "FULLY_CONNECTED": (36, fully_connected),
     "AVERAGE_POOL_2D": (18, pool("AVERAGE_POOL_2D")),
