@@ -3,6 +3,7 @@ import { readRegularFile } from './files.js';
 import { compilePrepared, type CompiledModule } from './aot/compile.js';
 import { isWasm } from './aot/sections.js';
 import { EdgerunError, InputError, ModelError } from './errors.js';
+import type { OptimizeFor } from './graph/tensors.js';
 import { OPS } from './ops/registry.js';
 import { type PreparedModel, prepareModel, type TensorInfo, tensorInfo, unsupportedOps } from './plan/prepare.js';
 import { Interpreter, type InterpreterOptions } from './run/interpreter.js';
@@ -13,6 +14,7 @@ import { readModel } from './tflite/reader.js';
 import { foldSparseConstants } from './graph/sparse.js';
 import { type PmMeta, pmMetaOf } from './pm/model_meta.js';
 
+export type { OptimizeFor } from './graph/tensors.js';
 export { EdgerunError, InputError, KernelError, MemoryLimitError, ModelError, TimeoutError, UnsupportedOpError } from './errors.js';
 export { Interpreter, MAX_TIMEOUT_MS } from './run/interpreter.js';
 export type { InterpreterOptions, OpTiming, TensorData, TensorView } from './run/interpreter.js';
@@ -113,6 +115,8 @@ export interface ModelReport {
 export interface LoadOptions {
   /** Kernel module: 'simd' (default) or the scalar 'ref' twins. */
   kernels?: KernelFlavor;
+  /** 'speed' (default) or 'size': no prepared weight layout larger than the model's (README, "Speed or size"). */
+  optimize?: OptimizeFor;
 }
 
 /** Flatbuffers (and so .tflite files) stop at 2 GiB; compiled modules are smaller still. */
@@ -162,7 +166,7 @@ export class EdgerunModel {
 export function loadModel(source: string | Uint8Array, options: LoadOptions = {}): EdgerunModel {
   const model = parse(source);
   const kernels = options.kernels ?? 'simd';
-  return new EdgerunModel(prepareModel(model, kernels), kernels);
+  return new EdgerunModel(prepareModel(model, kernels, options.optimize), kernels);
 }
 
 /** Reads a module made by compileModel / `edgerun compile`. Throws ModelError if it is not one. */
@@ -179,6 +183,7 @@ export function openModel(source: string | Uint8Array, options: LoadOptions = {}
   if (options.kernels !== undefined && options.kernels !== compiled.kernels) {
     throw new InputError(`the module was compiled with ${compiled.kernels} kernels; --kernels ${options.kernels} needs a recompile`);
   }
+  if (options.optimize !== undefined) throw new InputError('--optimize applies when a .tflite model is prepared; a compiled module keeps the layouts it was compiled with');
   return compiled;
 }
 
@@ -212,7 +217,7 @@ export function inspectModel(source: string | Uint8Array, options: LoadOptions =
   };
   if (unsupported.length > 0) return { ...base, memory: null };
   const kernels = options.kernels ?? 'simd';
-  return { ...base, memory: memoryFigures(prepareModel(model, kernels), kernels) };
+  return { ...base, memory: memoryFigures(prepareModel(model, kernels, options.optimize), kernels) };
 }
 
 function parse(source: string | Uint8Array): Model {

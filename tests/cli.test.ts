@@ -66,6 +66,31 @@ test('inspect --json has the documented fields', () => {
   assert.ok(j.memory.romBytes > j.memory.weightsBytes);
 });
 
+test('--optimize size: the same bytes out, no Winograd filters (ROM as small as the weights allow); speed is the default', () => {
+  const dir = join(ROOT, 'tests', 'golden', 'cases', 'NETWORK', 'n003-resnet-tiny-24x24');
+  const model = join(dir, 'model.tflite');
+  const npyData = (file: string) => Array.from(readNpy(new Uint8Array(readFileSync(file)), file).data);
+  const expected = npyData(join(dir, 'output_0.npy'));
+  const memory = (...extra: string[]) => JSON.parse(edgerun('inspect', model, '--json', ...extra).stdout).memory;
+  const speed = memory();
+  const size = memory('--optimize', 'size');
+  assert.equal(memory('--optimize', 'speed'), speed);
+  assert.ok(size.weightsBytes < speed.weightsBytes && size.romBytes < speed.romBytes, `${size.romBytes} vs ${speed.romBytes}`);
+  const kernels = (optimize: 'speed' | 'size') => loadModel(model, { optimize }).prepared.layout.calls.map((c) => c.kernel);
+  assert.ok(kernels('speed').includes('conv_2d_winograd'));
+  assert.not.ok(kernels('size').includes('conv_2d_winograd'));
+  for (const optimize of ['speed', 'size']) {
+    const out = join(tmp, `resnet-${optimize}.npy`);
+    const r = edgerun('run', model, '--input', join(dir, 'input_0.npy'), '--output', out, '--optimize', optimize);
+    assert.is(r.code, 0, r.stderr);
+    assert.equal(npyData(out), expected);
+  }
+  expectError(edgerun('run', model, '--input', join(dir, 'input_0.npy'), '--optimize', 'fast'), 2, /--optimize must be speed or size, got fast/);
+  const wasm = join(tmp, 'resnet-size.wasm');
+  assert.is(edgerun('compile', model, '-o', wasm, '--optimize', 'size').code, 0);
+  expectError(edgerun('inspect', wasm, '--optimize', 'size'), 2, /a compiled module keeps the layouts it was compiled with/);
+});
+
 test('bad input: one-line errors with exit 2, existing outputs untouched', () => {
   expectError(edgerun('run', MODEL), 2, /1 input\(s\).*got 0 --input/);
   expectError(edgerun('run', join(tmp, 'missing.tflite'), '--input', INPUT), 2, /cannot read \(ENOENT\)/);

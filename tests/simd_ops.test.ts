@@ -146,11 +146,12 @@ test('depthwise, multiplier 1, SAME padding, batches, larger images: SIMD equals
 // wasmtime runs conv_2d_pairs' two-pairs-per-step build (host/run/kernels.ts runtimeKernel).
 const wasmtime = listRuntimes().find((rt) => rt.name === 'wasmtime')!;
 const wasmtimeRequired = process.env.EDGERUN_REQUIRE_WASMTIME === '1';
-(wasmtime.available || wasmtimeRequired ? test : test.skip)('conv on wasmtime (conv_2d_pairs_unrolled among its kernels): SIMD equals scalar on 100 + 100 random configurations', () => {
+(wasmtime.available || wasmtimeRequired ? test : test.skip)('conv on wasmtime (conv_2d_pairs_unrolled among its kernels): SIMD equals scalar on 100 + 100 + 40 (Winograd) random configurations', () => {
   assert.is(runtimeKernel('conv_2d_pairs', 'wasmtime'), 'conv_2d_pairs_unrolled');
   const runtime = getRuntime('wasmtime');
   checkWindowCases(112, 100, 'conv', true, false, runtime);
   checkWindowCases(102, 100, 'conv', false, false, runtime);
+  checkWindowCases(114, 40, 'conv', false, false, runtime, true);
 });
 
 function randomAddCase(r: () => number): { model: Uint8Array; label: string } {

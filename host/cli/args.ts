@@ -1,5 +1,5 @@
 /** Command-line argument parsing shared by the commands. */
-import { getRuntime, InputError, MAX_TIMEOUT_MS, type MemoryLimits, parseSize, type Runtime, RUNTIME_NAMES } from '../index.js';
+import { getRuntime, InputError, MAX_TIMEOUT_MS, type MemoryLimits, type OptimizeFor, parseSize, type Runtime, RUNTIME_NAMES } from '../index.js';
 
 export interface Args {
   positional: string[];
@@ -45,6 +45,14 @@ export function kernelsOf(args: Args): 'simd' | 'ref' {
 /** --kernels when given, else undefined: a compiled module then runs the kernels it was built with. */
 export function kernelsOption(args: Args): 'simd' | 'ref' | undefined {
   return args.flags.has('--kernels') ? kernelsOf(args) : undefined;
+}
+
+/** --optimize speed|size when given, else undefined (speed; a compiled module refuses the option). */
+export function optimizeOption(args: Args): OptimizeFor | undefined {
+  if (!args.flags.has('--optimize')) return undefined;
+  const o = one(args, '--optimize', '');
+  if (o !== 'speed' && o !== 'size') throw new InputError(`--optimize must be speed or size, got ${o}`);
+  return o;
 }
 
 export function modelPath(args: Args, command: string): string {

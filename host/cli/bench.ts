@@ -3,13 +3,13 @@ import {
   benchmark, CompiledModel, type EdgerunModel, formatBytes, formatSize, InputError, Interpreter, memoryPages, openModel, parseSize,
   parseSizeList, profile, type Runtime, sweepMemoryLimits,
 } from '../index.js';
-import { kernelsOption, modelPath, one, parseArgs, positiveInt, runtimeOf, timeoutOf } from './args.js';
+import { kernelsOption, modelPath, optimizeOption, one, parseArgs, positiveInt, runtimeOf, timeoutOf } from './args.js';
 import { HELP } from './help.js';
 import { memoryLine } from './run.js';
 import { checkInputCount, fillInputs } from './tensors.js';
 
 export function cmdBench(argv: string[]): void {
-  const args = parseArgs(argv, ['--input', '--iterations', '--warmup', '--profile', '--runtime', '--kernels', '--json', '--memory-limit', '--ram-limit', '--timeout']);
+  const args = parseArgs(argv, ['--input', '--iterations', '--warmup', '--profile', '--runtime', '--kernels', '--optimize', '--json', '--memory-limit', '--ram-limit', '--timeout']);
   if (args.flags.has('--help') || args.flags.has('-h')) return void console.log(HELP.bench);
   const path = modelPath(args, 'bench');
   const runtime = runtimeOf(args);
@@ -21,7 +21,7 @@ export function cmdBench(argv: string[]): void {
   const ramLimit = args.flags.has('--ram-limit') ? parseSize(one(args, '--ram-limit', ''), '--ram-limit') : undefined;
   if (caps.length > 1 && args.flags.has('--profile')) throw new InputError('--profile cannot be combined with a --memory-limit sweep');
   const files = args.flags.get('--input') ?? [];
-  const model = openModel(path, { kernels: kernelsOption(args) });
+  const model = openModel(path, { kernels: kernelsOption(args), optimize: optimizeOption(args) });
   if (model instanceof CompiledModel && args.flags.has('--profile')) {
     throw new InputError('--profile times each op, but a compiled module runs as one call: profile the .tflite model');
   }

@@ -31,7 +31,7 @@ Run \`edgerun <command> --help\` for a command's options.
 Exit codes: 0 success, 2 invalid usage or invalid input (model or data), 3 the model does not fit
 a --memory-limit / --ram-limit, 4 stopped by --timeout, 5 a flash rollout stopped or failed,
 1 internal fault or a WebAssembly trap.`,
-  inspect: `Usage: edgerun inspect MODEL [--json] [--kernels simd|ref]
+  inspect: `Usage: edgerun inspect MODEL [--json] [--kernels simd|ref] [--optimize speed|size]
 
 Prints the model's ops in execution order, its inputs and outputs (name, shape, dtype, scale,
 zero point), ops edgerun does not support, and memory figures (bytes):
@@ -39,6 +39,7 @@ zero point), ops edgerun does not support, and memory figures (bytes):
   RAM (writable at run time) and ROM (constant: weights + params + code).
   --json      one JSON object: {ops, inputs, outputs, unsupported, memory}
   --kernels   which kernel module the code figure counts (default simd)
+  --optimize  the figures for speed (default) or size layouts (see run --help)
 For a compiled .wasm: the figures come from its edgerun.meta section; code is the module minus its
 data section, and a "compiled module" block adds its kernels, size, pages and the source model's
 sha256 (--json: a "module" object).`,
@@ -52,6 +53,9 @@ match the tensor) or .bin (raw little-endian bytes, exactly the tensor's size).
   --timeout MS    stop the inference once it has run MS milliseconds (a whole number,
                   1..2147483647): exit 4 with "stopped: still running after the MS ms timeout"
   --kernels K     simd (default) or ref (scalar reference twins)
+  --optimize O    speed (default) or size: size keeps every prepared weight layout no larger than
+                  the model's own weights (3x3 convolutions then run without Winograd tiles, whose
+                  filters take 3.6x the bytes: ResNet-8 ~1.45x slower, ROM 0.56x; README "Speed or size")
   --json          print {outputs: [{name, shape, dtype, data}], latencyMs, memory}; memory is
                   {linearMemoryBytes, ramBytes, romDataBytes, memoryLimit, ramLimit, pages, maximumPages}
 
@@ -77,6 +81,9 @@ Times inferences of the model. Inputs default to seeded random data of the right
                   watchdog thread per inference (~0.05 ms), on wasmtime epoch checks compiled into
                   every loop (kernels ~1.5x slower)
   --kernels K     simd (default) or ref
+  --optimize O    speed (default) or size: size keeps every prepared weight layout no larger than
+                  the model's own weights (3x3 convolutions then run without Winograd tiles, whose
+                  filters take 3.6x the bytes: ResNet-8 ~1.45x slower, ROM 0.56x; README "Speed or size")
   --json          print {medianMs, p10Ms, p90Ms, minMs, iterations, warmup, macs, gmacPerS[, profile]
                   [, memory]} (memory as in run --json, with a limit)
 
@@ -94,7 +101,7 @@ Memory limits (SIZE: bytes, or a whole number with KiB/MiB/GiB (1024-based) or K
 Sweep: --memory-limit SIZE,SIZE,... (two or more) benchmarks under each cap in turn and prints,
 per cap, whether the model fits and, when it fits, the median latency; exit 0 either way.
 --ram-limit applies to every cap. --json prints [{limitBytes, fits, neededBytes, medianMs?}].`,
-  plan: `Usage: edgerun plan MODEL [--svg FILE] [--json]
+  plan: `Usage: edgerun plan MODEL [--svg FILE] [--json] [--optimize speed|size]
 
 Shows how the activation arena is planned. First the totals: arena, lower bound (the most bytes
 live at once: no plan can be smaller), RAM, ROM data. Then a timeline with one column per op
@@ -105,10 +112,11 @@ letter, tensor index, bytes, offset, first..last op, name. Per-call workspace is
 "scratch (op K)"; tensors aliasing a buffer (RESHAPE, in-place outputs) share its line.
   --svg FILE  also write the picture to FILE (must end in .svg): x = op index, y = offset, one
               rectangle per buffer labelled with its tensor index, dashed line at the lower bound
+  --optimize  plan the speed (default) or size layouts (see run --help; scratch sizes differ)
   --json      print {arenaBytes, lowerBoundBytes, ramBytes, romDataBytes,
               buffers: [{tensor, name, bytes, offset, first, last}]} (first/last: op indices)
               instead of the timeline`,
-  compile: `Usage: edgerun compile MODEL -o OUT.wasm [--kernels simd|ref] [--json]
+  compile: `Usage: edgerun compile MODEL -o OUT.wasm [--kernels simd|ref] [--optimize speed|size] [--json]
 
 Compiles a .tflite model ahead of time into one standalone WebAssembly module that imports
 nothing: only the kernels the model calls, the weights and param blocks as data segments, the
@@ -118,6 +126,8 @@ section (README: "Compiling a model"). \`edgerun run|bench|inspect OUT.wasm\` ru
 Same model, same kernels build: same bytes.
   -o, --output FILE  the .wasm to write (written to a temporary file, then renamed)
   --kernels K        simd (default; kernels with very little work use their scalar twin) or ref
+  --optimize O       speed (default) or size: size keeps every weight layout no larger than the
+                     model's own (for flash-constrained parts; see run --help)
   --json             print {bytes, codeBytes, dataBytes, ramBytes, romBytes}: codeBytes is the
                      module minus its data section, romBytes = ROM data + codeBytes`,
   synth: `Usage: edgerun synth [--fault F] [--severity S] [--degrade LIFE] [--duration S] [--rate HZ]
@@ -153,7 +163,7 @@ sample (timestamp in seconds from the start). The same options always give the s
                    windows: [{start, samples, fault, severity, rulS, shaftHz}]}
 Runs of 2,000,000 samples or more show progress on stderr when it is a terminal.`,
   stream: `Usage: edgerun stream MODEL --input FILE|- [--window N] [--hop M] [--features SPEC]
-                      [--threshold T] [--meta FILE] [--runtime R] [--kernels K] [--memory-limit SIZE] [--quiet]
+                      [--threshold T] [--meta FILE] [--runtime R] [--kernels K] [--optimize O] [--memory-limit SIZE] [--quiet]
 
 Reads sensor samples as CSV (a header naming the columns, e.g. timestamp,ax,ay,az,current,
 temperature as \`edgerun synth\` writes them; then one row per sample) from FILE or standard input,
@@ -171,8 +181,8 @@ spec, per-feature normalization, the score rule and a threshold calibrated on he
   --features SPEC    feature spec overrides as JSON, inline ({...}) or a file
   --threshold T      anomaly threshold instead of the calibrated one
   --meta FILE        edgerun.pm metadata (JSON) for a model without it
-  --runtime R        v8 (default) or wasmtime; --kernels simd|ref; --memory-limit/--ram-limit
-                     SIZE, --timeout MS as for run
+  --runtime R        v8 (default) or wasmtime; --kernels simd|ref; --optimize speed|size;
+                     --memory-limit/--ram-limit SIZE, --timeout MS as for run
   --quiet            no summary on standard error
 Timestamps (when there is a timestamp column) must increase and match the feature spec's sample
 rate within 1 %. A malformed row stops the stream with "edgerun: error: line N: ..." and exit

@@ -1,6 +1,6 @@
 /** `edgerun inspect`. */
 import { inspectModel, type ModelReport, type TensorInfo } from '../index.js';
-import { kernelsOption, modelPath, parseArgs } from './args.js';
+import { kernelsOption, modelPath, optimizeOption, parseArgs } from './args.js';
 import { HELP } from './help.js';
 import { label } from '../tflite/reader.js';
 import { fmtShape } from './tensors.js';
@@ -52,10 +52,10 @@ export function printReport(path: string, r: ModelReport): void {
 }
 
 export function cmdInspect(argv: string[]): void {
-  const args = parseArgs(argv, ['--json', '--kernels']);
+  const args = parseArgs(argv, ['--json', '--kernels', '--optimize']);
   if (args.flags.has('--help') || args.flags.has('-h')) return void console.log(HELP.inspect);
   const path = modelPath(args, 'inspect');
-  const report = inspectModel(path, { kernels: kernelsOption(args) });
+  const report = inspectModel(path, { kernels: kernelsOption(args), optimize: optimizeOption(args) });
   if (args.flags.has('--json')) console.log(JSON.stringify(report));
   else printReport(path, report);
 }

@@ -1,6 +1,6 @@
 /** `edgerun run`. */
 import { InputError, type ModelRunner, openModel } from '../index.js';
-import { kernelsOption, limitsOf, modelPath, parseArgs, runtimeOf, timeoutOf } from './args.js';
+import { kernelsOption, limitsOf, modelPath, optimizeOption, parseArgs, runtimeOf, timeoutOf } from './args.js';
 import { HELP } from './help.js';
 import { checkInputCount, fillInputs, fmtShape, values, writeOutputs } from './tensors.js';
 
@@ -17,7 +17,7 @@ export function memoryLine(interpreter: ModelRunner): string {
 }
 
 export function cmdRun(argv: string[]): void {
-  const args = parseArgs(argv, ['--input', '--output', '--runtime', '--kernels', '--json', '--memory-limit', '--ram-limit', '--timeout']);
+  const args = parseArgs(argv, ['--input', '--output', '--runtime', '--kernels', '--optimize', '--json', '--memory-limit', '--ram-limit', '--timeout']);
   if (args.flags.has('--help') || args.flags.has('-h')) return void console.log(HELP.run);
   const path = modelPath(args, 'run');
   const runtime = runtimeOf(args);
@@ -25,7 +25,7 @@ export function cmdRun(argv: string[]): void {
   const limits = limitsOf(args);
   const inputs = args.flags.get('--input') ?? [];
   const outputs = args.flags.get('--output') ?? [];
-  const model = openModel(path, { kernels: kernelsOption(args) });
+  const model = openModel(path, { kernels: kernelsOption(args), optimize: optimizeOption(args) });
   checkInputCount(model.inputs, inputs);
   if (outputs.length > 0 && outputs.length !== model.outputs.length) {
     throw new InputError(`the model has ${model.outputs.length} output(s), got ${outputs.length} --output`);

@@ -6,7 +6,7 @@ import {
   createScorer, CsvScorer, type FeatureSpec, InputError, openModel, parsePmMeta, type PmMeta, pmMetaOfModel, type StreamScore,
   type StreamStats, withOverrides,
 } from '../index.js';
-import { kernelsOption, limitsOf, modelPath, one, parseArgs, runtimeOf, timeoutOf } from './args.js';
+import { kernelsOption, limitsOf, modelPath, one, optimizeOption, parseArgs, runtimeOf, timeoutOf } from './args.js';
 import { HELP } from './help.js';
 
 const round = (x: number, digits: number) => Number(x.toPrecision(digits));
@@ -68,7 +68,7 @@ const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 export async function cmdStream(argv: string[]): Promise<void> {
   const args = parseArgs(argv, [
-    '--input', '--window', '--hop', '--features', '--meta', '--threshold', '--runtime', '--kernels', '--memory-limit', '--ram-limit', '--timeout', '--quiet',
+    '--input', '--window', '--hop', '--features', '--meta', '--threshold', '--runtime', '--kernels', '--optimize', '--memory-limit', '--ram-limit', '--timeout', '--quiet',
   ]);
   if (args.flags.has('--help') || args.flags.has('-h')) return void console.log(HELP.stream);
   const path = modelPath(args, 'stream');
@@ -76,7 +76,7 @@ export async function cmdStream(argv: string[]): Promise<void> {
   const inputPath = one(args, '--input', '-');
   const runtime = runtimeOf(args);
   const kernels = kernelsOption(args);
-  const model = openModel(path, { kernels });
+  const model = openModel(path, { kernels, optimize: optimizeOption(args) });
 
   let meta: PmMeta | null = args.flags.has('--meta')
     ? parsePmMeta(jsonArgument('--meta', one(args, '--meta', '')), '--meta')

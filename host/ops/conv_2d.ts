@@ -64,7 +64,7 @@ export const conv2d: OpDef = {
       requant: rq.table, foldedBias: romInt32(foldBias(biasRom?.rom ?? null, rows.rowSums, outC, inputOffset), 'folded bias'),
       ...geometry, inputOffset, outputOffset: output.quantization!.zeroPoint[0],
     };
-    if (winogradApplies(geometry) && rq.table) {
+    if (t.optimize === 'speed' && winogradApplies(geometry) && rq.table) {
       return [{
         kernel: 'conv_2d_winograd', macs,
         args: { ...common, filter: { rom: packWinograd(filterData, outC, inC), label: 'filter' }, scratch: { scratch: 145 * inC + 2192 }, kPad: inC },
@@ -101,10 +101,17 @@ interface ConvGeometry {
   strideH: number; strideW: number; dilationH: number; dilationW: number;
 }
 
-/** Whether conv_2d_winograd takes this convolution (host/abi/blocks.ts). */
+/**
+ * Whether conv_2d_winograd takes this convolution (host/abi/blocks.ts): where it can, and where
+ * its passes of four 2x2 tiles (16 products per channel pair and tile, plus transforms: measured
+ * 1.25x) do less than conv_2d_pairs' passes of four pixels (9 products each). Images of one
+ * tile (2x2 outputs) ran 1.8x slower tiled: a pass computes four.
+ */
 function winogradApplies(g: ConvGeometry): boolean {
-  return g.filterH === 3 && g.filterW === 3 && g.strideH === 1 && g.strideW === 1 && g.dilationH === 1 && g.dilationW === 1 &&
-    g.filterInC === g.inC && g.inC % 8 === 0 && g.inC <= WINOGRAD_MAX_IN_C && g.outC % 8 === 0 && g.outH >= 2 && g.outW >= 2;
+  if (g.filterH !== 3 || g.filterW !== 3 || g.strideH !== 1 || g.strideW !== 1 || g.dilationH !== 1 || g.dilationW !== 1) return false;
+  if (g.filterInC !== g.inC || g.inC % 8 !== 0 || g.inC > WINOGRAD_MAX_IN_C || g.outC % 8 !== 0) return false;
+  const tiles = Math.ceil(g.outH / 2) * Math.ceil(g.outW / 2);
+  return 1.25 * 16 * 4 * Math.ceil(tiles / 4) <= 9 * 4 * Math.ceil((g.outH * g.outW) / 4);
 }
 
 /** H = 2 x Winograd F(2, 3)'s G: U = H g H^T is integer (assembly/kernels/conv_2d_winograd.ts). */

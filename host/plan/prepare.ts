@@ -1,6 +1,6 @@
 /** From a decoded model to a ready memory layout: op prepare (registry) + arena + ROM. */
 import { ModelError, UnsupportedOpError } from '../errors.js';
-import { OpTensors, dtypeName, scaleOf, tensorBytes, zeroPointOf } from '../graph/tensors.js';
+import { OpTensors, type OptimizeFor, dtypeName, scaleOf, tensorBytes, zeroPointOf } from '../graph/tensors.js';
 import { QuantizationError } from '../ops/quant.js';
 import { findOp } from '../ops/registry.js';
 import type { KernelFlavor } from '../run/kernels.js';
@@ -34,7 +34,7 @@ export function unsupportedOps(model: Model): { index: number; op: string }[] {
   return model.operators.filter((op) => !findOp(op.opName)).map((op) => ({ index: op.index, op: op.opName }));
 }
 
-export function prepareModel(model: Model, kernels: KernelFlavor = 'simd'): PreparedModel {
+export function prepareModel(model: Model, kernels: KernelFlavor = 'simd', optimize: OptimizeFor = 'speed'): PreparedModel {
   const unsupported = unsupportedOps(model);
   if (unsupported.length > 0) {
     throw new UnsupportedOpError(`unsupported ops: ${unsupported.map((u) => `${label(u.op)} (op ${u.index})`).join(', ')}`);
@@ -43,7 +43,7 @@ export function prepareModel(model: Model, kernels: KernelFlavor = 'simd'): Prep
   if (model.outputs.length === 0) throw new ModelError('model: subgraph 0 has no outputs');
   const prepared: PreparedOp[] = model.operators.map((op) => {
     const def = findOp(op.opName)!;
-    const t = new OpTensors(model, op, kernels === 'simd');
+    const t = new OpTensors(model, op, kernels === 'simd', optimize);
     try {
       return { opIndex: op.index, calls: def.prepare(t), alias: def.alias?.(t) ?? null, inPlaceInputs: def.inPlaceInputs?.(t) ?? [] };
     } catch (e) {
