@@ -3,7 +3,8 @@
  * one step), edgerun's planned arena, TFLM's GreedyMemoryPlanner re-computed on the same
  * lifetimes, an estimate of TFLM's RAM (that arena plus the per-channel multipliers and shifts TFLM
  * keeps in RAM: 8 bytes per output channel of each CONV_2D, DEPTHWISE_CONV_2D and
- * FULLY_CONNECTED), and edgerun's RAM and ROM. Prints markdown and writes
+ * FULLY_CONNECTED), and edgerun's RAM and ROM, prepared for speed (the default) and for size
+ * (`--optimize size`: no weight layout larger than the model's). Prints markdown and writes
  * bench/results/memory.{md,json}.
  * Run: node dist/bench/memory.js [--json]
  */
@@ -23,6 +24,9 @@ interface Row {
   tflmRamBytes: number;
   ramBytes: number;
   romBytes: number;
+  /** The same with --optimize size. */
+  sizeRamBytes: number;
+  sizeRomBytes: number;
 }
 
 function rows(): Row[] {
@@ -33,6 +37,7 @@ function rows(): Row[] {
       .filter((op) => ['CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED'].includes(op.opName))
       .reduce((sum, op) => sum + (model.tensors[op.outputs[0]].shape.at(-1) ?? 0), 0);
     const tflmGreedyBytes = tflmGreedyArenaBytes(m.prepared.layout.arena.buffers);
+    const small = loadModel(b.path, { optimize: 'size' });
     return {
       model: b.name,
       lowerBoundBytes: m.memory.lowerBoundBytes,
@@ -41,6 +46,8 @@ function rows(): Row[] {
       tflmRamBytes: tflmGreedyBytes + 8 * channels,
       ramBytes: m.memory.ramBytes,
       romBytes: m.memory.romBytes,
+      sizeRamBytes: small.memory.ramBytes,
+      sizeRomBytes: small.memory.romBytes,
     };
   });
 }
@@ -48,10 +55,10 @@ function rows(): Row[] {
 function markdown(table: Row[]): string {
   const n = (x: number) => x.toLocaleString('en-US');
   return [
-    '| model | lower bound (B) | edgerun arena (B) | TFLM greedy arena (B) | TFLM RAM est. (B) | edgerun RAM (B) | RAM ≤ 1.1 × bound + 8 KiB | edgerun ROM (B) |',
-    '|---|---:|---:|---:|---:|---:|:-:|---:|',
+    '| model | lower bound (B) | edgerun arena (B) | TFLM greedy arena (B) | TFLM RAM est. (B) | edgerun RAM (B) | RAM ≤ 1.1 × bound + 8 KiB | edgerun ROM (B) | RAM, --optimize size (B) | ROM, --optimize size (B) |',
+    '|---|---:|---:|---:|---:|---:|:-:|---:|---:|---:|',
     ...table.map((r) => `| \`${r.model}\` | ${n(r.lowerBoundBytes)} | ${n(r.arenaBytes)} | ${n(r.tflmGreedyBytes)} | ${n(r.tflmRamBytes)} | ${n(r.ramBytes)} | ` +
-      `${r.ramBytes <= 1.1 * r.lowerBoundBytes + 8192 ? 'yes' : 'no'} | ${n(r.romBytes)} |`),
+      `${r.ramBytes <= 1.1 * r.lowerBoundBytes + 8192 ? 'yes' : 'no'} | ${n(r.romBytes)} | ${n(r.sizeRamBytes)} | ${n(r.sizeRomBytes)} |`),
   ].join('\n');
 }
 
@@ -63,7 +70,8 @@ function writeAtomic(path: string, text: string): void {
 const HELP = `usage: node dist/bench/memory.js [--json]      (or: npm run bench:memory)
 
 Memory table of the benchmark networks: activation lower bound, edgerun's arena, TFLM's greedy
-arena on the same lifetimes and its RAM estimate, edgerun's RAM and ROM. Prints markdown (or
+arena on the same lifetimes and its RAM estimate, edgerun's RAM and ROM (prepared for speed, and
+with --optimize size). Prints markdown (or
 JSON with --json) and writes bench/results/memory.{md,json}.`;
 const args = scriptArgs('bench/memory', HELP, { json: { type: 'boolean' } });
 const table = rows();

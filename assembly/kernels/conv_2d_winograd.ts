@@ -1,7 +1,7 @@
 // CONV_2D with 3x3 filters, stride 1, no dilation, no groups, inC and outC multiples of 8, as
 // Winograd F(2x2, 3x3) in exact integer arithmetic (the same sums as ../ref/conv_2d.ts, so the
 // same bytes out). Each 2x2 output tile reads a 4x4 input window d; with
-//   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1],  H = [2 0 0; 1 1 1; 1 -1 1; 0 0 2] (2 x TFLite's G),
+//   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1],  H = [2 0 0; 1 1 1; 1 -1 1; 0 0 2] (2 x Lavin's G),
 //   A^T = [1 1 1 0; 0 1 -1 -1],
 // U = H g H^T (host/ops/conv_2d.ts, int16: |U| <= 9 * 128) and V = B^T d B (|V| <= 4 * 128), the tile's
 // sums are A^T (sum over channels of U . V) A = 4 * sum w*x, exactly: 16 multiplies per channel
@@ -19,6 +19,8 @@ import {
 const TILES = 4;
 /** Bytes of one position's products for one tile and eight channels (M, i32). */
 const M_TILE_BYTES: usize = 32;
+/** Bytes of one position's products for the pass's tiles. */
+const M_POSITION_BYTES: usize = <usize>TILES * M_TILE_BYTES;
 
 /**
  * V = B^T d B of one tile for all input channels, d's rows rowStride apart and its pixels inC
@@ -146,7 +148,7 @@ export function conv_2d_winograd(p: usize): i32 {
   const vTile = inC << 1;
   const plane = vTile * TILES;
   const mBase = scratch + 16 * plane;
-  const window = mBase + 16 * TILES * M_TILE_BYTES;
+  const window = mBase + 16 * M_POSITION_BYTES;
   const sums = window + 16 * inC;
   const zpRow = sums + 128;
   memory.fill(zpRow, <u8>(-load<i32>(p, CONV_2D_INPUT_OFFSET)), inC);
@@ -183,9 +185,8 @@ export function conv_2d_winograd(p: usize): i32 {
           const oy = (tn / tilesW) * 2;
           const ox = (tn % tilesW) * 2;
           const m = mBase + <usize>t * M_TILE_BYTES;
-          const step = <usize>TILES * M_TILE_BYTES;
-          tileSums(m, step, biasA, sums);
-          tileSums(m + 16, step, biasB, sums + 64);
+          tileSums(m, M_POSITION_BYTES, biasA, sums);
+          tileSums(m + 16, M_POSITION_BYTES, biasB, sums + 64);
           // Pixel (oy, ox) and (oy, ox + 1), then the row below: channels c..c+3 from the first four sums, c+4..c+7 from the next.
           const q0 = requant16(v128.load(sums), v128.load(sums, 64), v128.load(sums, 16), v128.load(sums, 80), table, outOffset16, actMin8, actMax8);
           const q1 = requant16(v128.load(sums, 32), v128.load(sums, 96), v128.load(sums, 48), v128.load(sums, 112), table, outOffset16, actMin8, actMax8);
@@ -241,7 +242,7 @@ function tileProducts(v: usize, plane: usize, vTile: usize, u: usize, pairBytes:
       x2 += 4;
       x3 += 4;
     }
-    const at = m + <usize>xi * TILES * M_TILE_BYTES;
+    const at = m + <usize>xi * M_POSITION_BYTES;
     v128.store(at, a0);
     v128.store(at, b0, 16);
     v128.store(at, a1, 32);
