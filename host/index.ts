@@ -115,8 +115,18 @@ export interface ModelReport {
 export interface LoadOptions {
   /** Kernel module: 'simd' (default) or the scalar 'ref' twins. */
   kernels?: KernelFlavor;
-  /** 'speed' (default) or 'size': no prepared weight layout larger than the model's (README, "Speed or size"). */
+  /** 'speed' (default) or 'size': no weight layout that trades ROM for speed (README, "Speed or size"). */
   optimize?: OptimizeFor;
+}
+
+/** LoadOptions with their defaults, checked (JavaScript callers may pass anything). */
+function checkedOptions(options: LoadOptions): { kernels: KernelFlavor; optimize: OptimizeFor } {
+  const kernels = options.kernels ?? 'simd';
+  const optimize = options.optimize ?? 'speed';
+  const shown = (v: unknown) => JSON.stringify(v) ?? String(v);
+  if (kernels !== 'simd' && kernels !== 'ref') throw new InputError(`kernels must be 'simd' or 'ref', got ${shown(kernels)}`);
+  if (optimize !== 'speed' && optimize !== 'size') throw new InputError(`optimize must be 'speed' or 'size', got ${shown(optimize)}`);
+  return { kernels, optimize };
 }
 
 /** Flatbuffers (and so .tflite files) stop at 2 GiB; compiled modules are smaller still. */
@@ -164,9 +174,8 @@ export class EdgerunModel {
 
 /** Reads, validates and prepares a .tflite model (path or bytes). Throws typed EdgerunErrors. */
 export function loadModel(source: string | Uint8Array, options: LoadOptions = {}): EdgerunModel {
-  const model = parse(source);
-  const kernels = options.kernels ?? 'simd';
-  return new EdgerunModel(prepareModel(model, kernels, options.optimize), kernels);
+  const { kernels, optimize } = checkedOptions(options);
+  return new EdgerunModel(prepareModel(parse(source), kernels, optimize), kernels);
 }
 
 /** Reads a module made by compileModel / `edgerun compile`. Throws ModelError if it is not one. */
@@ -179,6 +188,7 @@ export function loadCompiled(source: string | Uint8Array): CompiledModel {
 export function openModel(source: string | Uint8Array, options: LoadOptions = {}): EdgerunModel | CompiledModel {
   const bytes = modelBytes(source);
   if (!isWasm(bytes)) return loadModel(bytes, options);
+  checkedOptions(options);
   const compiled = new CompiledModel(bytes);
   if (options.kernels !== undefined && options.kernels !== compiled.kernels) {
     throw new InputError(`the module was compiled with ${compiled.kernels} kernels; --kernels ${options.kernels} needs a recompile`);
@@ -198,6 +208,7 @@ export async function compileModel(source: string | Uint8Array, options: LoadOpt
 /** Describes a model without requiring every op to be supported. Throws ModelError if malformed.
  *  A compiled .wasm is described from its edgerun.meta section. */
 export function inspectModel(source: string | Uint8Array, options: LoadOptions = {}): ModelReport {
+  const { kernels, optimize } = checkedOptions(options);
   const bytes = modelBytes(source);
   if (isWasm(bytes)) {
     const compiled = openModel(bytes, options) as CompiledModel;
@@ -216,8 +227,7 @@ export function inspectModel(source: string | Uint8Array, options: LoadOptions =
     ...(pm ? { pm } : {}),
   };
   if (unsupported.length > 0) return { ...base, memory: null };
-  const kernels = options.kernels ?? 'simd';
-  return { ...base, memory: memoryFigures(prepareModel(model, kernels, options.optimize), kernels) };
+  return { ...base, memory: memoryFigures(prepareModel(model, kernels, optimize), kernels) };
 }
 
 function parse(source: string | Uint8Array): Model {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { listRuntimes, loadModel, readNpy } from '../host/index.js';
+import { InputError, listRuntimes, loadModel, readNpy } from '../host/index.js';
 import { ROOT } from './helpers.js';
 
 const CLI = join(ROOT, 'dist', 'host', 'cli.js');
@@ -66,7 +66,7 @@ test('inspect --json has the documented fields', () => {
   assert.ok(j.memory.romBytes > j.memory.weightsBytes);
 });
 
-test('--optimize size: the same bytes out, no Winograd filters (ROM as small as the weights allow); speed is the default', () => {
+test('--optimize size: the same bytes out, no Winograd filters, less ROM; speed is the default; bad option values are InputErrors', () => {
   const dir = join(ROOT, 'tests', 'golden', 'cases', 'NETWORK', 'n003-resnet-tiny-24x24');
   const model = join(dir, 'model.tflite');
   const npyData = (file: string) => Array.from(readNpy(new Uint8Array(readFileSync(file)), file).data);
@@ -79,6 +79,9 @@ test('--optimize size: the same bytes out, no Winograd filters (ROM as small as 
   const kernels = (optimize: 'speed' | 'size') => loadModel(model, { optimize }).prepared.layout.calls.map((c) => c.kernel);
   assert.ok(kernels('speed').includes('conv_2d_winograd'));
   assert.not.ok(kernels('size').includes('conv_2d_winograd'));
+  for (const bad of [{ optimize: 'fast' }, { optimize: 'SPEED' }, { kernels: 'bogus' }]) {
+    assert.throws(() => loadModel(model, bad as object), (e: Error) => e instanceof InputError && /must be '\w+' or '\w+', got "\w+"$/.test(e.message));
+  }
   for (const optimize of ['speed', 'size']) {
     const out = join(tmp, `resnet-${optimize}.npy`);
     const r = edgerun('run', model, '--input', join(dir, 'input_0.npy'), '--output', out, '--optimize', optimize);

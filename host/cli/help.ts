@@ -53,9 +53,9 @@ match the tensor) or .bin (raw little-endian bytes, exactly the tensor's size).
   --timeout MS    stop the inference once it has run MS milliseconds (a whole number,
                   1..2147483647): exit 4 with "stopped: still running after the MS ms timeout"
   --kernels K     simd (default) or ref (scalar reference twins)
-  --optimize O    speed (default) or size: size keeps every prepared weight layout no larger than
-                  the model's own weights (3x3 convolutions then run without Winograd tiles, whose
-                  filters take 3.6x the bytes: ResNet-8 ~1.45x slower, ROM 0.56x; README "Speed or size")
+  --optimize O    speed (default) or size: size takes no weight layout that trades ROM for speed
+                  (3x3 convolutions then run without Winograd tiles, whose filters take 3.6x the
+                  bytes: ResNet-8 ~1.45x slower, ROM 0.56x; README "Speed or size")
   --json          print {outputs: [{name, shape, dtype, data}], latencyMs, memory}; memory is
                   {linearMemoryBytes, ramBytes, romDataBytes, memoryLimit, ramLimit, pages, maximumPages}
 
@@ -81,9 +81,9 @@ Times inferences of the model. Inputs default to seeded random data of the right
                   watchdog thread per inference (~0.05 ms), on wasmtime epoch checks compiled into
                   every loop (kernels ~1.5x slower)
   --kernels K     simd (default) or ref
-  --optimize O    speed (default) or size: size keeps every prepared weight layout no larger than
-                  the model's own weights (3x3 convolutions then run without Winograd tiles, whose
-                  filters take 3.6x the bytes: ResNet-8 ~1.45x slower, ROM 0.56x; README "Speed or size")
+  --optimize O    speed (default) or size: size takes no weight layout that trades ROM for speed
+                  (3x3 convolutions then run without Winograd tiles, whose filters take 3.6x the
+                  bytes: ResNet-8 ~1.45x slower, ROM 0.56x; README "Speed or size")
   --json          print {medianMs, p10Ms, p90Ms, minMs, iterations, warmup, macs, gmacPerS[, profile]
                   [, memory]} (memory as in run --json, with a limit)
 
@@ -126,8 +126,8 @@ section (README: "Compiling a model"). \`edgerun run|bench|inspect OUT.wasm\` ru
 Same model, same kernels build: same bytes.
   -o, --output FILE  the .wasm to write (written to a temporary file, then renamed)
   --kernels K        simd (default; kernels with very little work use their scalar twin) or ref
-  --optimize O       speed (default) or size: size keeps every weight layout no larger than the
-                     model's own (for flash-constrained parts; see run --help)
+  --optimize O       speed (default) or size: size takes no weight layout that trades ROM for
+                     speed (for flash-constrained parts; see run --help)
   --json             print {bytes, codeBytes, dataBytes, ramBytes, romBytes}: codeBytes is the
                      module minus its data section, romBytes = ROM data + codeBytes`,
   synth: `Usage: edgerun synth [--fault F] [--severity S] [--degrade LIFE] [--duration S] [--rate HZ]

@@ -39,14 +39,14 @@ export function zeroPointOf(t: Tensor): number {
   return t.quantization ? t.quantization.zeroPoint[0] : 0;
 }
 
-/** What kernel choices favour: speed (default), or size (ROM: no weight layout larger than the model's). */
+/** What kernel choices favour: speed (default), or size (ROM: no weight layout that trades ROM for speed). */
 export type OptimizeFor = 'speed' | 'size';
 
 /** Checked accessors used by op prepare functions; each failure names the operator. */
 export class OpTensors {
   /** `simd`: the calls run on the SIMD kernel module (else the scalar one), so a block may leave out
-   *  data only the other module's kernel reads. `optimize`: 'size' keeps prepared weights no larger
-   *  than the model's (no layout that trades ROM for speed). */
+   *  data only the other module's kernel reads. `optimize`: 'size' takes no weight layout that
+   *  trades ROM for speed. */
   constructor(readonly model: Model, readonly op: Operator, readonly simd = true, readonly optimize: OptimizeFor = 'speed') {}
 
   fail(message: string): never {

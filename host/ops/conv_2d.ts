@@ -103,15 +103,18 @@ interface ConvGeometry {
 
 /**
  * Whether conv_2d_winograd takes this convolution (host/abi/blocks.ts): where it can, and where
- * its passes of four 2x2 tiles (16 products per channel pair and tile, plus transforms: measured
- * 1.25x) do less than conv_2d_pairs' passes of four pixels (9 products each). Images of one
- * tile (2x2 outputs) ran 1.8x slower tiled: a pass computes four.
+ * the tiles its passes compute (four at a time) cost less than the pixels conv_2d_pairs' passes
+ * compute (four at a time). A 2x2 tile's cost in pixels of conv_2d_pairs, measured on V8 on
+ * 32x32, 16x16 and 8x8 images: 2.65 at 8 input channels, 2.0-2.3 at 16, 1.8 at 32, 1.7 at 64
+ * and 128 (the transforms weigh less with more channels). Images of one tile ran 1.8x slower
+ * tiled (a pass computes four).
  */
 function winogradApplies(g: ConvGeometry): boolean {
   if (g.filterH !== 3 || g.filterW !== 3 || g.strideH !== 1 || g.strideW !== 1 || g.dilationH !== 1 || g.dilationW !== 1) return false;
   if (g.filterInC !== g.inC || g.inC % 8 !== 0 || g.inC > WINOGRAD_MAX_IN_C || g.outC % 8 !== 0) return false;
   const tiles = Math.ceil(g.outH / 2) * Math.ceil(g.outW / 2);
-  return 1.25 * 16 * 4 * Math.ceil(tiles / 4) <= 9 * 4 * Math.ceil((g.outH * g.outW) / 4);
+  const tileCost = 1.6 + 8.4 / g.inC;
+  return tileCost * 4 * Math.ceil(tiles / 4) < 4 * Math.ceil((g.outH * g.outW) / 4);
 }
 
 /** H = 2 x Winograd F(2, 3)'s G: U = H g H^T is integer (assembly/kernels/conv_2d_winograd.ts). */
