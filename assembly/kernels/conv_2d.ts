@@ -111,7 +111,12 @@ function patch(dst: usize, image: usize, inH: i32, inW: i32, inC: i32, filterH: 
 @inline
 function windowTaps(slot: usize, pointwise: bool, image: usize, inH: i32, inW: i32, inC: i32, filterH: i32, filterW: i32,
   y0: i32, x0: i32, dilationH: i32, dilationW: i32, padValue: v128, wide: bool): usize {
-  if (pointwise) return image + <usize>((y0 * inW + x0) * inC);
+  if (pointwise) {
+    const pixel = image + <usize>((y0 * inW + x0) * inC);
+    if (!wide) return pixel;
+    copyRun(slot, pixel, <usize>inC, true);
+    return slot;
+  }
   patch(slot, image, inH, inW, inC, filterH, filterW, y0, x0, dilationH, dilationW, padValue, wide);
   return slot;
 }
@@ -293,7 +298,7 @@ function finishPairs(out0: usize, out1: usize, a0: v128, b0: v128, a1: v128, b1:
 @inline
 function pairsPass(p0: usize, p1: usize, p2: usize, p3: usize, out0: usize, out1: usize, out2: usize, out3: usize,
   filter: usize, foldedBias: usize, requant: usize, outC: i32, kPad: usize, outOffset16: v128, actMin8: v128, actMax8: v128, wide: bool,
-  unrolled: bool): void {
+  unrolled: bool, pointwise: bool): void {
   for (let c = 0; c < outC; c += 8) {
     const w = filter + <usize>c * kPad;
     const biasA = v128.load(foldedBias + (<usize>c << 2));
@@ -383,7 +388,7 @@ function pairsPass(p0: usize, p1: usize, p2: usize, p3: usize, out0: usize, out1
       }
     }
     const table = requant + <usize>c * REQUANT_RECORD_BYTES;
-    if (!wide) {
+    if (pointwise) {
       finishPairs(out0 + <usize>c, out1 + <usize>c, a0, b0, a1, b1, table, outOffset16, actMin8, actMax8);
       finishPairs(out2 + <usize>c, out3 + <usize>c, a2, b2, a3, b3, table, outOffset16, actMin8, actMax8);
       continue;
@@ -475,6 +480,10 @@ function pairsKernel(p: usize, pointwise: bool, unrolled: bool): void {
   const actMin8 = i8x16.splat(<i8>load<i32>(p, CONV_2D_ACT_MIN));
   const actMax8 = i8x16.splat(<i8>load<i32>(p, CONV_2D_ACT_MAX));
 
+  // Taps widened to i16 in scratch (patches as they are built, 1x1 pixels copied) for V8's
+  // loop: one broadcast per tap pair instead of a broadcast and a sign extension, for every
+  // eight output channels. The unrolled loop loads bytes as cheaply as i16.
+  const wide = !pointwise || !unrolled;
   const pixels = outH * outW;
   for (let b = 0; b < batches; b++) {
     const image = input + <usize>(b * inH * inW * inC);
@@ -499,13 +508,11 @@ function pairsKernel(p: usize, pointwise: bool, unrolled: bool): void {
       const n1 = min(n + 1, pixels - 1);
       const n2 = min(n + 2, pixels - 1);
       const n3 = min(n + 3, pixels - 1);
-      // Patches (other filters than 1x1) are widened to i16 as they are built: one broadcast per
-      // tap pair in the loop below instead of a broadcast and a sign extension.
       const slot = kPad << 1;
-      const p0 = windowTaps(scratch, pointwise, image, inH, inW, inC, filterH, filterW, y0 * strideH - padH, x0 * strideW - padW, dilationH, dilationW, padValue, !pointwise);
-      const p1 = windowTaps(scratch + slot, pointwise, image, inH, inW, inC, filterH, filterW, y1 * strideH - padH, x1 * strideW - padW, dilationH, dilationW, padValue, !pointwise);
-      const p2 = windowTaps(scratch + 2 * slot, pointwise, image, inH, inW, inC, filterH, filterW, y2 * strideH - padH, x2 * strideW - padW, dilationH, dilationW, padValue, !pointwise);
-      const p3 = windowTaps(scratch + 3 * slot, pointwise, image, inH, inW, inC, filterH, filterW, y3 * strideH - padH, x3 * strideW - padW, dilationH, dilationW, padValue, !pointwise);
+      const p0 = windowTaps(scratch, pointwise, image, inH, inW, inC, filterH, filterW, y0 * strideH - padH, x0 * strideW - padW, dilationH, dilationW, padValue, wide);
+      const p1 = windowTaps(scratch + slot, pointwise, image, inH, inW, inC, filterH, filterW, y1 * strideH - padH, x1 * strideW - padW, dilationH, dilationW, padValue, wide);
+      const p2 = windowTaps(scratch + 2 * slot, pointwise, image, inH, inW, inC, filterH, filterW, y2 * strideH - padH, x2 * strideW - padW, dilationH, dilationW, padValue, wide);
+      const p3 = windowTaps(scratch + 3 * slot, pointwise, image, inH, inW, inC, filterH, filterW, y3 * strideH - padH, x3 * strideW - padW, dilationH, dilationW, padValue, wide);
       y0 = y3;
       x0 = x3 + 1;
       if (x0 == outW) { x0 = 0; y0++; }
@@ -513,7 +520,7 @@ function pairsKernel(p: usize, pointwise: bool, unrolled: bool): void {
       const out1 = outImage + <usize>(n1 * outC);
       const out2 = outImage + <usize>(n2 * outC);
       const out3 = outImage + <usize>(n3 * outC);
-      pairsPass(p0, p1, p2, p3, out0, out1, out2, out3, filter, foldedBias, requant, outC, kPad, outOffset16, actMin8, actMax8, !pointwise, unrolled);
+      pairsPass(p0, p1, p2, p3, out0, out1, out2, out3, filter, foldedBias, requant, outC, kPad, outOffset16, actMin8, actMax8, wide, unrolled, pointwise);
     }
   }
 }

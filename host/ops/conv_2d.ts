@@ -76,7 +76,7 @@ export const conv2d: OpDef = {
     // rows, where conv_2d's 2-pixel passes win on images whose pixel count 4-pixel passes round
     // up by much (1 or 9 pixels: 4 or 12 computed, against 2 or 10).
     const pixels = outH * outW;
-    const pairs = filterInC === inC && outC % 8 === 0 && (k <= 64 || 0.9 * 4 * Math.ceil(pixels / 4) <= 2 * Math.ceil(pixels / 2));
+    const pairs = filterInC === inC && outC % 8 === 0 && (k <= 64 || 0.8 * 4 * Math.ceil(pixels / 4) <= 2 * Math.ceil(pixels / 2));
     const kPad = pairs ? Math.ceil(k / 4) * 4 : rows.kPad;
     return [{
       kernel: pairs ? 'conv_2d_pairs' : 'conv_2d',
@@ -84,7 +84,7 @@ export const conv2d: OpDef = {
       scalar: filterInC !== inC || !rq.table,
       args: {
         ...common, filter: { rom: pairs ? packPairs(rows.packed, outC, k, rows.kPad, kPad) : rows.packed, label: 'filter' },
-        scratch: { scratch: pointwise ? 0 : (pairs ? 8 : 2) * kPad + 16 }, kPad,
+        scratch: { scratch: pairs ? 8 * kPad + 16 : pointwise ? 0 : 2 * kPad + 16 }, kPad,
       },
     }];
   },
