@@ -103,9 +103,10 @@ export const BLOCKS = {
   // requantMode 1: round(double(acc) * scales[c]) (TFLite >= 2.20 reference path); scales is
   // padded to the packed row count. A block carries its mode's data only: the other mode's
   // pointers are null (no kernel reads them). foldedBias[c] = bias[c] + inputOffset * sum(row c)
-  // + accumDepth * filterOffset * inputOffset, for kernels that fold the offsets.
+  // + accumDepth * filterOffset * inputOffset, for kernels that fold the offsets. scratch: RAM for
+  // one input row widened to kPad i16 (2 * kPad bytes; the SIMD kernel's).
   fully_connected: block('fully_connected', [
-    p('input'), p('filter'), p('bias'), p('output'), p('multipliers'), p('shifts'), p('scales'), p('foldedBias'), p('requant'),
+    p('input'), p('filter'), p('bias'), p('output'), p('multipliers'), p('shifts'), p('scales'), p('foldedBias'), p('requant'), p('scratch'),
     'batches', 'accumDepth', 'kPad', 'outDepth', 'inputOffset', 'filterOffset', 'outputOffset',
     'actMin', 'actMax', 'requantMode',
   ]),

@@ -134,7 +134,7 @@ export const fullyConnected: OpDef = {
         output: tensorArg(output.index), foldedBias: romInt32(folded, 'folded bias'),
         multipliers: requantMode === 0 ? rq.multipliers : null, shifts: requantMode === 0 ? rq.shifts : null,
         requant: requantMode === 0 ? rq.table : null, scales: requantMode === 1 ? romFloat64(scales, 'output scales') : null,
-        batches, accumDepth, kPad: rows.kPad, outDepth: units, inputOffset, filterOffset,
+        scratch: { scratch: 2 * rows.kPad }, batches, accumDepth, kPad: rows.kPad, outDepth: units, inputOffset, filterOffset,
         outputOffset: output.quantization!.zeroPoint[0], actMin, actMax,
         requantMode,
       },
