@@ -3,7 +3,7 @@ import { readRegularFile } from './files.js';
 import { compilePrepared, type CompiledModule } from './aot/compile.js';
 import { isWasm } from './aot/sections.js';
 import { EdgerunError, InputError, ModelError } from './errors.js';
-import type { OptimizeFor } from './graph/tensors.js';
+import { OPTIMIZE_FOR, type OptimizeFor } from './graph/tensors.js';
 import { OPS } from './ops/registry.js';
 import { type PreparedModel, prepareModel, type TensorInfo, tensorInfo, unsupportedOps } from './plan/prepare.js';
 import { Interpreter, type InterpreterOptions } from './run/interpreter.js';
@@ -14,7 +14,7 @@ import { readModel } from './tflite/reader.js';
 import { foldSparseConstants } from './graph/sparse.js';
 import { type PmMeta, pmMetaOf } from './pm/model_meta.js';
 
-export type { OptimizeFor } from './graph/tensors.js';
+export { OPTIMIZE_FOR, type OptimizeFor } from './graph/tensors.js';
 export { EdgerunError, InputError, KernelError, MemoryLimitError, ModelError, TimeoutError, UnsupportedOpError } from './errors.js';
 export { Interpreter, MAX_TIMEOUT_MS } from './run/interpreter.js';
 export type { InterpreterOptions, OpTiming, TensorData, TensorView } from './run/interpreter.js';
@@ -125,7 +125,7 @@ function checkedOptions(options: LoadOptions): { kernels: KernelFlavor; optimize
   const optimize = options.optimize ?? 'speed';
   const shown = (v: unknown) => JSON.stringify(v) ?? String(v);
   if (kernels !== 'simd' && kernels !== 'ref') throw new InputError(`kernels must be 'simd' or 'ref', got ${shown(kernels)}`);
-  if (optimize !== 'speed' && optimize !== 'size') throw new InputError(`optimize must be 'speed' or 'size', got ${shown(optimize)}`);
+  if (!OPTIMIZE_FOR.includes(optimize)) throw new InputError(`optimize must be 'speed' or 'size', got ${shown(optimize)}`);
   return { kernels, optimize };
 }
 
@@ -193,7 +193,7 @@ export function openModel(source: string | Uint8Array, options: LoadOptions = {}
   if (options.kernels !== undefined && options.kernels !== compiled.kernels) {
     throw new InputError(`the module was compiled with ${compiled.kernels} kernels; --kernels ${options.kernels} needs a recompile`);
   }
-  if (options.optimize !== undefined) throw new InputError('--optimize applies when a .tflite model is prepared; a compiled module keeps the layouts it was compiled with');
+  if (options.optimize !== undefined) throw new InputError('optimize (--optimize) applies when a .tflite model is prepared; a compiled module keeps the layouts it was compiled with');
   return compiled;
 }
 

@@ -47,6 +47,13 @@ for (const kernels of ['simd', 'ref'] as const) {
   });
 }
 
+test('the CONV_2D_3X3 cases run the Winograd tiles (SIMD module), and no case does on the scalar module', () => {
+  const tiled = (kernels: 'simd' | 'ref') => cases.filter((c) => c.op === 'CONV_2D_3X3' &&
+    loadModel(new Uint8Array(readFileSync(casePath(c, 'model.tflite'))), { kernels }).prepared.layout.calls.some((k) => k.kernel === 'conv_2d_winograd')).length;
+  assert.ok(tiled('simd') >= 12, `${tiled('simd')} of the CONV_2D_3X3 cases`);
+  assert.is(tiled('ref'), 0);
+});
+
 test('stateful cases: state carries over between invocations and reset() restores it', () => {
   const stateful = cases.filter((c) => c.steps);
   assert.ok(stateful.length > 0, 'no multi-step golden case');

@@ -104,8 +104,8 @@ function patch(dst: usize, image: usize, inH: i32, inW: i32, inC: i32, filterH: 
 }
 
 /**
- * The filter window at (y0, x0) as one row of taps: for a 1x1 filter the pixel itself (1x1
- * filters never have padding), else its patch built at `slot`.
+ * The filter window at (y0, x0) as one row of taps: for a 1x1 filter (never padded) the pixel
+ * itself, or with `wide` its taps widened at `slot`; else its patch built at `slot`.
  */
 // @ts-ignore: decorator
 @inline
@@ -273,13 +273,6 @@ function pairOf(x: v128, j: i32): v128 {
   return j == 0 ? i32x4.shuffle(x, x, 0, 0, 0, 0) : i32x4.shuffle(x, x, 1, 1, 1, 1);
 }
 
-/** The tap pair at `at` (bytes, or i16 with `wide`) as i16 in every i32 lane. */
-// @ts-ignore: decorator
-@inline
-function pairAt(at: usize, wide: bool): v128 {
-  return wide ? v128.load32_splat(at) : i16x8.extend_low_i8x16_s(v128.load16_splat(at));
-}
-
 /** Requantizes channels c..c+7 of two pixels (a0, a1: channels c..c+3; b0, b1: c+4..c+7) and stores eight bytes each. */
 // @ts-ignore: decorator
 @inline
@@ -363,22 +356,22 @@ function pairsPass(p0: usize, p1: usize, p2: usize, p3: usize, out0: usize, out1
         x3 += pairBytes << 1;
       }
     } else {
-      // One tap pair per step, broadcast to every lane (bytes also widened: vpbroadcastw +
-      // vpmovsxbw): V8 hoists every load of a step above its arithmetic, and this keeps its
+      // One tap pair per step (i16: the taps are always widened for this loop), broadcast to
+      // every lane: V8 hoists every load of a step above its arithmetic, and this keeps its
       // eight accumulators in registers, where 8-byte loads and lane shuffles spilled three.
       for (let wk = w; wk < wEnd; wk += 16) {
         const wa = v128.load8x8_s(wk, 0);
         const wb = v128.load8x8_s(wk, 8);
-        let x = pairAt(x0, wide);
+        let x = v128.load32_splat(x0);
         a0 = i32x4.add(a0, i32x4.dot_i16x8_s(x, wa));
         b0 = i32x4.add(b0, i32x4.dot_i16x8_s(x, wb));
-        x = pairAt(x1, wide);
+        x = v128.load32_splat(x1);
         a1 = i32x4.add(a1, i32x4.dot_i16x8_s(x, wa));
         b1 = i32x4.add(b1, i32x4.dot_i16x8_s(x, wb));
-        x = pairAt(x2, wide);
+        x = v128.load32_splat(x2);
         a2 = i32x4.add(a2, i32x4.dot_i16x8_s(x, wa));
         b2 = i32x4.add(b2, i32x4.dot_i16x8_s(x, wb));
-        x = pairAt(x3, wide);
+        x = v128.load32_splat(x3);
         a3 = i32x4.add(a3, i32x4.dot_i16x8_s(x, wa));
         b3 = i32x4.add(b3, i32x4.dot_i16x8_s(x, wb));
         x0 += pairBytes;
@@ -413,8 +406,8 @@ function pairsPass(p0: usize, p1: usize, p2: usize, p3: usize, out0: usize, out1
  * Channels in lanes (filter layout of host/abi/blocks.ts conv_2d_pairs): four output pixels x
  * eight channels per pass; each step broadcasts a tap pair of a pixel to all lanes and one
  * i32x4.dot_i16x8_s adds that pair's share to four channels, so no horizontal sums. The last
- * pixels of a ragged end are computed and stored again (same bytes). Filters other than 1x1 read
- * im2col patches widened to i16 in scratch. Input offset folded as in conv_2d.
+ * pixels of a ragged end are computed and stored again (same bytes). Taps are read widened to
+ * i16 in scratch (im2col patches; on V8 also 1x1 pixels). Input offset folded as in conv_2d.
  */
 export function conv_2d_pairs(p: usize): i32 {
   if (load<i32>(p, CONV_2D_FILTER_H) == 1 && load<i32>(p, CONV_2D_FILTER_W) == 1) pairsPointwise(p);

@@ -2,7 +2,7 @@
 // their scalar twins in ../ref; ops without a SIMD kernel yet export the scalar twin. The `_ref`
 // exports are the twins of kernels whose fast path does not take every call: the host runs those
 // calls on the twin (host/ops/types.ts KernelCall.scalar).
-export { conv_2d_ref, conv_2d_pairs_ref, conv_2d_winograd_ref } from '../ref/conv_2d';
+export { conv_2d_ref, conv_2d_pairs_ref } from '../ref/conv_2d';
 export { depthwise_conv_2d_ref } from '../ref/depthwise_conv_2d';
 export { fully_connected_ref } from '../ref/fully_connected';
 export { sparse_fully_connected_ref } from '../ref/sparse_fully_connected';

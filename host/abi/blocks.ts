@@ -71,15 +71,18 @@ export const BLOCKS = {
   // pair-interleaved for channels in lanes: taps k (k = (fy*fW + fx)*inC + c as in a row, kPad a
   // multiple of 4 here) in pairs, each pair of 8 channels one 16-byte record: byte
   // ((oc >> 3) * kPad/2 + (k >> 1)) * 16 + (oc & 7) * 2 + (k & 1) holds filter[oc][k]; taps past the
-  // row's end are zero. scratch: four im2col patches of i16 taps and 16 spare bytes (8 * kPad + 16;
-  // unused for 1x1 filters).
+  // row's end are zero. scratch: four windows of i16 taps and 16 spare bytes (8 * kPad + 16): im2col
+  // patches, or for 1x1 filters the pixels widened (the V8 build's; the wasmtime build,
+  // conv_2d_pairs_unrolled, reads 1x1 pixels in place).
   conv_2d_pairs: block('conv_2d_pairs', CONV_2D_FIELDS),
   // conv_2d's fields for 3x3 filters, stride 1, dilation 1, no groups, inC and outC multiples of
   // 8 (Winograd F(2x2, 3x3), assembly/kernels/conv_2d_winograd.ts): filter U = H g H^T per
   // (oc, ic), H = [2 0 0; 1 1 1; 1 -1 1; 0 0 2], g the 3x3 filter[oc][.][.][ic], as i16: position
   // xi = 4a + b (U[a][b]) of channels oc, ic at byte (((oc >> 3) * 16 + xi) * inC/2 + (ic >> 1)) * 32
-  // + (oc & 7) * 4 + (ic & 1) * 2. kPad = inC. scratch: 145 * inC + 2192 bytes (transformed inputs
-  // and products of four tiles, a border window, sums, a row of input zero points).
+  // + (oc & 7) * 4 + (ic & 1) * 2. kPad = inC. scratch: 145 * inC + 2176 bytes (transformed inputs
+  // and products of four tiles, a border window, sums, a row of input zero points). The SIMD
+  // module only (prepare for the scalar module takes conv_2d_pairs); the twin rebuilds each 3x3
+  // tap from U.
   conv_2d_winograd: block('conv_2d_winograd', CONV_2D_FIELDS),
   // reference_integer_ops::DepthwiseConvPerChannel; outC = inC * depthMultiplier. filter: taps
   // t = fy*fW + fx taken in pairs, each pair stored channel-interleaved: byte

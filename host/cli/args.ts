@@ -1,5 +1,5 @@
 /** Command-line argument parsing shared by the commands. */
-import { getRuntime, InputError, MAX_TIMEOUT_MS, type MemoryLimits, type OptimizeFor, parseSize, type Runtime, RUNTIME_NAMES } from '../index.js';
+import { getRuntime, InputError, MAX_TIMEOUT_MS, type MemoryLimits, OPTIMIZE_FOR, type OptimizeFor, parseSize, type Runtime, RUNTIME_NAMES } from '../index.js';
 
 export interface Args {
   positional: string[];
@@ -50,8 +50,8 @@ export function kernelsOption(args: Args): 'simd' | 'ref' | undefined {
 /** --optimize speed|size when given, else undefined (speed; a compiled module refuses the option). */
 export function optimizeOption(args: Args): OptimizeFor | undefined {
   if (!args.flags.has('--optimize')) return undefined;
-  const o = one(args, '--optimize', '');
-  if (o !== 'speed' && o !== 'size') throw new InputError(`--optimize must be speed or size, got ${o}`);
+  const o = one(args, '--optimize', '') as OptimizeFor;
+  if (!OPTIMIZE_FOR.includes(o)) throw new InputError(`--optimize must be speed or size, got ${o}`);
   return o;
 }
 

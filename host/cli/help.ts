@@ -2,6 +2,10 @@
 
 export const VERSION = '0.1.0';
 
+const OPTIMIZE_HELP = `  --optimize O    speed (default) or size: size takes no weight layout that trades ROM for speed
+                  (3x3 convolutions then run without Winograd tiles, whose filters take 3.6x the
+                  bytes: ResNet-8 ~1.45x slower, ROM 0.56x; README "Speed or size")`;
+
 export const HELP: Record<string, string> = {
   main: `edgerun ${VERSION}: run int8 TFLite models on WebAssembly, bit-exact with TFLite's reference kernels.
 
@@ -53,9 +57,7 @@ match the tensor) or .bin (raw little-endian bytes, exactly the tensor's size).
   --timeout MS    stop the inference once it has run MS milliseconds (a whole number,
                   1..2147483647): exit 4 with "stopped: still running after the MS ms timeout"
   --kernels K     simd (default) or ref (scalar reference twins)
-  --optimize O    speed (default) or size: size takes no weight layout that trades ROM for speed
-                  (3x3 convolutions then run without Winograd tiles, whose filters take 3.6x the
-                  bytes: ResNet-8 ~1.45x slower, ROM 0.56x; README "Speed or size")
+${OPTIMIZE_HELP}
   --json          print {outputs: [{name, shape, dtype, data}], latencyMs, memory}; memory is
                   {linearMemoryBytes, ramBytes, romDataBytes, memoryLimit, ramLimit, pages, maximumPages}
 
@@ -81,9 +83,7 @@ Times inferences of the model. Inputs default to seeded random data of the right
                   watchdog thread per inference (~0.05 ms), on wasmtime epoch checks compiled into
                   every loop (kernels ~1.5x slower)
   --kernels K     simd (default) or ref
-  --optimize O    speed (default) or size: size takes no weight layout that trades ROM for speed
-                  (3x3 convolutions then run without Winograd tiles, whose filters take 3.6x the
-                  bytes: ResNet-8 ~1.45x slower, ROM 0.56x; README "Speed or size")
+${OPTIMIZE_HELP}
   --json          print {medianMs, p10Ms, p90Ms, minMs, iterations, warmup, macs, gmacPerS[, profile]
                   [, memory]} (memory as in run --json, with a limit)
 

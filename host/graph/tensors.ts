@@ -40,7 +40,8 @@ export function zeroPointOf(t: Tensor): number {
 }
 
 /** What kernel choices favour: speed (default), or size (ROM: no weight layout that trades ROM for speed). */
-export type OptimizeFor = 'speed' | 'size';
+export const OPTIMIZE_FOR = ['speed', 'size'] as const;
+export type OptimizeFor = (typeof OPTIMIZE_FOR)[number];
 
 /** Checked accessors used by op prepare functions; each failure names the operator. */
 export class OpTensors {

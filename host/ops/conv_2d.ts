@@ -64,19 +64,22 @@ export const conv2d: OpDef = {
       requant: rq.table, foldedBias: romInt32(foldBias(biasRom?.rom ?? null, rows.rowSums, outC, inputOffset), 'folded bias'),
       ...geometry, inputOffset, outputOffset: output.quantization!.zeroPoint[0],
     };
-    if (t.optimize === 'speed' && winogradApplies(geometry) && rq.table) {
+    // Winograd tiles only for the SIMD module: the scalar twin gains nothing from their 3.6x filter bytes.
+    if (t.simd && t.optimize === 'speed' && winogradApplies(geometry) && rq.table) {
       return [{
         kernel: 'conv_2d_winograd', macs,
-        args: { ...common, filter: { rom: packWinograd(filterData, outC, inC), label: 'filter' }, scratch: { scratch: 145 * inC + 2192 }, kPad: inC },
+        args: { ...common, filter: { rom: packWinograd(filterData, outC, inC), label: 'filter' }, scratch: { scratch: winogradScratchBytes(inC) }, kPad: inC },
       }];
     }
     const pointwise = filterH === 1 && filterW === 1;
     // Channels in lanes (no horizontal sums) for ungrouped convolutions with whole 8-channel
     // groups: measured 1.1-1.6x faster per pixel for rows up to 64 taps, 1.05-1.15x for longer
     // rows, where conv_2d's 2-pixel passes win on images whose pixel count 4-pixel passes round
-    // up by much (1 or 9 pixels: 4 or 12 computed, against 2 or 10).
+    // up by much (1 or 9 pixels: 4 or 12 computed, against 2 or 10). On V8 the widened 1x1 passes
+    // win on 9 pixels too (4-7 %), but wasmtime's build, which compiled modules link, ran those
+    // layers 1.09-1.19x as long as conv_2d.
     const pixels = outH * outW;
-    const pairs = filterInC === inC && outC % 8 === 0 && (k <= 64 || 0.8 * 4 * Math.ceil(pixels / 4) <= 2 * Math.ceil(pixels / 2));
+    const pairs = filterInC === inC && outC % 8 === 0 && (k <= 64 || 0.9 * 4 * Math.ceil(pixels / 4) <= 2 * Math.ceil(pixels / 2));
     const kPad = pairs ? Math.ceil(k / 4) * 4 : rows.kPad;
     return [{
       kernel: pairs ? 'conv_2d_pairs' : 'conv_2d',
@@ -99,6 +102,15 @@ const WINOGRAD_MAX_IN_C = Math.floor((2 ** 31 - 1) / (4 * 9 * 128 * 128));
 interface ConvGeometry {
   inC: number; outC: number; outH: number; outW: number; filterH: number; filterW: number; filterInC: number;
   strideH: number; strideW: number; dilationH: number; dilationW: number;
+}
+
+/**
+ * conv_2d_winograd's scratch (host/abi/blocks.ts): V (16 positions x 4 tiles x inC i16), M (16 x 4
+ * tiles x 8 i32), a 4x4 border window of inC bytes per pixel, 128 bytes of tile sums, inC bytes of
+ * the input zero point.
+ */
+function winogradScratchBytes(inC: number): number {
+  return 16 * 4 * 2 * inC + 16 * 4 * 32 + 16 * inC + 128 + inC;
 }
 
 /**
