@@ -169,6 +169,42 @@ const wasmtimeRequired = process.env.EDGERUN_REQUIRE_WASMTIME === '1';
   checkWindowCases(114, 40, 'conv', false, false, runtime, true);
 });
 
+/**
+ * Runs a single-op model on the SIMD module (on `runtime`, else V8) with every byte of the arena
+ * and its over-read slack outside the op's buffers (input, output, scratch) set to a canary;
+ * returns the addresses of canary bytes the call changed.
+ */
+function writesOutsideBuffers(model: Uint8Array, r: () => number, runtime?: Runtime): number[] {
+  const m = loadModel(model);
+  const { layout } = m.prepared;
+  const canary = new Uint8Array(layout.totalBytes - layout.arenaStart).fill(1);
+  for (const b of layout.arena.buffers) canary.fill(0, layout.arena.offsets.get(b.tensor)!, layout.arena.offsets.get(b.tensor)! + b.bytes);
+  const it = m.createInterpreter(runtime ? { runtime } : {});
+  const memory = new Uint8Array(it.outputs[0].data.buffer, 0, layout.totalBytes);
+  for (let i = 0; i < canary.length; i++) if (canary[i]) memory[layout.arenaStart + i] = 0xa5;
+  const input = asBytes(it.inputs[0].data);
+  for (let i = 0; i < input.length; i++) input[i] = Math.floor(r() * 256);
+  it.invoke();
+  const changed: number[] = [];
+  for (let i = 0; i < canary.length; i++) if (canary[i] && memory[layout.arenaStart + i] !== 0xa5) changed.push(layout.arenaStart + i);
+  return changed;
+}
+
+for (const rt of [undefined, wasmtime] as const) {
+  (rt === undefined || wasmtime.available || wasmtimeRequired ? test : test.skip)(`convolutions write only their output and scratch (${rt ? 'wasmtime' : 'V8'}): canaries around them on 240 random models`, () => {
+    const r = rng(rt ? 122 : 121);
+    const runtime = rt ? getRuntime('wasmtime') : undefined;
+    let ran = 0;
+    while (ran < 240) {
+      const mode = ran % 4;
+      const c = randomWindowCase(r, mode === 3 ? 'depthwise' : 'conv', mode === 1, mode === 3, mode === 2);
+      if (!c) continue;
+      assert.equal(writesOutsideBuffers(c.model, r, runtime), [], `case ${ran}: ${c.label}`);
+      ran++;
+    }
+  });
+}
+
 function randomAddCase(r: () => number): { model: Uint8Array; label: string } {
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
   const shape = [1, 1 + Math.floor(r() * 9), 1 + Math.floor(r() * 9), pick([1, 3, 8, 16, 17, 33])];
