@@ -73,12 +73,21 @@ function roundedF32(t: v128): v128 {
   return f32x4.add(t, f32x4.splat(ROUNDING_MAGIC));
 }
 
-/** The integers in two vectors from roundedF32, plus the output offset: eight saturated i16 lanes. */
+/**
+ * What requantPair and requant16 take for the output offset: the rounding constant's bits minus
+ * it, so one subtraction per vector both extracts roundedF32's integer and adds the offset.
+ */
 // @ts-ignore: decorator
 @inline
-function offsetPair(r0: v128, r1: v128, outOffset: v128): v128 {
-  const magic = i32x4.splat(ROUNDING_MAGIC_BITS);
-  return i16x8.add_sat_s(i16x8.narrow_i32x4_s(i32x4.sub(r0, magic), i32x4.sub(r1, magic)), outOffset);
+export function offsetMagic(outputOffset: i32): v128 {
+  return i32x4.splat(ROUNDING_MAGIC_BITS - outputOffset);
+}
+
+/** The integers in two vectors from roundedF32, plus the output offset: eight saturated i16 lanes (exact: |t| < 2^22). */
+// @ts-ignore: decorator
+@inline
+function offsetPair(r0: v128, r1: v128, magic: v128): v128 {
+  return i16x8.narrow_i32x4_s(i32x4.sub(r0, magic), i32x4.sub(r1, magic));
 }
 
 /** (t - nearest(t))^2 per lane, `rounded` being t + ROUNDING_MAGIC (the difference is exact: Sterbenz). */
@@ -105,18 +114,19 @@ function mayRoundOff(distances: v128): bool {
  */
 // @ts-ignore: decorator
 @inline
-export function requantPair(x0: v128, table0: usize, x1: v128, table1: usize, outOffset: v128): v128 {
+export function requantPair(x0: v128, table0: usize, x1: v128, table1: usize, magic: v128): v128 {
   const t0 = scaledF32(x0, v128.load(table0, 64), v128.load(table0, 80));
   const t1 = scaledF32(x1, v128.load(table1, 64), v128.load(table1, 80));
   const r0 = roundedF32(t0);
   const r1 = roundedF32(t1);
-  if (mayRoundOff(f32x4.pmax(roundingDistance(t0, r0), roundingDistance(t1, r1)))) return requantPairF64(x0, table0, x1, table1, outOffset);
-  return offsetPair(r0, r1, outOffset);
+  if (mayRoundOff(f32x4.pmax(roundingDistance(t0, r0), roundingDistance(t1, r1)))) return requantPairF64(x0, table0, x1, table1, magic);
+  return offsetPair(r0, r1, magic);
 }
 
-/** requantPair through requant4 (not inlined: the rare path). */
-function requantPairF64(x0: v128, table0: usize, x1: v128, table1: usize, outOffset: v128): v128 {
-  return i16x8.add_sat_s(i16x8.narrow_i32x4_s(requant4(x0, table0), requant4(x1, table1)), outOffset);
+/** requantPair through requant4 (not inlined: the rare path); `magic` from offsetMagic. */
+function requantPairF64(x0: v128, table0: usize, x1: v128, table1: usize, magic: v128): v128 {
+  const offset = i32x4.sub(i32x4.splat(ROUNDING_MAGIC_BITS), magic);
+  return i16x8.add_sat_s(i16x8.narrow_i32x4_s(requant4(x0, table0), requant4(x1, table1)), i16x8.narrow_i32x4_s(offset, offset));
 }
 
 /**
@@ -126,7 +136,7 @@ function requantPairF64(x0: v128, table0: usize, x1: v128, table1: usize, outOff
  */
 // @ts-ignore: decorator
 @inline
-export function requant16(lo0: v128, hi0: v128, lo1: v128, hi1: v128, table: usize, outOffset: v128, actMin: v128, actMax: v128): v128 {
+export function requant16(lo0: v128, hi0: v128, lo1: v128, hi1: v128, table: usize, magic: v128, actMin: v128, actMax: v128): v128 {
   const tableHi = table + 4 * REQUANT_RECORD_BYTES;
   // Each record loaded once for both pixels (V8 does not merge repeated loads).
   const sLo = v128.load(table, 64);
@@ -144,11 +154,11 @@ export function requant16(lo0: v128, hi0: v128, lo1: v128, hi1: v128, table: usi
   let h0: v128, h1: v128;
   const farthest = f32x4.pmax(f32x4.pmax(roundingDistance(t0, r0), roundingDistance(t1, r1)), f32x4.pmax(roundingDistance(t2, r2), roundingDistance(t3, r3)));
   if (mayRoundOff(farthest)) {
-    h0 = requantPairF64(lo0, table, hi0, tableHi, outOffset);
-    h1 = requantPairF64(lo1, table, hi1, tableHi, outOffset);
+    h0 = requantPairF64(lo0, table, hi0, tableHi, magic);
+    h1 = requantPairF64(lo1, table, hi1, tableHi, magic);
   } else {
-    h0 = offsetPair(r0, r1, outOffset);
-    h1 = offsetPair(r2, r3, outOffset);
+    h0 = offsetPair(r0, r1, magic);
+    h1 = offsetPair(r2, r3, magic);
   }
   return i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(h0, h1), actMin), actMax);
 }

@@ -6,7 +6,7 @@
 // i32x4.dot_i16x8_s); the input offset is
 // folded into foldedBias on the host: sum w*(x+off) + b = sum w*x + (b + off*sum w), mod 2^32.
 import { clamp, multiplyByQuantizedMultiplier } from '../quant';
-import { hsum4, requant16, requantPair, REQUANT_RECORD_BYTES } from '../simd';
+import { hsum4, offsetMagic, requant16, requantPair, REQUANT_RECORD_BYTES } from '../simd';
 import {
   CONV_2D_INPUT, CONV_2D_FILTER, CONV_2D_OUTPUT, CONV_2D_MULTIPLIERS, CONV_2D_SHIFTS, CONV_2D_FOLDED_BIAS,
   CONV_2D_SCRATCH, CONV_2D_REQUANT, CONV_2D_BATCHES, CONV_2D_IN_H, CONV_2D_IN_W, CONV_2D_IN_C, CONV_2D_OUT_H, CONV_2D_OUT_W,
@@ -149,10 +149,10 @@ function requantStore(out: usize, acc: i32, c: i32, multipliers: usize, shifts: 
 // @ts-ignore: decorator
 @inline
 function finishBlock(out0: usize, out1: usize, a: v128, b: v128, c: i32, outC: i32, fullBlocks: i32, requant: usize, multipliers: usize,
-  shifts: usize, outputOffset: i32, actMin: i32, actMax: i32, outOffset16: v128, actMin8: v128, actMax8: v128): void {
+  shifts: usize, outputOffset: i32, actMin: i32, actMax: i32, magic: v128, actMin8: v128, actMax8: v128): void {
   if (c < fullBlocks) {
     const table = requant + <usize>c * REQUANT_RECORD_BYTES;
-    const h = requantPair(a, table, b, table, outOffset16);
+    const h = requantPair(a, table, b, table, magic);
     const q = i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(h, h), actMin8), actMax8);
     v128.store32_lane(out0 + <usize>c, q, 0);
     v128.store32_lane(out1 + <usize>c, q, 1);
@@ -201,7 +201,7 @@ export function conv_2d(p: usize): i32 {
   const actMin = load<i32>(p, CONV_2D_ACT_MIN);
   const actMax = load<i32>(p, CONV_2D_ACT_MAX);
   const pointwise = filterH == 1 && filterW == 1; // 1x1 filters never have padding
-  const outOffset16 = i16x8.splat(<i16>outputOffset);
+  const magic = offsetMagic(outputOffset);
   const actMin8 = i8x16.splat(<i8>actMin);
   const actMax8 = i8x16.splat(<i8>actMax);
   const fullBlocks = outC & ~3;
@@ -252,7 +252,7 @@ export function conv_2d(p: usize): i32 {
         }
         const bias = v128.load(foldedBias + (<usize>c << 2));
         finishBlock(out0, out1, i32x4.add(hsum4(a0, a1, a2, a3), bias), i32x4.add(hsum4(b0, b1, b2, b3), bias), c, outC, fullBlocks,
-          requant, multipliers, shifts, outputOffset, actMin, actMax, outOffset16, actMin8, actMax8);
+          requant, multipliers, shifts, outputOffset, actMin, actMax, magic, actMin8, actMax8);
       }
     }
   }
@@ -277,8 +277,8 @@ function pairOf(x: v128, j: i32): v128 {
 // @ts-ignore: decorator
 @inline
 function finishPairs(out0: usize, out1: usize, a0: v128, b0: v128, a1: v128, b1: v128, table: usize,
-  outOffset16: v128, actMin8: v128, actMax8: v128): void {
-  const q = requant16(a0, b0, a1, b1, table, outOffset16, actMin8, actMax8);
+  magic: v128, actMin8: v128, actMax8: v128): void {
+  const q = requant16(a0, b0, a1, b1, table, magic, actMin8, actMax8);
   v128.store64_lane(out0, q, 0);
   v128.store64_lane(out1, q, 1);
 }
@@ -290,7 +290,7 @@ function finishPairs(out0: usize, out1: usize, a0: v128, b0: v128, a1: v128, b1:
 // @ts-ignore: decorator
 @inline
 function pairsPass(p0: usize, p1: usize, p2: usize, p3: usize, out0: usize, out1: usize, out2: usize, out3: usize,
-  filter: usize, foldedBias: usize, requant: usize, outC: i32, kPad: usize, outOffset16: v128, actMin8: v128, actMax8: v128, wide: bool,
+  filter: usize, foldedBias: usize, requant: usize, outC: i32, kPad: usize, magic: v128, actMin8: v128, actMax8: v128, wide: bool,
   unrolled: bool, pointwise: bool): void {
   for (let c = 0; c < outC; c += 8) {
     const w = filter + <usize>c * kPad;
@@ -382,8 +382,8 @@ function pairsPass(p0: usize, p1: usize, p2: usize, p3: usize, out0: usize, out1
     }
     const table = requant + <usize>c * REQUANT_RECORD_BYTES;
     if (pointwise) {
-      finishPairs(out0 + <usize>c, out1 + <usize>c, a0, b0, a1, b1, table, outOffset16, actMin8, actMax8);
-      finishPairs(out2 + <usize>c, out3 + <usize>c, a2, b2, a3, b3, table, outOffset16, actMin8, actMax8);
+      finishPairs(out0 + <usize>c, out1 + <usize>c, a0, b0, a1, b1, table, magic, actMin8, actMax8);
+      finishPairs(out2 + <usize>c, out3 + <usize>c, a2, b2, a3, b3, table, magic, actMin8, actMax8);
       continue;
     }
     // Patches: pixels 0 and 1, then 2 and 3, through one copy of the requantization (module
@@ -391,7 +391,7 @@ function pairsPass(p0: usize, p1: usize, p2: usize, p3: usize, out0: usize, out1
     let outA = out0 + <usize>c;
     let outB = out1 + <usize>c;
     for (let half = 0; half < 2; half++) {
-      finishPairs(outA, outB, a0, b0, a1, b1, table, outOffset16, actMin8, actMax8);
+      finishPairs(outA, outB, a0, b0, a1, b1, table, magic, actMin8, actMax8);
       outA = out2 + <usize>c;
       outB = out3 + <usize>c;
       a0 = a2;
@@ -469,7 +469,7 @@ function pairsKernel(p: usize, pointwise: bool, unrolled: bool): void {
   const padH = load<i32>(p, CONV_2D_PAD_H);
   const padW = load<i32>(p, CONV_2D_PAD_W);
   const padValue = i16x8.splat(<i16>(-load<i32>(p, CONV_2D_INPUT_OFFSET)));
-  const outOffset16 = i16x8.splat(<i16>load<i32>(p, CONV_2D_OUTPUT_OFFSET));
+  const magic = offsetMagic(load<i32>(p, CONV_2D_OUTPUT_OFFSET));
   const actMin8 = i8x16.splat(<i8>load<i32>(p, CONV_2D_ACT_MIN));
   const actMax8 = i8x16.splat(<i8>load<i32>(p, CONV_2D_ACT_MAX));
 
@@ -513,7 +513,7 @@ function pairsKernel(p: usize, pointwise: bool, unrolled: bool): void {
       const out1 = outImage + <usize>(n1 * outC);
       const out2 = outImage + <usize>(n2 * outC);
       const out3 = outImage + <usize>(n3 * outC);
-      pairsPass(p0, p1, p2, p3, out0, out1, out2, out3, filter, foldedBias, requant, outC, kPad, outOffset16, actMin8, actMax8, wide, unrolled, pointwise);
+      pairsPass(p0, p1, p2, p3, out0, out1, out2, out3, filter, foldedBias, requant, outC, kPad, magic, actMin8, actMax8, wide, unrolled, pointwise);
     }
   }
 }

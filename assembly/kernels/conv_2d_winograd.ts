@@ -8,7 +8,7 @@
 // output) channel pair and tile instead of 36. Every intermediate is an i32 ring operation whose final value
 // |4 * sum w*x| < 2^31 (the host's inC bound), so the shift by 2 is exact. Taps outside the image
 // read the input zero point, and the input offset is folded into foldedBias, as in conv_2d.
-import { requant16, REQUANT_RECORD_BYTES } from '../simd';
+import { offsetMagic, requant16, REQUANT_RECORD_BYTES } from '../simd';
 import { borderWindow, inputTransform, tileSums } from './winograd_transforms';
 import {
   CONV_2D_INPUT, CONV_2D_FILTER, CONV_2D_OUTPUT, CONV_2D_FOLDED_BIAS, CONV_2D_SCRATCH, CONV_2D_REQUANT,
@@ -39,7 +39,7 @@ export function conv_2d_winograd(p: usize): i32 {
   const outC = load<i32>(p, CONV_2D_OUT_C);
   const padH = load<i32>(p, CONV_2D_PAD_H);
   const padW = load<i32>(p, CONV_2D_PAD_W);
-  const outOffset16 = i16x8.splat(<i16>load<i32>(p, CONV_2D_OUTPUT_OFFSET));
+  const magic = offsetMagic(load<i32>(p, CONV_2D_OUTPUT_OFFSET));
   const actMin8 = i8x16.splat(<i8>load<i32>(p, CONV_2D_ACT_MIN));
   const actMax8 = i8x16.splat(<i8>load<i32>(p, CONV_2D_ACT_MAX));
 
@@ -79,8 +79,8 @@ export function conv_2d_winograd(p: usize): i32 {
           tileSums(m, M_POSITION_BYTES, biasA, sums);
           tileSums(m + 16, M_POSITION_BYTES, biasB, sums + 64);
           // Pixel (oy, ox) and (oy, ox + 1), then the row below: channels c..c+3 from the first four sums, c+4..c+7 from the next.
-          const q0 = requant16(v128.load(sums), v128.load(sums, 64), v128.load(sums, 16), v128.load(sums, 80), table, outOffset16, actMin8, actMax8);
-          const q1 = requant16(v128.load(sums, 32), v128.load(sums, 96), v128.load(sums, 48), v128.load(sums, 112), table, outOffset16, actMin8, actMax8);
+          const q0 = requant16(v128.load(sums), v128.load(sums, 64), v128.load(sums, 16), v128.load(sums, 80), table, magic, actMin8, actMax8);
+          const q1 = requant16(v128.load(sums, 32), v128.load(sums, 96), v128.load(sums, 48), v128.load(sums, 112), table, magic, actMin8, actMax8);
           const out = outImage + <usize>(oy * outW + ox) * outC + c;
           const right = ox + 1 < outW;
           v128.store64_lane(out, q0, 0);

@@ -10,7 +10,7 @@
 // Eight channels per step, and two output pixels per step when two successive windows lie
 // inside the image (they share every weight load and table entry); two taps at a time are
 // interleaved as i16 pairs and multiplied with the pair-interleaved filter by i32x4.dot_i16x8_s.
-import { requant16, requantPair, REQUANT_RECORD_BYTES } from '../simd';
+import { offsetMagic, requant16, requantPair, REQUANT_RECORD_BYTES } from '../simd';
 import {
   DEPTHWISE_CONV_2D_INPUT, DEPTHWISE_CONV_2D_FILTER, DEPTHWISE_CONV_2D_OUTPUT,
   DEPTHWISE_CONV_2D_REQUANT, DEPTHWISE_CONV_2D_SCRATCH, DEPTHWISE_CONV_2D_FOLDED_BIAS, DEPTHWISE_CONV_2D_CHANNELS_PAD, DEPTHWISE_CONV_2D_BATCHES,
@@ -104,7 +104,7 @@ export function depthwise_conv_2d(p: usize): i32 {
   const padH = load<i32>(p, DEPTHWISE_CONV_2D_PAD_H);
   const padW = load<i32>(p, DEPTHWISE_CONV_2D_PAD_W);
   const inputOffset = load<i32>(p, DEPTHWISE_CONV_2D_INPUT_OFFSET);
-  const outOffsetV = i16x8.splat(<i16>load<i32>(p, DEPTHWISE_CONV_2D_OUTPUT_OFFSET));
+  const magic = offsetMagic(load<i32>(p, DEPTHWISE_CONV_2D_OUTPUT_OFFSET));
   const actMinV = i8x16.splat(<i8>load<i32>(p, DEPTHWISE_CONV_2D_ACT_MIN));
   const actMaxV = i8x16.splat(<i8>load<i32>(p, DEPTHWISE_CONV_2D_ACT_MAX));
   const taps = filterH * filterW;
@@ -197,7 +197,7 @@ export function depthwise_conv_2d(p: usize): i32 {
             w += pairStride;
             pair += 8;
           } while (pair < end);
-          const q = requant16(lo0, hi0, lo1, hi1, requant + <usize>c * REQUANT_RECORD_BYTES, outOffsetV, actMinV, actMaxV);
+          const q = requant16(lo0, hi0, lo1, hi1, requant + <usize>c * REQUANT_RECORD_BYTES, magic, actMinV, actMaxV);
           if (c + 8 <= channels) {
             v128.store64_lane(out + <usize>c, q, 0);
             v128.store64_lane(out1 + <usize>c, q, 1);
@@ -259,7 +259,7 @@ export function depthwise_conv_2d(p: usize): i32 {
           w += pairStride;
         }
         const table = requant + <usize>c * REQUANT_RECORD_BYTES;
-        const h = requantPair(lo, table, hi, table + 4 * REQUANT_RECORD_BYTES, outOffsetV);
+        const h = requantPair(lo, table, hi, table + 4 * REQUANT_RECORD_BYTES, magic);
         const q = i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(h, h), actMinV), actMaxV);
         if (c + 8 <= channels) v128.store64_lane(out + <usize>c, q, 0);
         else storePartial(out + <usize>c, q, channels - c);
