@@ -4,7 +4,7 @@
  * lifetimes, an estimate of TFLM's RAM (that arena plus the per-channel multipliers and shifts TFLM
  * keeps in RAM: 8 bytes per output channel of each CONV_2D, DEPTHWISE_CONV_2D and
  * FULLY_CONNECTED), and edgerun's RAM and ROM, prepared for speed (the default) and for size
- * (`--optimize size`: no weight layout that trades ROM for speed). Prints markdown and writes
+ * (`--optimize size`: no layout or scratch that trades ROM or RAM for speed). Prints markdown and writes
  * bench/results/memory.{md,json}.
  * Run: node dist/bench/memory.js [--json]
  */

@@ -115,7 +115,7 @@ export interface ModelReport {
 export interface LoadOptions {
   /** Kernel module: 'simd' (default) or the scalar 'ref' twins. */
   kernels?: KernelFlavor;
-  /** 'speed' (default) or 'size': no weight layout that trades ROM for speed (README, "Speed or size"). */
+  /** 'speed' (default) or 'size': no weight layout or scratch that trades ROM or RAM for speed (README, "Speed or size"). */
   optimize?: OptimizeFor;
 }
 
@@ -177,6 +177,7 @@ export function loadModel(source: string | Uint8Array, options: LoadOptions = {}
   const { kernels, optimize } = checkedOptions(options);
   return new EdgerunModel(prepareModel(parse(source), kernels, optimize), kernels);
 }
+
 
 /** Reads a module made by compileModel / `edgerun compile`. Throws ModelError if it is not one. */
 export function loadCompiled(source: string | Uint8Array): CompiledModel {

@@ -60,7 +60,7 @@ test('pack then verify: the manifest describes the module; the self-test passes'
   assert.is(m.version, 7);
   assert.is(m.module.size, simd.length);
   assert.equal(m.module.features, ['bulk-memory', 'nontrapping-fptoint', 'simd128']);
-  assert.equal(m.memory, { linearMemoryBytes: 63024, ramBytes: 16176, romDataBytes: 46848, pages: 1 });
+  assert.equal(m.memory, { linearMemoryBytes: 63392, ramBytes: 16544, romDataBytes: 46848, pages: 1 });
   assert.equal(m.inputs, [{ name: 'x', shape: [1, 49, 10, 1], dtype: 'int8', bytes: 490 }]);
   assert.is(v.key.id, trust[0].id);
   assert.ok(m.expires && Date.parse(m.expires) > Date.now());
@@ -157,8 +157,8 @@ test('a module that fails its self-test is refused (self-test); a memory limit b
   wrong.selfTest.outputs[0] = Buffer.from(expected).toString('base64');
   const v = verifyBundle(decodeBundle(signBundle(wrong, simd, [key.privateKey]).bundle), { trust });
   refused(() => selfTest(v.manifest, v.module), 'self-test', /output 0 \("Identity"\) differs from the manifest at byte 3/);
-  refused(() => selfTest(good.manifest, simd, { memoryLimit: 63023 }), 'memory', /needs 63024 bytes/);
-  assert.ok(selfTest(good.manifest, simd, { memoryLimit: 63024 }));
+  refused(() => selfTest(good.manifest, simd, { memoryLimit: 63391 }), 'memory', /needs 63392 bytes/);
+  assert.ok(selfTest(good.manifest, simd, { memoryLimit: 63392 }));
 });
 
 test('feature scan: exact per instruction; hand-made modules', async () => {
@@ -210,7 +210,7 @@ test('CLI: keygen, pack, verify; exit codes and one-line errors', async () => {
     assert.match(r.stderr, pattern);
   };
   expectError(edgerun('verify', out, '--trust', other.pubPath), 2, /not trusted .*\[unknown-key\]$/m);
-  expectError(edgerun('verify', out, '--trust', gen.publicPath, '--memory-limit', '32KiB'), 3, /needs 63024 bytes.*\[memory\]$/m);
+  expectError(edgerun('verify', out, '--trust', gen.publicPath, '--memory-limit', '32KiB'), 3, /needs 63392 bytes.*\[memory\]$/m);
   expectError(edgerun('verify', out, '--trust', gen.publicPath, '--features', 'mvp'), 2, /needs WebAssembly bulk-memory, nontrapping-fptoint, simd128.*\[features\]$/m);
   expectError(edgerun('verify', out, '--trust', gen.publicPath, '--name', 'other'), 2, /not "other".*\[name\]$/m);
   const tampered = readFileSync(out);

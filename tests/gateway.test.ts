@@ -116,7 +116,7 @@ test('install, current, upgrade into the other slot; inference raw and JSON equa
     assert.equal(json.outputs[0].data, Array.from(new Int8Array(EXPECTED.buffer, EXPECTED.byteOffset, EXPECTED.length)));
     assert.is(json.outputs[0].values.length, 12);
     const models = await (await fetch(`${g.url}/models`)).json() as { models: { memory: { ramBytes: number; romBytes: number } }[] };
-    assert.is(models.models[0].memory.ramBytes, 16176);
+    assert.is(models.models[0].memory.ramBytes, 16176); // the scalar-kernel build (no scratch to widen 1x1 pixels)
     assert.ok(models.models[0].memory.romBytes > 39200);
     const health = await (await fetch(`${g.url}/health`)).json() as { status: string; counters: { installed: number } };
     assert.is(health.status, 'ok');
@@ -174,7 +174,7 @@ test('refusals leave the previous version serving: downgrade, replay, exists, ta
   try {
     let r = await put(small.url, 'kws', pack(simd, key, 1).bundle);
     assert.equal([r.status, r.body.reason], [422, 'memory']);
-    assert.match(r.body.error as string, /needs 63024 bytes \(RAM 16176 \+ ROM 46848\), the memory limit is 49152/);
+    assert.match(r.body.error as string, /needs 63392 bytes \(RAM 16544 \+ ROM 46848\), the memory limit is 49152/);
     r = await put(mvp.url, 'kws', pack(ref, key, 1).bundle);
     assert.equal([r.status, r.body.reason], [422, 'features']);
     assert.match(r.body.error as string, /needs WebAssembly bulk-memory, nontrapping-fptoint/);
@@ -337,7 +337,7 @@ test('edgerun flash --gateway: per-gateway results, exit 5 past --max-failures',
     assert.equal(report.gateways.map((x) => x.outcome), ['installed']);
     r = await flash('--gateway', `${b.url},${a.url}`);
     assert.is(r.status, 5);
-    assert.match(r.stdout, /refused\s+memory: module: needs 63024 bytes/);
+    assert.match(r.stdout, /refused\s+memory: module: needs 63392 bytes/);
     assert.match(r.stderr, /^edgerun: error: rollout stopped: 1 of 2 gateways failed, more than --max-failures 0%\n$/);
     r = await flash('--gateway', `${b.url},${a.url}`, '--max-failures', '50%');
     assert.is(r.status, 0, r.stderr);

@@ -410,8 +410,9 @@ function pairsPass(p0: usize, p1: usize, p2: usize, p3: usize, out0: usize, out1
  * i16 in scratch (im2col patches; on V8 also 1x1 pixels). Input offset folded as in conv_2d.
  */
 export function conv_2d_pairs(p: usize): i32 {
-  if (load<i32>(p, CONV_2D_FILTER_H) == 1 && load<i32>(p, CONV_2D_FILTER_W) == 1) pairsPointwise(p);
-  else pairsPatches(p);
+  if (load<i32>(p, CONV_2D_FILTER_H) != 1 || load<i32>(p, CONV_2D_FILTER_W) != 1) pairsPatches(p);
+  else if (load<usize>(p, CONV_2D_SCRATCH) != 0) pairsPointwise(p);
+  else pairsPointwiseUnrolled(p); // no scratch to widen pixels in (host/ops/conv_2d.ts widenPixels)
   return 0;
 }
 

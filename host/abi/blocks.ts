@@ -72,8 +72,9 @@ export const BLOCKS = {
   // multiple of 4 here) in pairs, each pair of 8 channels one 16-byte record: byte
   // ((oc >> 3) * kPad/2 + (k >> 1)) * 16 + (oc & 7) * 2 + (k & 1) holds filter[oc][k]; taps past the
   // row's end are zero. scratch: four windows of i16 taps and 16 spare bytes (8 * kPad + 16): im2col
-  // patches, or for 1x1 filters the pixels widened (the V8 build's; the wasmtime build,
-  // conv_2d_pairs_unrolled, reads 1x1 pixels in place).
+  // patches, or for 1x1 filters the pixels widened. With 1x1 filters the scratch may be null: the
+  // V8 build then runs the loop of the wasmtime build, conv_2d_pairs_unrolled, which reads 1x1
+  // pixels in place and never uses scratch for them.
   conv_2d_pairs: block('conv_2d_pairs', CONV_2D_FIELDS),
   // conv_2d's fields for 3x3 filters, stride 1, dilation 1, no groups, inC and outC multiples of
   // 8 (Winograd F(2x2, 3x3), assembly/kernels/conv_2d_winograd.ts): filter U = H g H^T per

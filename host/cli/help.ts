@@ -2,9 +2,9 @@
 
 export const VERSION = '0.1.0';
 
-const OPTIMIZE_HELP = `  --optimize O    speed (default) or size: size takes no weight layout that trades ROM for speed
-                  (3x3 convolutions then run without Winograd tiles, whose filters take 3.6x the
-                  bytes: ResNet-8 ~1.45x slower, ROM 0.56x; README "Speed or size")`;
+const OPTIMIZE_HELP = `  --optimize O    speed (default) or size: size takes no weight layout or scratch that trades ROM
+                  or RAM for speed (no Winograd tiles for 3x3 convolutions, whose filters take 3.6x
+                  the bytes: ResNet-8 ~1.45x slower, ROM 0.56x; README "Speed or size")`;
 
 export const HELP: Record<string, string> = {
   main: `edgerun ${VERSION}: run int8 TFLite models on WebAssembly, bit-exact with TFLite's reference kernels.
@@ -126,8 +126,8 @@ section (README: "Compiling a model"). \`edgerun run|bench|inspect OUT.wasm\` ru
 Same model, same kernels build: same bytes.
   -o, --output FILE  the .wasm to write (written to a temporary file, then renamed)
   --kernels K        simd (default; kernels with very little work use their scalar twin) or ref
-  --optimize O       speed (default) or size: size takes no weight layout that trades ROM for
-                     speed (for flash-constrained parts; see run --help)
+  --optimize O       speed (default) or size: size takes no weight layout or scratch that trades
+                     ROM or RAM for speed (for constrained parts; see run --help)
   --json             print {bytes, codeBytes, dataBytes, ramBytes, romBytes}: codeBytes is the
                      module minus its data section, romBytes = ROM data + codeBytes`,
   synth: `Usage: edgerun synth [--fault F] [--severity S] [--degrade LIFE] [--duration S] [--rate HZ]

@@ -39,15 +39,15 @@ export function zeroPointOf(t: Tensor): number {
   return t.quantization ? t.quantization.zeroPoint[0] : 0;
 }
 
-/** What kernel choices favour: speed (default), or size (ROM: no weight layout that trades ROM for speed). */
+/** What kernel choices favour: speed (default), or size (no layout or scratch that trades ROM or RAM for speed). */
 export const OPTIMIZE_FOR = ['speed', 'size'] as const;
 export type OptimizeFor = (typeof OPTIMIZE_FOR)[number];
 
 /** Checked accessors used by op prepare functions; each failure names the operator. */
 export class OpTensors {
   /** `simd`: the calls run on the SIMD kernel module (else the scalar one), so a block may leave out
-   *  data only the other module's kernel reads. `optimize`: 'size' takes no weight layout that
-   *  trades ROM for speed. */
+   *  data only the other module's kernel reads. `optimize`: 'size' takes no layout or scratch that
+   *  trades ROM or RAM for speed. */
   constructor(readonly model: Model, readonly op: Operator, readonly simd = true, readonly optimize: OptimizeFor = 'speed') {}
 
   fail(message: string): never {
