@@ -202,6 +202,20 @@ CONV_KERNELS = [(1, 1), (3, 3), (5, 5), (1, 3), (3, 1), (2, 5), (3, 3), (5, 2), 
                 (4, 3), (7, 1), (1, 7), (3, 5)]
 
 
+def conv_make(wts, b, x_shape, strides, dilations, pad, bias, act):
+    """The model builder of a single CONV_2D with optional bias and fused activation."""
+    def make():
+        W, B = const(wts), const(b)
+
+        def body(x):
+            y = tf.nn.conv2d(x, W, strides=[1, *strides, 1], padding=pad, dilations=[1, *dilations, 1])
+            if bias:
+                y = tf.nn.bias_add(y, B)
+            return apply_act(y, act)
+        return tf_fn([x_shape], body)
+    return make
+
+
 def conv_2d(i: int, rng) -> Case:
     kh, kw = CONV_KERNELS[i % len(CONV_KERNELS)]
     act = ACTS[i % 4]
@@ -231,16 +245,7 @@ def conv_2d(i: int, rng) -> Case:
                input_range=rng_range,
                output_hw=[conv_out(h, kh, sh, dh, pad), conv_out(w, kw, sw, dw, pad)])
 
-    def make():
-        W, B = const(wts), const(b)
-
-        def body(x):
-            y = tf.nn.conv2d(x, W, strides=[1, sh, sw, 1], padding=pad, dilations=[1, dh, dw, 1])
-            if bias:
-                y = tf.nn.bias_add(y, B)
-            return apply_act(y, act)
-        return tf_fn([x_shape], body)
-
+    make = conv_make(wts, b, x_shape, (sh, sw), (dh, dw), pad, bias, act)
     cid = (f"c{i:03d}-k{kh}x{kw}-s{dim_tag(sh, sw)}-{pad.lower()}-dil{dim_tag(dh, dw)}-{act_tag(act)}"
            f"-{'pertensor' if per_tensor else 'perchannel'}{'' if bias else '-nobias'}"
            f"{'-b2' if batch == 2 else ''}{'-wide' if wide else ''}")
@@ -269,16 +274,7 @@ def conv_2d_3x3(i: int, rng) -> Case:
                activation=act, bias=bias, weights="per-tensor" if per_tensor else "per-channel", gain=gain,
                input_range=rng_range, output_hw=[conv_out(h, 3, 1, 1, pad), conv_out(w, 3, 1, 1, pad)])
 
-    def make():
-        W, B = const(wts), const(b)
-
-        def body(x):
-            y = tf.nn.conv2d(x, W, strides=1, padding=pad)
-            if bias:
-                y = tf.nn.bias_add(y, B)
-            return apply_act(y, act)
-        return tf_fn([x_shape], body)
-
+    make = conv_make(wts, b, x_shape, (1, 1), (1, 1), pad, bias, act)
     cid = (f"w{i:03d}-{h}x{w}x{cin}-f{cout}-{pad.lower()}-{act_tag(act)}"
            f"-{'pertensor' if per_tensor else 'perchannel'}{'' if bias else '-nobias'}"
            f"{'-b2' if batch == 2 else ''}{'-wide' if wide else ''}")
