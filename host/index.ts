@@ -178,7 +178,6 @@ export function loadModel(source: string | Uint8Array, options: LoadOptions = {}
   return new EdgerunModel(prepareModel(parse(source), kernels, optimize), kernels);
 }
 
-
 /** Reads a module made by compileModel / `edgerun compile`. Throws ModelError if it is not one. */
 export function loadCompiled(source: string | Uint8Array): CompiledModel {
   return new CompiledModel(modelBytes(source));
