@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BLOCKS } from '../host/abi/blocks.js';
-import { type EdgerunModel, loadModel } from '../host/index.js';
+import { type EdgerunModel, loadModel, type OptimizeFor } from '../host/index.js';
 import { FC_REQUANT } from '../host/ops/fully_connected.js';
 import { multiplyByQuantizedMultiplier, outputSize, quantizeMultiplier } from '../host/ops/quant.js';
 import { BuiltinOperator, BuiltinOptionsType } from '../host/tflite/schema.js';
@@ -25,9 +25,9 @@ const INT8 = 9;
 const INT32 = 2;
 
 /** Loads the model for both kernel modules; `patch` may edit the prepared memory image first. */
-function runBoth(model: Uint8Array, r: () => number, patch?: (m: EdgerunModel) => void, simdRuntime?: Runtime): [number[], number[]] {
+function runBoth(model: Uint8Array, r: () => number, patch?: (m: EdgerunModel) => void, simdRuntime?: Runtime, optimize?: OptimizeFor): [number[], number[]] {
   const results = (['simd', 'ref'] as const).map((kernels) => {
-    const m = loadModel(model, { kernels });
+    const m = loadModel(model, { kernels, optimize });
     patch?.(m);
     return m.createInterpreter(kernels === 'simd' && simdRuntime ? { runtime: simdRuntime } : {});
   });
@@ -152,6 +152,18 @@ test('conv, outC a multiple of 8 and short rows (channels in lanes): SIMD equals
 
 test('conv 3x3, stride 1, channels in multiples of 8 (Winograd tiles): SIMD equals scalar on 120 random configurations', () => {
   checkWindowCases(113, 120, 'conv', false, false, undefined, true);
+});
+
+test('conv with short rows, --optimize size (1x1 layers without scratch: V8 runs the unrolled loop): SIMD equals scalar on 60 random configurations', () => {
+  const r = rng(115);
+  let ran = 0;
+  while (ran < 60) {
+    const c = randomWindowCase(r, 'conv', true);
+    if (!c) continue;
+    const [simd, ref] = runBoth(c.model, r, undefined, undefined, 'size');
+    assert.equal(simd, ref, `case ${ran}: ${c.label}`);
+    ran++;
+  }
 });
 
 test('depthwise, multiplier 1, SAME padding, batches, larger images: SIMD equals scalar on 200 random configurations', () => {
@@ -319,6 +331,7 @@ test('fully_connected: SIMD equals scalar on 300 random models (depth tails, bat
       FC_REQUANT.inDouble = true;
     }
     assert.equal(simd, ref, `case ${i}: depth ${depth} units ${units} batches ${batches} ${perChannel ? 'per-channel' : `per-tensor zp ${filterZero}`} ${fixedPoint ? 'fixed-point' : 'double'}`);
+    if (i % 5 === 0) assert.equal(writesOutsideBuffers(model, r), [], `case ${i}: writes outside its output and scratch`);
   }
 });
 
