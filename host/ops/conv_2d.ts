@@ -1,5 +1,5 @@
 import { type OpTensors, tensorLabel } from '../graph/tensors.js';
-import { TensorType } from '../tflite/model.js';
+import { type Tensor, TensorType } from '../tflite/model.js';
 import { Conv2DOptionsField as F } from '../tflite/schema.js';
 import { bias16x8Arg, biasArg, expectQuantizedActivation, expectSymmetricWeights, foldBias, fusedActivationRange, packRows, perChannelRequant } from './common.js';
 import { type KernelCall, type OpDef, romInt32, tensorArg } from './types.js';
@@ -57,41 +57,54 @@ export const conv2d: OpDef = {
         actMin, actMax, requantMode: 0,
       })];
     }
-    const biasRom = biasArg(t, bias, outC);
-    const rows = packRows(filterData, outC, k);
-    const common = {
-      input: tensorArg(input.index), bias: biasRom, output: tensorArg(output.index), multipliers: rq.multipliers, shifts: rq.shifts,
-      requant: rq.table, foldedBias: romInt32(foldBias(biasRom?.rom ?? null, rows.rowSums, outC, inputOffset), 'folded bias'),
-      ...geometry, inputOffset, outputOffset: output.quantization!.zeroPoint[0],
-    };
-    // Winograd tiles only for the SIMD module: the scalar twin gains nothing from their 3.6x filter bytes.
-    if (t.simd && t.optimize === 'speed' && winogradApplies(geometry) && rq.table) {
-      return [{
-        kernel: 'conv_2d_winograd', macs,
-        args: { ...common, filter: { rom: packWinograd(filterData, outC, inC), label: 'filter' }, scratch: { scratch: winogradScratchBytes(inC) }, kPad: inC },
-      }];
-    }
-    const pointwise = filterH === 1 && filterW === 1;
-    // Channels in lanes (no horizontal sums) for ungrouped convolutions with whole 8-channel
-    // groups: measured 1.1-1.6x faster per pixel for rows up to 64 taps, 1.05-1.15x for longer
-    // rows, where conv_2d's 2-pixel passes win on images whose pixel count 4-pixel passes round
-    // up by much (1 or 9 pixels: 4 or 12 computed, against 2 or 10). On V8 the widened 1x1 passes
-    // win on 9 pixels too (4-7 %), but wasmtime's build, which compiled modules link, ran those
-    // layers 1.09-1.19x as long as conv_2d.
-    const pixels = outH * outW;
-    const pairs = filterInC === inC && outC % 8 === 0 && (k <= 64 || 0.9 * 4 * Math.ceil(pixels / 4) <= 2 * Math.ceil(pixels / 2));
-    const kPad = pairs ? Math.ceil(k / 4) * 4 : rows.kPad;
-    return [{
-      kernel: pairs ? 'conv_2d_pairs' : 'conv_2d',
-      macs,
-      scalar: filterInC !== inC || !rq.table,
-      args: {
-        ...common, filter: { rom: pairs ? packPairs(rows.packed, outC, k, rows.kPad, kPad) : rows.packed, label: 'filter' },
-        scratch: { scratch: pointwise ? (pairs && widenPixels(t) ? 8 * kPad + 16 : 0) : (pairs ? 8 : 2) * kPad + 16 }, kPad,
-      },
-    }];
+    return [denseCall(t, { input, output, bias, filterData, rq, geometry, k, macs, inputOffset })];
   },
 };
+
+interface DenseArgs {
+  input: Tensor; output: Tensor; bias: Tensor | null; filterData: Uint8Array; rq: ReturnType<typeof perChannelRequant>;
+  geometry: ConvGeometry & { batches: number; inH: number; inW: number; padH: number; padW: number; actMin: number; actMax: number };
+  k: number; macs: number; inputOffset: number;
+}
+
+/** The call of an int8 convolution with dense weights: Winograd tiles, channels in lanes, or conv_2d. */
+function denseCall(t: OpTensors, a: DenseArgs): KernelCall {
+  const { input, output, bias, filterData, rq, geometry: g, k, macs, inputOffset } = a;
+  const { outC, inC, filterInC, outH, outW, filterH, filterW } = g;
+  const biasRom = biasArg(t, bias, outC);
+  const rows = packRows(filterData, outC, k);
+  const common = {
+    input: tensorArg(input.index), bias: biasRom, output: tensorArg(output.index), multipliers: rq.multipliers, shifts: rq.shifts,
+    requant: rq.table, foldedBias: romInt32(foldBias(biasRom?.rom ?? null, rows.rowSums, outC, inputOffset), 'folded bias'),
+    ...g, inputOffset, outputOffset: output.quantization!.zeroPoint[0],
+  };
+  // Winograd tiles only for the SIMD module: the scalar twin gains nothing from their 3.6x filter bytes.
+  if (t.simd && t.optimize === 'speed' && winogradApplies(g) && rq.table) {
+    return {
+      kernel: 'conv_2d_winograd', macs,
+      args: { ...common, filter: { rom: packWinograd(filterData, outC, inC), label: 'filter' }, scratch: { scratch: winogradScratchBytes(inC) }, kPad: inC },
+    };
+  }
+  const pointwise = filterH === 1 && filterW === 1;
+  // Channels in lanes (no horizontal sums) for ungrouped convolutions with whole 8-channel
+  // groups: measured 1.1-1.6x faster per pixel for rows up to 64 taps, 1.05-1.15x for longer
+  // rows, where conv_2d's 2-pixel passes win on images whose pixel count 4-pixel passes round
+  // up by much (1 or 9 pixels: 4 or 12 computed, against 2 or 10). On V8 the widened 1x1 passes
+  // win on 9 pixels too (4-7 %), but wasmtime's build, which compiled modules link, ran those
+  // layers 1.09-1.19x as long as conv_2d.
+  const pixels = outH * outW;
+  const pairs = filterInC === inC && outC % 8 === 0 && (k <= 64 || 0.9 * 4 * Math.ceil(pixels / 4) <= 2 * Math.ceil(pixels / 2));
+  const kPad = pairs ? Math.ceil(k / 4) * 4 : rows.kPad;
+  return {
+    kernel: pairs ? 'conv_2d_pairs' : 'conv_2d',
+    macs,
+    scalar: filterInC !== inC || !rq.table,
+    args: {
+      ...common, filter: { rom: pairs ? packPairs(rows.packed, outC, k, rows.kPad, kPad) : rows.packed, label: 'filter' },
+      scratch: { scratch: pointwise ? (pairs && widenPixels(t) ? 8 * kPad + 16 : 0) : (pairs ? 8 : 2) * kPad + 16 }, kPad,
+    },
+  };
+}
 
 /**
  * Whether conv_2d_pairs gets scratch to widen 1x1 pixels in (host/abi/blocks.ts): its V8 build's
