@@ -193,7 +193,11 @@ export function openModel(source: string | Uint8Array, options: LoadOptions = {}
   if (options.kernels !== undefined && options.kernels !== compiled.kernels) {
     throw new InputError(`the module was compiled with ${compiled.kernels} kernels; --kernels ${options.kernels} needs a recompile`);
   }
-  if (options.optimize !== undefined) throw new InputError('optimize (--optimize) applies when a .tflite model is prepared; a compiled module keeps the layouts it was compiled with');
+  if (options.optimize !== undefined && options.optimize !== compiled.meta.optimize) {
+    throw new InputError(compiled.meta.optimize
+      ? `the module was compiled with --optimize ${compiled.meta.optimize}; --optimize ${options.optimize} needs a recompile`
+      : 'the module does not record --optimize (compiled before the option); it keeps the layouts it was compiled with');
+  }
   return compiled;
 }
 

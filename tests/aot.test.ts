@@ -467,7 +467,7 @@ test('CLI: compile, then run, inspect and bench the .wasm like the .tflite', () 
   assert.is(report.memory.codeBytes, sizes.codeBytes);
   assert.is(report.module.bytes, sizes.bytes);
   assert.is(report.module.kernels, 'simd');
-  assert.match(edgerun('inspect', out).stdout, /compiled module \(edgerun\.meta\/1\): simd kernels \(scalar twin: softmax\), 12 kernel calls/);
+  assert.match(edgerun('inspect', out).stdout, /compiled module \(edgerun\.meta\/1\): simd kernels \(scalar twin: softmax\), optimized for speed, 12 kernel calls/);
 
   const bench = edgerun('bench', out, '--iterations', '5', '--warmup', '1', '--json');
   assert.is(bench.code, 0, bench.stderr);

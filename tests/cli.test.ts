@@ -91,7 +91,8 @@ test('--optimize size: the same bytes out, no Winograd filters, less ROM; speed 
   expectError(edgerun('run', model, '--input', join(dir, 'input_0.npy'), '--optimize', 'fast'), 2, /--optimize must be speed or size, got fast/);
   const wasm = join(tmp, 'resnet-size.wasm');
   assert.is(edgerun('compile', model, '-o', wasm, '--optimize', 'size').code, 0);
-  expectError(edgerun('inspect', wasm, '--optimize', 'size'), 2, /a compiled module keeps the layouts it was compiled with/);
+  assert.is(JSON.parse(edgerun('inspect', wasm, '--json', '--optimize', 'size').stdout).module.optimize, 'size');
+  expectError(edgerun('run', wasm, '--input', join(dir, 'input_0.npy'), '--optimize', 'speed'), 2, /compiled with --optimize size; --optimize speed needs a recompile/);
 });
 
 test('bad input: one-line errors with exit 2, existing outputs untouched', () => {

@@ -6,6 +6,7 @@
  * measured from the file when it is read.
  */
 import { ModelError } from '../errors.js';
+import { OPTIMIZE_FOR, type OptimizeFor } from '../graph/tensors.js';
 import { MAX_TENSOR_BYTES } from '../tflite/reader.js';
 import type { PreparedModel, TensorInfo } from '../plan/prepare.js';
 import type { KernelFlavor } from '../run/kernels.js';
@@ -40,6 +41,8 @@ export interface MetaMemory {
 export interface ModuleMeta {
   format: typeof META_FORMAT;
   kernels: KernelFlavor;
+  /** The layouts prepare chose (`--optimize`); absent in modules compiled before the option. */
+  optimize?: OptimizeFor;
   model: { sha256: string; bytes: number; description: string; version: number };
   /** The source model's operators, in execution order (index = TFLite operator index). */
   ops: string[];
@@ -77,6 +80,7 @@ export function buildMeta(
   return {
     format: META_FORMAT,
     kernels,
+    optimize: prepared.optimize,
     model: { ...model, description: prepared.model.description, version: prepared.model.version },
     ops: prepared.model.operators.map((op) => op.opName),
     calls: layout.calls.map((c) => c.opIndex),
@@ -128,6 +132,7 @@ export function decodeMeta(contents: Uint8Array): ModuleMeta {
   const m = check.object(value, '');
   if (m.format !== META_FORMAT) check.fail('format', `must be ${JSON.stringify(META_FORMAT)}, got ${JSON.stringify(m.format)}`);
   if (m.kernels !== 'simd' && m.kernels !== 'ref') check.fail('kernels', 'must be "simd" or "ref"');
+  if (m.optimize !== undefined && !OPTIMIZE_FOR.includes(m.optimize as OptimizeFor)) check.fail('optimize', 'must be "speed" or "size"');
   const model = check.object(m.model, 'model');
   if (typeof model.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(model.sha256)) check.fail('model.sha256', 'must be 64 hex digits');
   check.count(model.bytes, 'model.bytes');

@@ -31,7 +31,8 @@ export function printReport(path: string, r: ModelReport): void {
   if (r.module) {
     const m = r.module;
     const twins = m.scalarKernels.length > 0 ? ` (scalar twin: ${m.scalarKernels.join(', ')})` : '';
-    lines.push(`compiled module (${m.format}): ${m.kernels} kernels${twins}, ${m.calls} kernel calls, ${m.macs} MACs`,
+    const optimize = m.optimize ? `, optimized for ${m.optimize}` : '';
+    lines.push(`compiled module (${m.format}): ${m.kernels} kernels${twins}${optimize}, ${m.calls} kernel calls, ${m.macs} MACs`,
       `  ${m.bytes} bytes = code ${m.codeBytes} + data ${m.dataBytes}; memory ${m.pages} page${m.pages === 1 ? '' : 's'} of 64 KiB`,
       `  source model: ${m.model.bytes} bytes, sha256 ${m.model.sha256}`);
     if (m.frontEnd) {

@@ -20,6 +20,8 @@ export interface TensorInfo {
 
 export interface PreparedModel {
   model: Model;
+  /** What the kernel choices favoured (LoadOptions.optimize). */
+  optimize: OptimizeFor;
   layout: MemoryLayout;
   inputs: TensorInfo[];
   outputs: TensorInfo[];
@@ -55,6 +57,7 @@ export function prepareModel(model: Model, kernels: KernelFlavor = 'simd', optim
   const layout = layoutMemory(model, prepared);
   return {
     model,
+    optimize,
     layout,
     inputs: model.inputs.map((i) => tensorInfo(model.tensors[i])),
     outputs: model.outputs.map((i) => tensorInfo(model.tensors[i])),

@@ -8,6 +8,7 @@ import type { MetaFrontEnd } from '../aot/front_end.js';
 import { decodeMeta, DTYPE_BYTES, META_SECTION, type ModuleMeta } from '../aot/meta.js';
 import { EdgerunError, InputError, KernelError, ModelError } from '../errors.js';
 import type { MemoryFigures, ModelReport } from '../index.js';
+import type { OptimizeFor } from '../graph/tensors.js';
 import type { TensorInfo } from '../plan/prepare.js';
 import { type InterpreterOptions, MAX_TIMEOUT_MS, type TensorView, tensorView } from './interpreter.js';
 import { inputFault, type KernelFlavor } from './kernels.js';
@@ -30,6 +31,8 @@ export const FRONT_END_ABI: Readonly<Record<string, 'func'>> = {
 export interface ModuleReport {
   format: string;
   kernels: KernelFlavor;
+  /** `--optimize` at compile time; absent for modules compiled before the option. */
+  optimize?: OptimizeFor;
   scalarKernels: string[];
   /** The source model: sha256 of its bytes, and its size. */
   model: { sha256: string; bytes: number };
@@ -106,7 +109,7 @@ export class CompiledModel {
       ops: meta.ops, inputs: meta.inputs, outputs: meta.outputs, unsupported: [], memory: this.memory,
       description: meta.model.description, version: meta.model.version,
       module: {
-        format: meta.format, kernels: meta.kernels, scalarKernels: meta.scalarKernels,
+        format: meta.format, kernels: meta.kernels, ...(meta.optimize ? { optimize: meta.optimize } : {}), scalarKernels: meta.scalarKernels,
         model: { sha256: meta.model.sha256, bytes: meta.model.bytes }, calls: meta.calls.length, macs: meta.macs,
         ...sizes, pages: meta.memory.pages, ...(meta.frontEnd ? { frontEnd: meta.frontEnd } : {}),
       },
