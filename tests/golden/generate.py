@@ -202,6 +202,22 @@ CONV_KERNELS = [(1, 1), (3, 3), (5, 5), (1, 3), (3, 1), (2, 5), (3, 3), (5, 2), 
                 (4, 3), (7, 1), (1, 7), (3, 5)]
 
 
+def conv_variant(i: int):
+    """Case i's activation, padding, per-tensor weights, bias, batch and widened output range."""
+    act = ACTS[i % 4]
+    return (act, ("SAME", "VALID")[(i // 4) % 2], i % 5 == 2, i % 6 != 3, 2 if i % 7 == 5 else 1,
+            act != "NONE" and i % 3 == 0)
+
+
+def conv_case(op: str, cid: str, i: int, cfg, make, rng_range) -> Case:
+    """A single-CONV_2D case: the id takes conv_variant(i)'s tags."""
+    _, _, per_tensor, bias, batch, wide = conv_variant(i)
+    cid += (f"-{'pertensor' if per_tensor else 'perchannel'}{'' if bias else '-nobias'}"
+            f"{'-b2' if batch == 2 else ''}{'-wide' if wide else ''}")
+    return Case(op, cid, ["CONV_2D"], cfg, make, [tuple(rng_range)], per_tensor=per_tensor,
+                edits=[widen_output] if wide else [])
+
+
 def conv_make(wts, b, x_shape, strides, dilations, pad, bias, act):
     """The model builder of a single CONV_2D with optional bias and fused activation."""
     def make():
@@ -218,12 +234,7 @@ def conv_make(wts, b, x_shape, strides, dilations, pad, bias, act):
 
 def conv_2d(i: int, rng) -> Case:
     kh, kw = CONV_KERNELS[i % len(CONV_KERNELS)]
-    act = ACTS[i % 4]
-    pad = ("SAME", "VALID")[(i // 4) % 2]
-    per_tensor = i % 5 == 2
-    bias = i % 6 != 3
-    batch = 2 if i % 7 == 5 else 1
-    wide = act != "NONE" and i % 3 == 0
+    act, pad, per_tensor, bias, batch, wide = conv_variant(i)
     sh, sw = pick_pair(rng, 0.3)
     if rng.random() < 0.4:
         dh, dw = (int(d) for d in rng.choice([1, 2, 3], size=2))
@@ -246,22 +257,14 @@ def conv_2d(i: int, rng) -> Case:
                output_hw=[conv_out(h, kh, sh, dh, pad), conv_out(w, kw, sw, dw, pad)])
 
     make = conv_make(wts, b, x_shape, (sh, sw), (dh, dw), pad, bias, act)
-    cid = (f"c{i:03d}-k{kh}x{kw}-s{dim_tag(sh, sw)}-{pad.lower()}-dil{dim_tag(dh, dw)}-{act_tag(act)}"
-           f"-{'pertensor' if per_tensor else 'perchannel'}{'' if bias else '-nobias'}"
-           f"{'-b2' if batch == 2 else ''}{'-wide' if wide else ''}")
-    return Case("CONV_2D", cid, ["CONV_2D"], cfg, make, [tuple(rng_range)], per_tensor=per_tensor,
-                edits=[widen_output] if wide else [])
+    cid = f"c{i:03d}-k{kh}x{kw}-s{dim_tag(sh, sw)}-{pad.lower()}-dil{dim_tag(dh, dw)}-{act_tag(act)}"
+    return conv_case("CONV_2D", cid, i, cfg, make, rng_range)
 
 
 def conv_2d_3x3(i: int, rng) -> Case:
     """3x3, stride 1, no dilation, channels in multiples of 8: the convolutions of ResNet-style
     networks (edgerun runs these as Winograd F(2x2, 3x3); odd sizes leave partial tiles)."""
-    act = ACTS[i % 4]
-    pad = ("SAME", "VALID")[(i // 4) % 2]
-    per_tensor = i % 5 == 2
-    bias = i % 6 != 3
-    batch = 2 if i % 7 == 5 else 1
-    wide = act != "NONE" and i % 3 == 0
+    act, pad, per_tensor, bias, batch, wide = conv_variant(i)
     h, w = 3 + int(rng.integers(0, 10)), 3 + int(rng.integers(0, 10))
     cin = int(rng.choice([8, 16, 24, 32, 64]))
     cout = int(rng.choice([8, 16, 24, 40]))
@@ -275,11 +278,8 @@ def conv_2d_3x3(i: int, rng) -> Case:
                input_range=rng_range, output_hw=[conv_out(h, 3, 1, 1, pad), conv_out(w, 3, 1, 1, pad)])
 
     make = conv_make(wts, b, x_shape, (1, 1), (1, 1), pad, bias, act)
-    cid = (f"w{i:03d}-{h}x{w}x{cin}-f{cout}-{pad.lower()}-{act_tag(act)}"
-           f"-{'pertensor' if per_tensor else 'perchannel'}{'' if bias else '-nobias'}"
-           f"{'-b2' if batch == 2 else ''}{'-wide' if wide else ''}")
-    return Case("CONV_2D_3X3", cid, ["CONV_2D"], cfg, make, [tuple(rng_range)], per_tensor=per_tensor,
-                edits=[widen_output] if wide else [])
+    cid = f"w{i:03d}-{h}x{w}x{cin}-f{cout}-{pad.lower()}-{act_tag(act)}"
+    return conv_case("CONV_2D_3X3", cid, i, cfg, make, rng_range)
 
 
 # --- DEPTHWISE_CONV_2D -----------------------------------------------------------------------
