@@ -58,13 +58,15 @@ const EXACT_LIMIT: f32 = 0.49951171875; // 1/2 - 2^-11
 // monotone, so every |d| >= EXACT_LIMIT has fl32(d * d) >= EXACT_LIMIT_SQUARED.
 const EXACT_LIMIT_SQUARED: f32 = EXACT_LIMIT * EXACT_LIMIT;
 
-/** x * s + copysign(h, x) in f32, s and h being four channels' S32 and H32 (their records at table + 64, + 80). */
+/** x * s + h in f32, h taking x's sign where `signMask` has the sign bit: s and h are four channels' records at table + 64, + 80. */
 // @ts-ignore: decorator
 @inline
-function scaledF32(x: v128, s: v128, h: v128): v128 {
+function scaledF32(x: v128, s: v128, h: v128, signMask: v128): v128 {
   const xf = f32x4.convert_i32x4_s(x);
-  return f32x4.add(f32x4.mul(xf, s), v128.or(v128.and(xf, i32x4.splat(-2147483648)), h));
+  return f32x4.add(f32x4.mul(xf, s), v128.or(v128.and(xf, signMask), h));
 }
+
+const SIGN_BIT: i32 = -2147483648;
 
 /** t + ROUNDING_MAGIC: t rounded to nearest, as an integer in the low mantissa bits. */
 // @ts-ignore: decorator
@@ -106,6 +108,39 @@ function mayRoundOff(distances: v128): bool {
 }
 
 /**
+ * The mark of the four channels' records at `table` (host/ops/requant_proof.ts): the host proves
+ * channels in groups of 8 (so this also answers for the next four) and writes -1 (centred) or -2
+ * (signed) where H goes, which is never negative; records that are not proven need the check.
+ */
+// @ts-ignore: decorator
+@inline
+function provenMark(table: usize): f64 {
+  return load<f64>(table, 32);
+}
+
+/** provenMark of centred and of signed proven records. */
+const CENTRED: f64 = -1;
+const SIGNED: f64 = -2;
+
+/**
+ * Four channels of centred proven records at `table`: x * scale32 + constant32 rounded in f32,
+ * minus the record's magic: the output level plus the output offset. x is the accumulator less
+ * the channel's centre, which the host folded into the bias.
+ */
+// @ts-ignore: decorator
+@inline
+function requantCentred(x: v128, scale: v128, constant: v128, magic: v128): v128 {
+  return i32x4.sub(roundedF32(f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(x), scale), constant)), magic);
+}
+
+/** requantCentred for signed records: the constant takes x's sign (x is the accumulator itself). */
+// @ts-ignore: decorator
+@inline
+function requantSigned(x: v128, scale: v128, constant: v128, magic: v128): v128 {
+  return i32x4.sub(roundedF32(scaledF32(x, scale, constant, i32x4.splat(SIGN_BIT))), magic);
+}
+
+/**
  * Requantizes two vectors of four accumulators (x0 with the records at table0, x1 at table1) and
  * adds the output offset: eight saturated i16 lanes, x0's then x1's. Four lanes per f32 operation;
  * the f64 path of requant4 only when some lane lies too close to a rounding boundary (about one
@@ -115,8 +150,25 @@ function mayRoundOff(distances: v128): bool {
 // @ts-ignore: decorator
 @inline
 export function requantPair(x0: v128, table0: usize, x1: v128, table1: usize, magic: v128): v128 {
-  const t0 = scaledF32(x0, v128.load(table0, 64), v128.load(table0, 80));
-  const t1 = scaledF32(x1, v128.load(table1, 64), v128.load(table1, 80));
+  if (provenMark(table0) != CENTRED) return requantPairUncentred(x0, table0, x1, table1, magic);
+  return i16x8.narrow_i32x4_s(
+    requantCentred(x0, v128.load(table0, 64), v128.load(table0, 80), v128.load(table0)),
+    requantCentred(x1, v128.load(table1, 64), v128.load(table1, 80), v128.load(table1)));
+}
+
+/** requantPair on records that are not centred: signed, or with the check (not inlined, as requant16Uncentred). */
+function requantPairUncentred(x0: v128, table0: usize, x1: v128, table1: usize, magic: v128): v128 {
+  if (provenMark(table0) != SIGNED) return requantPairChecked(x0, table0, x1, table1, magic);
+  return i16x8.narrow_i32x4_s(
+    requantSigned(x0, v128.load(table0, 64), v128.load(table0, 80), v128.load(table0)),
+    requantSigned(x1, v128.load(table1, 64), v128.load(table1, 80), v128.load(table1)));
+}
+
+/** requantPair on records that are not proven: with the check (not inlined, to keep each kernel's code small). */
+function requantPairChecked(x0: v128, table0: usize, x1: v128, table1: usize, magic: v128): v128 {
+  const sign = i32x4.splat(SIGN_BIT);
+  const t0 = scaledF32(x0, v128.load(table0, 64), v128.load(table0, 80), sign);
+  const t1 = scaledF32(x1, v128.load(table1, 64), v128.load(table1, 80), sign);
   const r0 = roundedF32(t0);
   const r1 = roundedF32(t1);
   if (mayRoundOff(f32x4.pmax(roundingDistance(t0, r0), roundingDistance(t1, r1)))) return requantPairF64(x0, table0, x1, table1, magic);
@@ -132,21 +184,60 @@ function requantPairF64(x0: v128, table0: usize, x1: v128, table1: usize, magic:
 /**
  * Requantizes eight channels of two pixels (lo: channels c..c+3, hi: c+4..c+7; `table` at channel
  * c's records) to 16 int8 lanes: lo0 hi0 in bytes 0-7, lo1 hi1 in 8-15 (requantPair's arithmetic,
- * one check for all 16).
+ * one check for all 16 where the records are not proven). The centred path is inlined, and with
+ * `inlineSigned` the signed one too (the others call requant16Uncentred: a second call in a
+ * kernel's loop slowed V8's code for all records by 13-20 %).
  */
 // @ts-ignore: decorator
 @inline
-export function requant16(lo0: v128, hi0: v128, lo1: v128, hi1: v128, table: usize, magic: v128, actMin: v128, actMax: v128): v128 {
+export function requant16(lo0: v128, hi0: v128, lo1: v128, hi1: v128, table: usize, magic: v128, actMin: v128, actMax: v128, inlineSigned: bool = false): v128 {
+  const mark = provenMark(table);
+  if (mark == CENTRED) return requant16Proven(lo0, hi0, lo1, hi1, table, actMin, actMax, false);
+  if (inlineSigned && mark == SIGNED) return requant16Proven(lo0, hi0, lo1, hi1, table, actMin, actMax, true);
+  return requant16Uncentred(lo0, hi0, lo1, hi1, table, magic, actMin, actMax);
+}
+
+/** requant16 on proven records, centred or `signed`. */
+// @ts-ignore: decorator
+@inline
+function requant16Proven(lo0: v128, hi0: v128, lo1: v128, hi1: v128, table: usize, actMin: v128, actMax: v128, signed: bool): v128 {
   const tableHi = table + 4 * REQUANT_RECORD_BYTES;
   // Each record loaded once for both pixels (V8 does not merge repeated loads).
+  const sLo = v128.load(table, 64);
+  const cLo = v128.load(table, 80);
+  const mLo = v128.load(table);
+  const sHi = v128.load(tableHi, 64);
+  const cHi = v128.load(tableHi, 80);
+  const mHi = v128.load(tableHi);
+  let h0: v128, h1: v128;
+  if (signed) {
+    h0 = i16x8.narrow_i32x4_s(requantSigned(lo0, sLo, cLo, mLo), requantSigned(hi0, sHi, cHi, mHi));
+    h1 = i16x8.narrow_i32x4_s(requantSigned(lo1, sLo, cLo, mLo), requantSigned(hi1, sHi, cHi, mHi));
+  } else {
+    h0 = i16x8.narrow_i32x4_s(requantCentred(lo0, sLo, cLo, mLo), requantCentred(hi0, sHi, cHi, mHi));
+    h1 = i16x8.narrow_i32x4_s(requantCentred(lo1, sLo, cLo, mLo), requantCentred(hi1, sHi, cHi, mHi));
+  }
+  return i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(h0, h1), actMin), actMax);
+}
+
+/** requant16 on records that are not centred: signed, or with the check (not inlined). */
+function requant16Uncentred(lo0: v128, hi0: v128, lo1: v128, hi1: v128, table: usize, magic: v128, actMin: v128, actMax: v128): v128 {
+  if (provenMark(table) == SIGNED) return requant16Proven(lo0, hi0, lo1, hi1, table, actMin, actMax, true);
+  return requant16Checked(lo0, hi0, lo1, hi1, table, magic, actMin, actMax);
+}
+
+/** requant16 on records that are not proven: with one check for all 16 lanes (not inlined). */
+function requant16Checked(lo0: v128, hi0: v128, lo1: v128, hi1: v128, table: usize, magic: v128, actMin: v128, actMax: v128): v128 {
+  const tableHi = table + 4 * REQUANT_RECORD_BYTES;
+  const sign = i32x4.splat(SIGN_BIT);
   const sLo = v128.load(table, 64);
   const hLo = v128.load(table, 80);
   const sHi = v128.load(tableHi, 64);
   const hHi = v128.load(tableHi, 80);
-  const t0 = scaledF32(lo0, sLo, hLo);
-  const t1 = scaledF32(hi0, sHi, hHi);
-  const t2 = scaledF32(lo1, sLo, hLo);
-  const t3 = scaledF32(hi1, sHi, hHi);
+  const t0 = scaledF32(lo0, sLo, hLo, sign);
+  const t1 = scaledF32(hi0, sHi, hHi, sign);
+  const t2 = scaledF32(lo1, sLo, hLo, sign);
+  const t3 = scaledF32(hi1, sHi, hHi, sign);
   const r0 = roundedF32(t0);
   const r1 = roundedF32(t1);
   const r2 = roundedF32(t2);

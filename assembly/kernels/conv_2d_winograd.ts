@@ -79,8 +79,8 @@ export function conv_2d_winograd(p: usize): i32 {
           tileSums(m, M_POSITION_BYTES, biasA, sums);
           tileSums(m + 16, M_POSITION_BYTES, biasB, sums + 64);
           // Pixel (oy, ox) and (oy, ox + 1), then the row below: channels c..c+3 from the first four sums, c+4..c+7 from the next.
-          const q0 = requant16(v128.load(sums), v128.load(sums, 64), v128.load(sums, 16), v128.load(sums, 80), table, magic, actMin8, actMax8);
-          const q1 = requant16(v128.load(sums, 32), v128.load(sums, 96), v128.load(sums, 48), v128.load(sums, 112), table, magic, actMin8, actMax8);
+          const q0 = requant16(v128.load(sums), v128.load(sums, 64), v128.load(sums, 16), v128.load(sums, 80), table, magic, actMin8, actMax8, true);
+          const q1 = requant16(v128.load(sums, 32), v128.load(sums, 96), v128.load(sums, 48), v128.load(sums, 112), table, magic, actMin8, actMax8, true);
           const out = outImage + <usize>(oy * outW + ox) * outC + c;
           const right = ox + 1 < outW;
           v128.store64_lane(out, q0, 0);

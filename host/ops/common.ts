@@ -3,6 +3,7 @@ import { type OpTensors, scaleOf, tensorLabel } from '../graph/tensors.js';
 import { type Tensor, TensorType } from '../tflite/model.js';
 import { tensorTypeName } from '../tflite/schema.js';
 import { ACTIVATION_NAMES, activationRangeQuantized, isClampActivation, multiplyByQuantizedMultiplier, quantizeMultiplier } from './quant.js';
+import { type OutputStage, type ProvenChannel, proveRequant } from './requant_proof.js';
 import { romInt32 } from './types.js';
 
 export function expectInt8Activation(t: OpTensors, tensor: Tensor, role: string): void {
@@ -47,7 +48,8 @@ export function fusedActivationRange(t: OpTensors, activation: number, output: T
  * `withF32`: the requantization records carry requantPair's f32 half (the convolutions use it;
  * FULLY_CONNECTED and the sparse kernels do not).
  */
-export function perChannelRequant(t: OpTensors, input: Tensor, filter: Tensor, bias: Tensor | null, output: Tensor, channels: number, channelDim: number, withF32 = true) {
+export function perChannelRequant(t: OpTensors, input: Tensor, filter: Tensor, bias: Tensor | null, output: Tensor, channels: number, channelDim: number,
+  withF32: boolean, stage: OutputStage | null) {
   const fq = filter.quantization;
   if (!fq || fq.scale.length === 0) t.fail(`filter ${tensorLabel(filter)} has no quantization parameters`);
   if (fq.scale.length !== 1 && fq.scale.length !== channels) {
@@ -67,13 +69,25 @@ export function perChannelRequant(t: OpTensors, input: Tensor, filter: Tensor, b
     multipliers[c] = q.multiplier;
     shifts[c] = q.shift;
   }
+  const bounds = accumulatorBounds(t, filter, bias, channels, channelDim);
+  const proven = withF32 && stage && t.simd ? proveRequant(multipliers, shifts, bounds.bounds, channels, stage) : null;
+  const table = requantTableArg(multipliers, shifts, channels, bounds, withF32, proven);
   return {
     multipliers: romInt32(multipliers, 'output multipliers'),
     shifts: romInt32(shifts, 'output shifts'),
-    table: requantTableArg(multipliers, shifts, channels, accumulatorBounds(t, filter, bias, channels, channelDim), withF32),
+    table,
+    /** Per channel, what the SIMD kernels' folded bias must be lowered by (centreBias): proven channels' centres. */
+    centres: Int32Array.from({ length: channels }, (_, c) => (table && proven?.[c]?.centre) || 0),
     effective,
     filterZeroPoint: fq.zeroPoint[0],
   };
+}
+
+/** The folded bias lowered by each proven channel's centre (wrapping int32), as the proven records expect. */
+export function centreBias(folded: Int32Array, centres: Int32Array): Int32Array {
+  const out = Int32Array.from(folded);
+  for (let c = 0; c < centres.length; c++) out[c] = (out[c] - centres[c]) | 0;
+  return out;
 }
 
 /** Optional int32 bias of `channels` elements; null when absent. */
@@ -187,7 +201,8 @@ export function accumulatorBounds(t: OpTensors, filter: Tensor, bias: Tensor | n
  * which clamps to the same int8 bound whatever the last bits. A channel with a constant
  * accumulator (no weights) is checked on that value.
  */
-export function requantTableArg(multipliers: Int32Array, shifts: Int32Array, channels: number, { bounds, constants }: AccumulatorBounds, withF32: boolean) {
+export function requantTableArg(multipliers: Int32Array, shifts: Int32Array, channels: number, { bounds, constants }: AccumulatorBounds, withF32: boolean,
+  proven: (ProvenChannel | null)[] | null = null) {
   for (let c = 0; c < channels; c++) {
     const constant = constants.get(c);
     if (constant !== undefined) {
@@ -198,7 +213,7 @@ export function requantTableArg(multipliers: Int32Array, shifts: Int32Array, cha
     if (shifts[c] > 0 && accumulator * 2 ** shifts[c] >= 2 ** 31) return null;
     if (-shifts[c] >= 12 && accumulator * multipliers[c] >= 2 ** 51) return null;
   }
-  return { rom: requantTable(multipliers, shifts, channels, bounds, withF32), label: 'requant table' };
+  return { rom: requantTable(multipliers, shifts, channels, bounds, withF32, proven), label: 'requant table' };
 }
 
 /** assembly/simd.ts requant4 on one value, in the same f64 operations (JavaScript numbers are IEEE doubles). */
@@ -216,15 +231,28 @@ function requantF64(x: number, multiplier: number, shift: number): number {
  * in all; left = max(shift, 0), e = max(-shift, 0)). When the channel's accumulator bound times S
  * reaches 2^21 (requantPair's rounding trick needs |x S| < 2^22) the f32 pair is S 0 and H 1/2,
  * which requantPair's check always rejects: that channel takes the f64 path. Channels past
- * `channels` get multiplier 0.
+ * `channels` get multiplier 0. A block whose channels are `proven` (host/ops/requant_proof.ts; whole
+ * groups of 8, so both blocks of a group) holds instead each channel's magic [4] as i32, 16 zero
+ * bytes, the mark [4] as f64 where H goes (-1 centred, -2 signed: H is never negative), then
+ * scale32 [4] and constant32 [4] as f32.
  */
-export function requantTable(multipliers: Int32Array, shifts: Int32Array, channels: number, bounds: Float64Array, withF32: boolean): Uint8Array {
+export function requantTable(multipliers: Int32Array, shifts: Int32Array, channels: number, bounds: Float64Array, withF32: boolean,
+  proven: (ProvenChannel | null)[] | null = null): Uint8Array {
   const blocks = Math.ceil(channels / 8) * 2; // whole 8-channel groups: kernels work 4 or 8 at a time
   const blockBytes = withF32 ? 96 : 64;
   const out = new DataView(new ArrayBuffer(blocks * blockBytes));
   for (let c = 0; c < blocks * 4; c++) {
     const block = Math.floor(c / 4) * blockBytes;
     const at = block + (c % 4) * 8;
+    const at32 = block + 64 + (c % 4) * 4;
+    const p = withF32 && c < channels ? proven?.[c] : null;
+    if (p) {
+      out.setInt32(block + (c % 4) * 4, p.magic, true);
+      out.setFloat64(at + 32, p.signed ? -2 : -1, true);
+      out.setFloat32(at32, p.scale32, true);
+      out.setFloat32(at32 + 16, p.constant32, true);
+      continue;
+    }
     const shift = c < channels ? shifts[c] : 0;
     const e = Math.max(-shift, 0);
     const scale = ((c < channels ? multipliers[c] : 0) * 2 ** Math.max(shift, 0)) / 2 ** (31 + e);
@@ -232,7 +260,6 @@ export function requantTable(multipliers: Int32Array, shifts: Int32Array, channe
     out.setFloat64(at, scale, true);
     out.setFloat64(at + 32, half, true);
     if (!withF32) continue;
-    const at32 = block + 64 + (c % 4) * 4;
     const f32Path = c >= channels || bounds[c] * scale < 2 ** 21;
     out.setFloat32(at32, f32Path ? scale : 0, true);
     out.setFloat32(at32 + 16, f32Path ? half : 0.5, true);

@@ -1,7 +1,7 @@
 import { type OpTensors, tensorLabel } from '../graph/tensors.js';
 import { type Tensor, TensorType } from '../tflite/model.js';
 import { Conv2DOptionsField as F } from '../tflite/schema.js';
-import { bias16x8Arg, biasArg, expectQuantizedActivation, expectSymmetricWeights, foldBias, fusedActivationRange, packRows, perChannelRequant } from './common.js';
+import { bias16x8Arg, biasArg, centreBias, expectQuantizedActivation, expectSymmetricWeights, foldBias, fusedActivationRange, packRows, perChannelRequant } from './common.js';
 import { type KernelCall, type OpDef, romInt32, tensorArg } from './types.js';
 import { readWindowOptions, windowGeometry } from './window.js';
 import { sparseCall } from './fully_connected.js';
@@ -30,8 +30,9 @@ export const conv2d: OpDef = {
     // A pruned 1x1, stride-1, ungrouped convolution is a FULLY_CONNECTED over its pixels.
     const pointwiseFc = filterH === 1 && filterW === 1 && o.strideH === 1 && o.strideW === 1 && filterInC === inC;
     const sparse = pointwiseFc ? sparseWeights(filter, filterData, outC, inC, batches * outH * outW, true) : null;
-    const rq = perChannelRequant(t, input, filter, bias, output, outC, 0, !sparse); // the sparse kernels use no f32 half
     const [actMin, actMax] = fusedActivationRange(t, o.activation, output);
+    const stage = input.type === TensorType.INT8 ? { outputOffset: output.quantization!.zeroPoint[0], actMin, actMax } : null;
+    const rq = perChannelRequant(t, input, filter, bias, output, outC, 0, !sparse, stage); // the sparse kernels use no f32 half
     const k = filterH * filterW * filterInC;
     const macs = batches * outH * outW * outC * k;
     const geometry = {
@@ -75,7 +76,7 @@ function denseCall(t: OpTensors, a: DenseArgs): KernelCall {
   const rows = packRows(filterData, outC, k);
   const common = {
     input: tensorArg(input.index), bias: biasRom, output: tensorArg(output.index), multipliers: rq.multipliers, shifts: rq.shifts,
-    requant: rq.table, foldedBias: romInt32(foldBias(biasRom?.rom ?? null, rows.rowSums, outC, inputOffset), 'folded bias'),
+    requant: rq.table, foldedBias: romInt32(centreBias(foldBias(biasRom?.rom ?? null, rows.rowSums, outC, inputOffset), rq.centres), 'folded bias'),
     ...g, inputOffset, outputOffset: output.quantization!.zeroPoint[0],
   };
   // Winograd tiles only for the SIMD module: the scalar twin gains nothing from their 3.6x filter bytes.

@@ -1,7 +1,7 @@
 import { type OpTensors } from '../graph/tensors.js';
 import { TensorType } from '../tflite/model.js';
 import { DepthwiseConv2DOptionsField as F } from '../tflite/schema.js';
-import { biasArg, expectInt8Activation, fusedActivationRange, perChannelRequant } from './common.js';
+import { biasArg, centreBias, expectInt8Activation, fusedActivationRange, perChannelRequant } from './common.js';
 import { type KernelCall, type OpDef, romInt32, tensorArg } from './types.js';
 import { alignUp } from '../plan/arena.js';
 import { readWindowOptions, windowGeometry } from './window.js';
@@ -52,13 +52,13 @@ export const depthwiseConv2d: OpDef = {
     if (inC <= 0 || outC % inC !== 0) t.fail(`filter channels ${outC} are not a multiple of input channels ${inC}`);
     const depthMultiplier = outC / inC;
     t.expectShape(output, [batches, outH, outW, outC], 'output');
-    const rq = perChannelRequant(t, input, filter, bias, output, outC, 3);
-    const packed = packDepthwise(filterData, filterH * filterW, outC);
     const [actMin, actMax] = fusedActivationRange(t, o.activation, output);
+    const rq = perChannelRequant(t, input, filter, bias, output, outC, 3, true, { outputOffset: output.quantization!.zeroPoint[0], actMin, actMax });
+    const packed = packDepthwise(filterData, filterH * filterW, outC);
     const biasRom = biasArg(t, bias, outC);
     const inputOffset = -input.quantization!.zeroPoint[0];
     const foldedBias = depthMultiplier === 1
-      ? romInt32(foldDepthwiseBias(filterData, biasRom?.rom ?? null, filterH * filterW, outC, packed.channelsPad, inputOffset), 'folded bias')
+      ? romInt32(centreBias(foldDepthwiseBias(filterData, biasRom?.rom ?? null, filterH * filterW, outC, packed.channelsPad, inputOffset), rq.centres), 'folded bias')
       : null;
     return [{
       kernel: 'depthwise_conv_2d',

@@ -83,7 +83,7 @@ export const fullyConnected: OpDef = {
     const expected = keepNumDims ? [...input.shape.slice(0, -1), units] : [batches, units];
     t.expectShape(output, expected, 'output');
 
-    const rq = perChannelRequant(t, input, filter, bias, output, units, 0, false);
+    const rq = perChannelRequant(t, input, filter, bias, output, units, 0, false, null);
     const perChannel = filter.quantization!.scale.length > 1;
     const [actMin, actMax] = fusedActivationRange(t, activation, output);
     if (input.type === TensorType.INT16) {

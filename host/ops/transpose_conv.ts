@@ -34,7 +34,7 @@ export const transposeConv: OpDef = {
     // transpose_conv.cc: padding from the output size, as if the output were a convolution's input.
     const padH = paddingBefore(o.strideH, 1, outH, filterH, outputSize(o.padding, outH, filterH, o.strideH, 1));
     const padW = paddingBefore(o.strideW, 1, outW, filterW, outputSize(o.padding, outW, filterW, o.strideW, 1));
-    const rq = perChannelRequant(t, input, filter, bias, output, outC, 0);
+    const rq = perChannelRequant(t, input, filter, bias, output, outC, 0, true, null);
     const [actMin, actMax] = fusedActivationRange(t, o.activation, output);
     return [{
       kernel: 'transpose_conv',
