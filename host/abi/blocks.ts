@@ -64,6 +64,7 @@ export const BLOCKS = {
   // filter: packed rows, one per output channel, each the TFLite row [fH][fW][filterInC]
   // (k = filterH*filterW*filterInC bytes) zero-padded to kPad (a multiple of 8) bytes;
   // zero rows pad outC to a multiple of 4. foldedBias[c] = bias[c] + inputOffset * sum(row c),
+  // less channel c's centre where its requantization is proven and centred (host/ops/requant_proof.ts),
   // padded like the rows. scratch: RAM for two im2col patches and 16 spare bytes (2 * kPad + 16; unused for 1x1 filters). requant: SIMD
   // requantization records, 96 bytes per 4 channels (host/ops/common.ts requantTable), or null where their f64 arithmetic is not proven exact (the host then plans the call on the scalar twin).
   conv_2d: block('conv_2d', CONV_2D_FIELDS),
@@ -91,7 +92,7 @@ export const BLOCKS = {
   // outC rounded up to 8, the odd last tap and padded channels are zero. scratch: RAM for a row
   // of channelsPad+16 input zero points and two u32 tables of one entry per tap (padded to pairs).
   // requant: as for conv_2d. foldedBias (depth multiplier 1, else null): channelsPad i32,
-  // bias[c] + inputOffset * sum over taps of filter[t][c], for the SIMD kernel.
+  // bias[c] + inputOffset * sum over taps of filter[t][c] (less proven centres, as for conv_2d), for the SIMD kernel.
   depthwise_conv_2d: block('depthwise_conv_2d', [
     p('input'), p('filter'), p('bias'), p('output'), p('multipliers'), p('shifts'), p('requant'), p('scratch'), p('foldedBias'),
     'channelsPad', 'batches', 'inH', 'inW', 'inC', 'outH', 'outW', 'outC', 'filterH', 'filterW', 'depthMultiplier',

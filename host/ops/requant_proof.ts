@@ -111,6 +111,7 @@ function proveChannel(multiplier: number, shift: number, bound: number, stage: O
   if (reach >= 2 ** 31 || reach * 2 ** Math.max(shift, 0) >= 2 ** 31 || reach * scale >= 2 ** 21) return null;
   const lowest = actMin - outputOffset;
   const highest = actMax - outputOffset;
+  if (highest - lowest > PRODUCTS_UP.length) return null; // int8 outputs: at most 255 steps
   // Accumulators where TFLite's level steps up to k (inside the clamp and within reach).
   const xs = new Float64Array(highest - lowest);
   const ks = new Float64Array(highest - lowest);
@@ -188,27 +189,37 @@ interface Target {
  */
 function solveConstant({ xs, ks, edges, centreLevel, clampLevel, signed, ends }: Target, centre: number, scale32: number) {
   const f = Math.fround;
+  const n = xs.length;
   let low = signed ? 0 : -Infinity; // a signed constant's sign bit is the accumulator's
   let high = Infinity;
-  for (let i = 0; i < xs.length && low <= high; i++) {
+  for (let i = 0; i < n && low <= high; i++) {
     const at = xs[i] - centre;
-    const up = edges[i] - f(f(at) * scale32);
-    const down = edges[i] - f(f(at - 1) * scale32);
-    // At x: p + c > edge (c > up), or p - c > edge where x' < 0; at x - 1 the opposite.
-    if (signed && at < 0) high = Math.min(high, -up);
-    else low = Math.max(low, up);
-    if (signed && at - 1 < 0) low = Math.max(low, -down);
-    else high = Math.min(high, down);
+    const up = f(f(at) * scale32);
+    const down = f(f(at - 1) * scale32);
+    PRODUCTS_UP[i] = up;
+    PRODUCTS_DOWN[i] = down;
+    // At x: p + c above the edge (c > edge - p), or p - c where x' < 0; at x - 1 the opposite.
+    if (signed && at < 0) high = Math.min(high, up - edges[i]);
+    else low = Math.max(low, edges[i] - up);
+    if (signed && at - 1 < 0) low = Math.max(low, down - edges[i]);
+    else high = Math.min(high, edges[i] - down);
   }
   if (!(low <= high)) return null;
   const constant32 = f(Number.isFinite(low) ? (Number.isFinite(high) ? (low + high) / 2 : low + 1) : Number.isFinite(high) ? high - 1 : 0);
+  // The check: nearest(fl32(p +- constant32)) + centreLevel at every step and both ends.
   const magic = ROUNDING_MAGIC - centreLevel;
-  const y = (x: number) => {
-    const at = f(x - centre);
-    return f(f(f(at * scale32) + (signed && at < 0 ? -constant32 : constant32)) + ROUNDING_MAGIC) - magic;
-  };
-  for (let i = 0; i < xs.length; i++) {
-    if (y(xs[i]) < ks[i] || y(xs[i] - 1) >= ks[i]) return null;
+  for (let i = 0; i < n; i++) {
+    const at = xs[i] - centre;
+    const up = f(f(PRODUCTS_UP[i] + (signed && at < 0 ? -constant32 : constant32)) + ROUNDING_MAGIC) - magic;
+    const down = f(f(PRODUCTS_DOWN[i] + (signed && at - 1 < 0 ? -constant32 : constant32)) + ROUNDING_MAGIC) - magic;
+    if (up < ks[i] || down >= ks[i]) return null;
   }
-  return ends.every(([x, v]) => clampLevel(y(x)) === v) ? { scale32, constant32 } : null;
+  for (const [x, v] of ends) {
+    const at = f(x - centre);
+    if (clampLevel(f(f(f(at * scale32) + (signed && at < 0 ? -constant32 : constant32)) + ROUNDING_MAGIC) - magic) !== v) return null;
+  }
+  return { scale32, constant32 };
 }
+/** solveConstant's products at each step's x and x - 1 (at most 255 steps). */
+const PRODUCTS_UP = new Float64Array(256);
+const PRODUCTS_DOWN = new Float64Array(256);
