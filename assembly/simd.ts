@@ -58,15 +58,13 @@ const EXACT_LIMIT: f32 = 0.49951171875; // 1/2 - 2^-11
 // monotone, so every |d| >= EXACT_LIMIT has fl32(d * d) >= EXACT_LIMIT_SQUARED.
 const EXACT_LIMIT_SQUARED: f32 = EXACT_LIMIT * EXACT_LIMIT;
 
-/** x * s + h in f32, h taking x's sign where `signMask` has the sign bit: s and h are four channels' records at table + 64, + 80. */
+/** x * s + copysign(h, x) in f32, s and h being four channels' S32 and H32 (their records at table + 64, + 80). */
 // @ts-ignore: decorator
 @inline
-function scaledF32(x: v128, s: v128, h: v128, signMask: v128): v128 {
+function scaledF32(x: v128, s: v128, h: v128): v128 {
   const xf = f32x4.convert_i32x4_s(x);
-  return f32x4.add(f32x4.mul(xf, s), v128.or(v128.and(xf, signMask), h));
+  return f32x4.add(f32x4.mul(xf, s), v128.or(v128.and(xf, i32x4.splat(-2147483648)), h));
 }
-
-const SIGN_BIT: i32 = -2147483648;
 
 /** t + ROUNDING_MAGIC: t rounded to nearest, as an integer in the low mantissa bits. */
 // @ts-ignore: decorator
@@ -137,15 +135,17 @@ function requantCentred(x: v128, scale: v128, constant: v128, magic: v128): v128
 // @ts-ignore: decorator
 @inline
 function requantSigned(x: v128, scale: v128, constant: v128, magic: v128): v128 {
-  return i32x4.sub(roundedF32(scaledF32(x, scale, constant, i32x4.splat(SIGN_BIT))), magic);
+  return i32x4.sub(roundedF32(scaledF32(x, scale, constant)), magic);
 }
 
 /**
  * Requantizes two vectors of four accumulators (x0 with the records at table0, x1 at table1) and
- * adds the output offset: eight saturated i16 lanes, x0's then x1's. Four lanes per f32 operation;
- * the f64 path of requant4 only when some lane lies too close to a rounding boundary (about one
- * lane in 1000) or its channel is marked f64-only. Saturating narrows before adding the offset
- * are exact: a value outside i16 stays outside [actMin, actMax] after it.
+ * adds the output offset: eight saturated i16 lanes, x0's then x1's. Four lanes per f32 operation:
+ * proven records round without a check (centred ones inline); the others take the f64 path of
+ * requant4 when some lane lies too close to a rounding boundary (about one lane in 1000) or its
+ * channel is marked f64-only. Saturating narrows before adding the offset are exact: a value
+ * outside i16 stays outside [actMin, actMax] after it. Both vectors' channels must lie in one
+ * proven group (table0's mark answers for table1's).
  */
 // @ts-ignore: decorator
 @inline
@@ -166,9 +166,8 @@ function requantPairUncentred(x0: v128, table0: usize, x1: v128, table1: usize, 
 
 /** requantPair on records that are not proven: with the check (not inlined, to keep each kernel's code small). */
 function requantPairChecked(x0: v128, table0: usize, x1: v128, table1: usize, magic: v128): v128 {
-  const sign = i32x4.splat(SIGN_BIT);
-  const t0 = scaledF32(x0, v128.load(table0, 64), v128.load(table0, 80), sign);
-  const t1 = scaledF32(x1, v128.load(table1, 64), v128.load(table1, 80), sign);
+  const t0 = scaledF32(x0, v128.load(table0, 64), v128.load(table0, 80));
+  const t1 = scaledF32(x1, v128.load(table1, 64), v128.load(table1, 80));
   const r0 = roundedF32(t0);
   const r1 = roundedF32(t1);
   if (mayRoundOff(f32x4.pmax(roundingDistance(t0, r0), roundingDistance(t1, r1)))) return requantPairF64(x0, table0, x1, table1, magic);
@@ -229,15 +228,14 @@ function requant16Uncentred(lo0: v128, hi0: v128, lo1: v128, hi1: v128, table: u
 /** requant16 on records that are not proven: with one check for all 16 lanes (not inlined). */
 function requant16Checked(lo0: v128, hi0: v128, lo1: v128, hi1: v128, table: usize, magic: v128, actMin: v128, actMax: v128): v128 {
   const tableHi = table + 4 * REQUANT_RECORD_BYTES;
-  const sign = i32x4.splat(SIGN_BIT);
   const sLo = v128.load(table, 64);
   const hLo = v128.load(table, 80);
   const sHi = v128.load(tableHi, 64);
   const hHi = v128.load(tableHi, 80);
-  const t0 = scaledF32(lo0, sLo, hLo, sign);
-  const t1 = scaledF32(hi0, sHi, hHi, sign);
-  const t2 = scaledF32(lo1, sLo, hLo, sign);
-  const t3 = scaledF32(hi1, sHi, hHi, sign);
+  const t0 = scaledF32(lo0, sLo, hLo);
+  const t1 = scaledF32(hi0, sHi, hHi);
+  const t2 = scaledF32(lo1, sLo, hLo);
+  const t3 = scaledF32(hi1, sHi, hHi);
   const r0 = roundedF32(t0);
   const r1 = roundedF32(t1);
   const r2 = roundedF32(t2);

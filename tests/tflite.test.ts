@@ -398,7 +398,11 @@ test('malformed: quantization', () => {
   throwsModelError(writeModel(withTensor(0, q([Infinity], [0]))), 'scale[0] = Infinity');
   throwsModelError(writeModel(withTensor(0, q([0.5], [2n ** 40n]))), 'zero_point[0] = 1099511627776 is outside int32');
   throwsModelError(writeModel(withTensor(0, q([0.5], [-(2n ** 31n) - 1n]))), 'zero_point[0] = -2147483649');
-  assert.is(readModel(writeModel(withTensor(0, q([0.5], [-(2n ** 31n)])))).tensors[0]!.quantization!.zeroPoint[0], -(2 ** 31));
+  // int8 values: the kernels bound |x - zero point| by 255.
+  throwsModelError(writeModel(withTensor(0, q([0.5], [-1128]))), 'tensor 0 ("input"): quantization zero_point[0] = -1128 is outside int8 (-128..127)');
+  throwsModelError(writeModel(withTensor(3, q([0.5], [128]))), 'tensor 3 ("output"): quantization zero_point[0] = 128 is outside int8');
+  assert.is(readModel(writeModel(withTensor(3, q([0.5], [-128])))).tensors[3]!.quantization!.zeroPoint[0], -128);
+  assert.is(readModel(writeModel(withTensor(2, q([0.5], [-(2n ** 31n)])))).tensors[2]!.quantization!.zeroPoint[0], -(2 ** 31), 'int32 tensors take any int32 zero point');
   assert.is(readModel(writeModel(withTensor(0, q([], [])))).tensors[0]!.quantization, null, 'empty quantization = none');
 });
 

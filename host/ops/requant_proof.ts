@@ -111,7 +111,7 @@ function proveChannel(multiplier: number, shift: number, bound: number, stage: O
   if (reach >= 2 ** 31 || reach * 2 ** Math.max(shift, 0) >= 2 ** 31 || reach * scale >= 2 ** 21) return null;
   const lowest = actMin - outputOffset;
   const highest = actMax - outputOffset;
-  if (highest - lowest > PRODUCTS_UP.length) return null; // int8 outputs: at most 255 steps
+  if (!(highest - lowest >= 0 && highest - lowest <= PRODUCTS_UP.length)) return null; // int8 outputs: at most 255 steps
   // Accumulators where TFLite's level steps up to k (inside the clamp and within reach).
   const xs = new Float64Array(highest - lowest);
   const ks = new Float64Array(highest - lowest);

@@ -14,8 +14,8 @@
  */
 import { ModelError } from '../errors.js';
 import { FlatOptions, FlatReader, type Table, type Vec } from './flatbuf.js';
-import type {
-  Model, Operator, OperatorCode, OptionsTable, Quantization, SignatureDef, Tensor, TensorType, Sparsity,
+import {
+  type Model, type Operator, type OperatorCode, type OptionsTable, type Quantization, type SignatureDef, type Tensor, TensorType, type Sparsity,
 } from './model.js';
 import {
   BufferField, BuiltinOperator, builtinOpName, FILE_IDENTIFIER, MetadataField, ModelField,
@@ -198,7 +198,7 @@ class ModelReader {
     if (data && bits > 0 && !isSparse && data.length !== bytes && !(bits < 8 && data.length === count)) {
       r.fail(`buffer ${buffer} holds ${data.length} bytes, shape ${shapeText(shape)} of ${typeName} needs ${bytes}`);
     }
-    const quantization = this.readQuantization(t, shape);
+    const quantization = this.readQuantization(t, shape, type);
     return {
       index, name, shape, shapeSignature, type: type as TensorType, buffer, data, quantization,
       isVariable, isSparse, sparsity,
@@ -248,7 +248,7 @@ class ModelReader {
     return out;
   }
 
-  private readQuantization(t: Table, shape: number[]): Quantization | null {
+  private readQuantization(t: Table, shape: number[], type: number): Quantization | null {
     const r: FlatReader = this.r;
     const q = r.refTable(t, TensorField.quantization, 'quantization table');
     if (!q) return null;
@@ -279,6 +279,10 @@ class ModelReader {
         r.fail(`quantization zero_point[${i}] = ${BigInt(hi) * 4294967296n + BigInt(lo)} is outside int32`);
       }
       zeroPoint[i] = lo | 0;
+      // The kernels' accumulator bounds take |x - zero point| <= 255 for int8 values.
+      if (type === TensorType.INT8 && (zeroPoint[i] < -128 || zeroPoint[i] > 127)) {
+        r.fail(`quantization zero_point[${i}] = ${zeroPoint[i]} is outside int8 (-128..127)`);
+      }
     }
     return { scale, zeroPoint, quantizedDimension: qd };
   }
