@@ -46,7 +46,9 @@ export function fusedActivationRange(t: OpTensors, activation: number, output: T
  * (PopulateConvolutionQuantizationParams): effective = double(in) * double(filter[c]) / double(out).
  * A single filter scale is broadcast over all channels. Returns the effective scales too.
  * `withF32`: the requantization records carry requantPair's f32 half (the convolutions use it;
- * FULLY_CONNECTED and the sparse kernels do not).
+ * FULLY_CONNECTED and the sparse kernels do not). `stage`: the op's output offset and clamp, with
+ * which the SIMD module's records are proven where they can be (host/ops/requant_proof.ts); the
+ * caller lowers its folded bias by the returned `centres` (centreBias).
  */
 export function perChannelRequant(t: OpTensors, input: Tensor, filter: Tensor, bias: Tensor | null, output: Tensor, channels: number, channelDim: number,
   withF32: boolean, stage: OutputStage | null) {
