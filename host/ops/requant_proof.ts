@@ -1,6 +1,6 @@
 /**
  * Proven requantization: per-channel f32 constants under which the SIMD kernels' rounding without
- * an exactness check (assembly/simd.ts requantProven) gives TFLite's MultiplyByQuantizedMultiplier
+ * an exactness check (assembly/simd.ts requantCentred, requantSigned) gives TFLite's MultiplyByQuantizedMultiplier
  * for every accumulator the channel can produce.
  *
  * The kernel computes, for an accumulator x whose bias was lowered by `centre` (x' = x - centre):
