@@ -113,8 +113,8 @@ function proveChannel(multiplier: number, shift: number, bound: number, stage: O
   const highest = actMax - outputOffset;
   if (!(highest - lowest >= 0 && highest - lowest <= PRODUCTS_UP.length)) return null; // int8 outputs: at most 255 steps
   // Accumulators where TFLite's level steps up to k (inside the clamp and within reach).
-  const xs = new Float64Array(highest - lowest);
-  const ks = new Float64Array(highest - lowest);
+  const xs = STEP_XS;
+  const ks = STEP_KS;
   let n = 0;
   const start = levelStart(multiplier, shift);
   for (let k = lowest + 1; k <= highest; k++) {
@@ -123,12 +123,12 @@ function proveChannel(multiplier: number, shift: number, bound: number, stage: O
     if (x > bound) break;
     if (x > -bound) { xs[n] = x; ks[n] = k; n++; }
   }
-  const edges = new Float64Array(n);
+  const edges = STEP_EDGES;
   for (let i = 0; i < n; i++) edges[i] = ROUNDING_EDGES[ks[i] - centreLevel + 512];
   const clampLevel = (v: number) => Math.min(Math.max(v, lowest), highest);
   const level = (x: number) => clampLevel(multiplyByQuantizedMultiplier(x, multiplier, shift));
   const target: Target = {
-    xs: xs.subarray(0, n), ks: ks.subarray(0, n), edges, centreLevel, clampLevel, signed,
+    xs, ks, edges, n, centreLevel, clampLevel, signed,
     ends: [[bound, level(bound)], [-bound, level(-bound)]],
   };
   const scale0 = Math.fround(scale);
@@ -169,9 +169,10 @@ export function levelStart(multiplier: number, shift: number): (k: number) => nu
 }
 
 interface Target {
-  /** Where TFLite's level steps up to ks[i]. */
+  /** Where TFLite's level steps up to ks[i], i < n. */
   xs: Float64Array;
   ks: Float64Array;
+  n: number;
   /** ROUNDING_EDGES of ks[i] - centreLevel. */
   edges: Float64Array;
   centreLevel: number;
@@ -187,9 +188,8 @@ interface Target {
  * c above the rounding edge) and from the other at x - 1 (exact in doubles, as open bounds; ties are
  * left to the final check, which evaluates y at every step and both ends).
  */
-function solveConstant({ xs, ks, edges, centreLevel, clampLevel, signed, ends }: Target, centre: number, scale32: number) {
+function solveConstant({ xs, ks, edges, n, centreLevel, clampLevel, signed, ends }: Target, centre: number, scale32: number) {
   const f = Math.fround;
-  const n = xs.length;
   let low = signed ? 0 : -Infinity; // a signed constant's sign bit is the accumulator's
   let high = Infinity;
   for (let i = 0; i < n && low <= high; i++) {
@@ -220,6 +220,9 @@ function solveConstant({ xs, ks, edges, centreLevel, clampLevel, signed, ends }:
   }
   return { scale32, constant32 };
 }
-/** solveConstant's products at each step's x and x - 1 (at most 255 steps). */
+/** Scratch for one channel's proof (at most 255 steps): step points, their levels and rounding edges, and solveConstant's products at x and x - 1. */
+const STEP_XS = new Float64Array(256);
+const STEP_KS = new Float64Array(256);
+const STEP_EDGES = new Float64Array(256);
 const PRODUCTS_UP = new Float64Array(256);
 const PRODUCTS_DOWN = new Float64Array(256);
