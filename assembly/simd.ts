@@ -19,7 +19,7 @@ export function dot16(acc: v128, xl: v128, xh: v128, w: v128): v128 {
   ));
 }
 
-/** Bytes of requantization records per channel (host/ops/common.ts requantTable) for the convolutions: f64 and f32 halves. */
+/** Bytes of requantization records per channel (host/ops/common.ts requantTable) for the convolutions: f64 and f32 halves (proven records hold their own fields instead). */
 export const REQUANT_RECORD_BYTES: usize = 24;
 /** The same for FULLY_CONNECTED and the sparse kernels: the f64 half only. */
 export const REQUANT_F64_RECORD_BYTES: usize = 16;
@@ -35,7 +35,7 @@ export const REQUANT_F64_RECORD_BYTES: usize = 16;
  * error of a larger product cannot change the clamped int8 output (host/ops/common.ts requantTable).
  * `table`: the records of four channels: S = m 2^left / D [4] f64, H = 2^-(e+1) (0 when e = 0) [4]
  * f64, and for the convolutions then S rounded to f32 [4] and H [4] as f32 for requantPair (S 0
- * and H 1/2: this channel always takes the f64 path).
+ * and H 1/2: this channel always takes the f64 path). Never reached with proven records.
  */
 // @ts-ignore: decorator
 @inline
@@ -131,7 +131,7 @@ function requantCentred(x: v128, scale: v128, constant: v128, magic: v128): v128
   return i32x4.sub(roundedF32(f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(x), scale), constant)), magic);
 }
 
-/** requantCentred for signed records: the constant takes x's sign (x is the accumulator itself). */
+/** requantCentred for signed records: the constant takes x's sign (x is the accumulator less a centre of a few units, as the proof assumed). */
 // @ts-ignore: decorator
 @inline
 function requantSigned(x: v128, scale: v128, constant: v128, magic: v128): v128 {
@@ -183,7 +183,8 @@ function requantPairF64(x0: v128, table0: usize, x1: v128, table1: usize, magic:
 /**
  * Requantizes eight channels of two pixels (lo: channels c..c+3, hi: c+4..c+7; `table` at channel
  * c's records) to 16 int8 lanes: lo0 hi0 in bytes 0-7, lo1 hi1 in 8-15 (requantPair's arithmetic,
- * one check for all 16 where the records are not proven). The centred path is inlined, and with
+ * one check for all 16 where the records are not proven); c is a multiple of 8, so one mark answers
+ * for both record blocks. The centred path is inlined, and with
  * `inlineSigned` the signed one too (the others call requant16Uncentred: a second call in a
  * kernel's loop slowed V8's code for all records by 13-20 %).
  */

@@ -1,7 +1,8 @@
 /**
  * Proven requantization (host/ops/requant_proof.ts): the step points it computes, the kernel's f32
- * arithmetic with the proven constants against TFLite's fixed point on every accumulator in reach,
- * and the kernels themselves on accumulators that sweep whole output ranges.
+ * arithmetic with the proven constants against TFLite's fixed point on every accumulator in reach
+ * (as emulated here in JavaScript, which checks the proof's argument), and the kernels themselves
+ * (the WebAssembly) on accumulators that sweep whole output ranges.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -102,13 +103,16 @@ test('proveRequant: groups of 8 all or nothing; channels past the last whole gro
   assert.equal(proveRequant(multipliers, shifts, bounds, 8, stage).filter(Boolean).length, 0);
 });
 
+/** Pixels of sweepModel: every pair of int8 values, and one more so that a depthwise layer also takes its single-window path. */
+const SWEEP = 256 * 256 + 1;
+
 /**
- * A 1x1 convolution (or a 2x1 depthwise one) whose 256 x 256 pixels hold every pair of int8 values
+ * A 1x1 convolution (or a 2x1 depthwise one) whose SWEEP pixels hold every pair of int8 values
  * (a, b): with weights 127 and 1 each output channel's accumulator is 127 a + b + constants, every
  * integer of a 32,768-wide range once. Channel scales spread that range over roughly 50-300 output levels.
  */
 function sweepModel(depthwise: boolean, channels: number, activation: number, outZp: number, r: () => number): Uint8Array {
-  const pixels = 256 * 256;
+  const pixels = SWEEP;
   const fScales = Array.from({ length: channels }, () => 0.04 + r() * 0.1);
   const inZp = Math.floor(r() * 256) - 128;
   const bias = Int32Array.from({ length: channels }, () => Math.floor((r() - 0.5) * 20000));
@@ -146,14 +150,16 @@ test('proven records in the kernels: SIMD equals scalar on accumulators that swe
     const relu = i % 4 < 2; // ReLU at the zero point: centred records; none: signed
     const channels = [8, 16, 24, 13][Math.floor(i / 2)];
     const model = sweepModel(depthwise, channels, relu ? 1 : 0, relu ? -128 : Math.floor(r() * 101) - 50, r);
-    const input = new Uint8Array(depthwise ? 2 * 65536 * channels : 2 * 65536);
-    for (let p = 0; p < 65536; p++) {
+    const input = new Uint8Array(depthwise ? 2 * SWEEP * channels : 2 * SWEEP);
+    for (let p = 0; p < SWEEP; p++) {
+      const a = (p >> 8) & 255;
+      const b = p & 255;
       if (depthwise) {
-        input.fill(p >> 8, p * channels, (p + 1) * channels);
-        input.fill(p & 255, (65536 + p) * channels, (65536 + p + 1) * channels);
+        input.fill(a, p * channels, (p + 1) * channels);
+        input.fill(b, (SWEEP + p) * channels, (SWEEP + p + 1) * channels);
       } else {
-        input[2 * p] = p >> 8;
-        input[2 * p + 1] = p & 255;
+        input[2 * p] = a;
+        input[2 * p + 1] = b;
       }
     }
     const outputs = (['simd', 'ref'] as const).map((kernels) => {
@@ -162,7 +168,8 @@ test('proven records in the kernels: SIMD equals scalar on accumulators that swe
         const { image, calls } = m.prepared.layout;
         assert.equal(calls.map((c) => c.scalar), [false], `case ${i}: SIMD path`);
         const view = new DataView(image.buffer, image.byteOffset, image.byteLength);
-        const table = view.getUint32(calls[0].block + (depthwise ? BLOCKS.depthwise_conv_2d : BLOCKS.conv_2d_pairs).offsets.requant, true);
+        assert.is(calls[0].kernel, depthwise ? 'depthwise_conv_2d' : channels % 8 === 0 ? 'conv_2d_pairs' : 'conv_2d', `case ${i}: kernel`);
+        const table = view.getUint32(calls[0].block + BLOCKS[calls[0].kernel as 'conv_2d' | 'conv_2d_pairs' | 'depthwise_conv_2d'].offsets.requant, true);
         for (let g = 0; g + 8 <= channels; g += 8) {
           groups++;
           const mark = view.getFloat64(table + (g / 4) * 96 + 32, true); // host/ops/common.ts requantTable

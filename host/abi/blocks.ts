@@ -64,9 +64,9 @@ export const BLOCKS = {
   // filter: packed rows, one per output channel, each the TFLite row [fH][fW][filterInC]
   // (k = filterH*filterW*filterInC bytes) zero-padded to kPad (a multiple of 8) bytes;
   // zero rows pad outC to a multiple of 4. foldedBias[c] = bias[c] + inputOffset * sum(row c),
-  // less channel c's centre where its requantization is proven and centred (host/ops/requant_proof.ts),
+  // less channel c's centre where its requantization is proven (host/ops/requant_proof.ts; signed records: a move of a few units),
   // padded like the rows. scratch: RAM for two im2col patches and 16 spare bytes (2 * kPad + 16; unused for 1x1 filters). requant: SIMD
-  // requantization records, 96 bytes per 4 channels (host/ops/common.ts requantTable), or null where their f64 arithmetic is not proven exact (the host then plans the call on the scalar twin).
+  // requantization records, 96 bytes per 4 channels (host/ops/common.ts requantTable), or null where their f64 arithmetic is not shown exact (the host then plans the call on the scalar twin).
   conv_2d: block('conv_2d', CONV_2D_FIELDS),
   // conv_2d's fields (same offsets) for ungrouped convolutions with outC a multiple of 8, filter
   // pair-interleaved for channels in lanes: taps k (k = (fy*fW + fx)*inC + c as in a row, kPad a

@@ -31,7 +31,8 @@ export const conv2d: OpDef = {
     const pointwiseFc = filterH === 1 && filterW === 1 && o.strideH === 1 && o.strideW === 1 && filterInC === inC;
     const sparse = pointwiseFc ? sparseWeights(filter, filterData, outC, inC, batches * outH * outW, true) : null;
     const [actMin, actMax] = fusedActivationRange(t, o.activation, output);
-    const stage = input.type === TensorType.INT8 ? { outputOffset: output.quantization!.zeroPoint[0], actMin, actMax } : null;
+    // Records are proven for the SIMD kernels: int8, ungrouped (grouped convolutions run the scalar twin).
+    const stage = input.type === TensorType.INT8 && filterInC === inC ? { outputOffset: output.quantization!.zeroPoint[0], actMin, actMax } : null;
     const rq = perChannelRequant(t, input, filter, bias, output, outC, 0, !sparse, stage); // the sparse kernels use no f32 half
     const k = filterH * filterW * filterInC;
     const macs = batches * outH * outW * outC * k;

@@ -21,8 +21,8 @@
  *
  * The nearest f32 constants fail for about one channel in eight (an accumulator lands within f32's
  * resolution of a boundary, on the wrong side). For a given scale32 and centre, each step bounds the
- * constant from one side, so the constant is solved for; a few ulps away in scale32, or a centre
- * moved by a few units, almost always leaves room.
+ * constant from below at x and from above at x - 1, so the constant is solved for; a few ulps away
+ * in scale32, or a centre moved by a few units, almost always leaves room.
  */
 import { multiplyByQuantizedMultiplier } from './quant.js';
 
@@ -111,7 +111,7 @@ function proveChannel(multiplier: number, shift: number, bound: number, stage: O
   if (reach >= 2 ** 31 || reach * 2 ** Math.max(shift, 0) >= 2 ** 31 || reach * scale >= 2 ** 21) return null;
   const lowest = actMin - outputOffset;
   const highest = actMax - outputOffset;
-  if (!(highest - lowest >= 0 && highest - lowest <= PRODUCTS_UP.length)) return null; // int8 outputs: at most 255 steps
+  if (!(highest - lowest >= 0 && highest - lowest <= MAX_STEPS)) return null;
   // Accumulators where TFLite's level steps up to k (inside the clamp and within reach).
   const xs = STEP_XS;
   const ks = STEP_KS;
@@ -129,7 +129,7 @@ function proveChannel(multiplier: number, shift: number, bound: number, stage: O
   const level = (x: number) => clampLevel(multiplyByQuantizedMultiplier(x, multiplier, shift));
   const target: Target = {
     xs, ks, edges, n, centreLevel, clampLevel, signed,
-    ends: [[bound, level(bound)], [-bound, level(-bound)]],
+    ends: [[bound, level(bound)], [-bound, level(-bound)]] as [number, number][],
   };
   const scale0 = Math.fround(scale);
   for (const move of CENTRE_MOVES) {
@@ -179,7 +179,7 @@ interface Target {
   clampLevel: (v: number) => number;
   signed: boolean;
   /** [x, clamped level] at both ends of the accumulator range. */
-  ends: number[][];
+  ends: [number, number][];
 }
 
 /**
@@ -207,22 +207,24 @@ function solveConstant({ xs, ks, edges, n, centreLevel, clampLevel, signed, ends
   if (!(low <= high)) return null;
   const constant32 = f(Number.isFinite(low) ? (Number.isFinite(high) ? (low + high) / 2 : low + 1) : Number.isFinite(high) ? high - 1 : 0);
   // The check: nearest(fl32(p +- constant32)) + centreLevel at every step and both ends.
-  const magic = ROUNDING_MAGIC - centreLevel;
+  const levelBase = ROUNDING_MAGIC - centreLevel;
   for (let i = 0; i < n; i++) {
     const at = xs[i] - centre;
-    const up = f(f(PRODUCTS_UP[i] + (signed && at < 0 ? -constant32 : constant32)) + ROUNDING_MAGIC) - magic;
-    const down = f(f(PRODUCTS_DOWN[i] + (signed && at - 1 < 0 ? -constant32 : constant32)) + ROUNDING_MAGIC) - magic;
+    const up = f(f(PRODUCTS_UP[i] + (signed && at < 0 ? -constant32 : constant32)) + ROUNDING_MAGIC) - levelBase;
+    const down = f(f(PRODUCTS_DOWN[i] + (signed && at - 1 < 0 ? -constant32 : constant32)) + ROUNDING_MAGIC) - levelBase;
     if (up < ks[i] || down >= ks[i]) return null;
   }
   for (const [x, v] of ends) {
     const at = f(x - centre);
-    if (clampLevel(f(f(f(at * scale32) + (signed && at < 0 ? -constant32 : constant32)) + ROUNDING_MAGIC) - magic) !== v) return null;
+    if (clampLevel(f(f(f(at * scale32) + (signed && at < 0 ? -constant32 : constant32)) + ROUNDING_MAGIC) - levelBase) !== v) return null;
   }
   return { scale32, constant32 };
 }
-/** Scratch for one channel's proof (at most 255 steps): step points, their levels and rounding edges, and solveConstant's products at x and x - 1. */
-const STEP_XS = new Float64Array(256);
-const STEP_KS = new Float64Array(256);
-const STEP_EDGES = new Float64Array(256);
-const PRODUCTS_UP = new Float64Array(256);
-const PRODUCTS_DOWN = new Float64Array(256);
+/** Steps of an int8 output: levels inside its clamp. */
+const MAX_STEPS = 255;
+/** Scratch for one channel's proof: step points, their levels and rounding edges, and solveConstant's products at x and x - 1. */
+const STEP_XS = new Float64Array(MAX_STEPS);
+const STEP_KS = new Float64Array(MAX_STEPS);
+const STEP_EDGES = new Float64Array(MAX_STEPS);
+const PRODUCTS_UP = new Float64Array(MAX_STEPS);
+const PRODUCTS_DOWN = new Float64Array(MAX_STEPS);
