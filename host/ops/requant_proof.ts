@@ -206,19 +206,22 @@ function solveConstant({ xs, ks, edges, n, centreLevel, clampLevel, signed, ends
   }
   if (!(low <= high)) return null;
   const constant32 = f(Number.isFinite(low) ? (Number.isFinite(high) ? (low + high) / 2 : low + 1) : Number.isFinite(high) ? high - 1 : 0);
-  // The check: nearest(fl32(p +- constant32)) + centreLevel at every step and both ends.
-  const levelBase = ROUNDING_MAGIC - centreLevel;
+  // The check: the kernel's level at every step, one below it, and both ends.
   for (let i = 0; i < n; i++) {
     const at = xs[i] - centre;
-    const up = f(f(PRODUCTS_UP[i] + (signed && at < 0 ? -constant32 : constant32)) + ROUNDING_MAGIC) - levelBase;
-    const down = f(f(PRODUCTS_DOWN[i] + (signed && at - 1 < 0 ? -constant32 : constant32)) + ROUNDING_MAGIC) - levelBase;
-    if (up < ks[i] || down >= ks[i]) return null;
+    if (kernelLevel(PRODUCTS_UP[i], constant32, signed && at < 0, centreLevel) < ks[i]) return null;
+    if (kernelLevel(PRODUCTS_DOWN[i], constant32, signed && at - 1 < 0, centreLevel) >= ks[i]) return null;
   }
   for (const [x, v] of ends) {
     const at = f(x - centre);
-    if (clampLevel(f(f(f(at * scale32) + (signed && at < 0 ? -constant32 : constant32)) + ROUNDING_MAGIC) - levelBase) !== v) return null;
+    if (clampLevel(kernelLevel(f(at * scale32), constant32, signed && at < 0, centreLevel)) !== v) return null;
   }
   return { scale32, constant32 };
+}
+
+/** The kernel's level for an f32 product: nearest(fl32(product +- constant32)) + centreLevel (the constant negated where `negative`). */
+function kernelLevel(product: number, constant32: number, negative: boolean, centreLevel: number): number {
+  return Math.fround(Math.fround(product + (negative ? -constant32 : constant32)) + ROUNDING_MAGIC) - ROUNDING_MAGIC + centreLevel;
 }
 /** Steps of an int8 output: levels inside its clamp. */
 const MAX_STEPS = 255;
